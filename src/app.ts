@@ -1,0 +1,42 @@
+/** buildApp: the whole API as a Fastify instance. It never listens; server.ts does. */
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from './config.ts';
+import openapi from './plugins/openapi.ts';
+import problems from './plugins/problems.ts';
+import services from './plugins/services.ts';
+import { ProblemSchema } from './routes/problem-schema.ts';
+import events from './routes/events.ts';
+import health from './routes/health.ts';
+import jobs from './routes/jobs.ts';
+import models from './routes/models.ts';
+
+export interface AppOptions {
+  config: Config;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp({ config, logger }: AppOptions) {
+  const app = Fastify({
+    logger: logger ?? { level: config.logLevel },
+    bodyLimit: config.bodyLimit,
+    requestIdHeader: 'x-request-id',
+    ajv: {
+      // Reject what the schema does not allow instead of silently dropping or coercing it.
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addSchema(ProblemSchema);
+  await app.register(problems);
+  await app.register(openapi);
+  await app.register(services, { config });
+  await app.register(health);
+  await app.register(jobs);
+  await app.register(events);
+  await app.register(models);
+  return app;
+}

@@ -1,0 +1,46 @@
+import path from 'node:path';
+
+/** Everything the service reads from the environment, parsed and checked once. */
+export interface Config {
+  host: string;
+  port: number;
+  redisUrl: string;
+  /** Prefix of every Redis key and of the BullMQ queue, so deployments (and tests) never share keys. */
+  redisPrefix: string;
+  queueName: string;
+  workers: number;
+  dataDir: string;
+  checkpointDir: string;
+  logLevel: string;
+  /** Seconds between SSE heartbeat comments. */
+  sseHeartbeatS: number;
+  /** Seconds an event stream and job record are kept after the job ends. */
+  jobTtlS: number;
+  /** Largest accepted request body in bytes. */
+  bodyLimit: number;
+}
+
+function int(name: string, value: string | undefined, fallback: number, min = 0): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${value}"`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = path.resolve(env.DATA_DIR ?? 'data');
+  return {
+    host: env.HOST ?? '127.0.0.1',
+    port: int('PORT', env.PORT, 3000),
+    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisPrefix: env.REDIS_PREFIX ?? 'kj',
+    queueName: env.QUEUE_NAME ?? 'jobs',
+    workers: int('WORKERS', env.WORKERS, 1),
+    dataDir,
+    checkpointDir: path.resolve(env.CHECKPOINT_DIR ?? path.join(dataDir, 'checkpoints')),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    sseHeartbeatS: int('SSE_HEARTBEAT_S', env.SSE_HEARTBEAT_S, 15, 1),
+    jobTtlS: int('JOB_TTL_S', env.JOB_TTL_S, 7 * 24 * 3600, 60),
+    bodyLimit: int('BODY_LIMIT', env.BODY_LIMIT, 64 * 1024 * 1024, 1024),
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * Picks the TensorFlow backend once per process: tfjs-node (libtensorflow) when its binding loads,
+ * else pure-JS tfjs with a loud warning, because training would be one to two orders slower.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export type BackendName = 'tensorflow' | 'cpu';
+
+let chosen: Promise<BackendName> | undefined;
+
+export function initBackend(log: (msg: string) => void = (m) => process.stderr.write(m + '\n')): Promise<BackendName> {
+  chosen ??= (async () => {
+    try {
+      // A variable specifier: the package is optional and may be absent at type-check time.
+      const nativeBackend = '@tensorflow/tfjs-node';
+      await import(nativeBackend);
+      await tf.setBackend('tensorflow');
+    } catch (err) {
+      log(
+        [
+          '!'.repeat(78),
+          '! @tensorflow/tfjs-node did not load: training falls back to pure-JS @tensorflow/tfjs (slow).',
+          `! Reason: ${(err as Error).message.split('\n')[0]}`,
+          '! Fix: npm run setup:tfjs-node',
+          '!'.repeat(78),
+        ].join('\n'),
+      );
+      await tf.setBackend('cpu');
+    }
+    await tf.ready();
+    return tf.getBackend() as BackendName;
+  })();
+  return chosen;
+}
+
+export { tf };

@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs';
+import { f32, resolveMode, type Callback, type Logs, type Mode, type TrainingContext } from './callback.ts';
+
+export interface EarlyStoppingOptions {
+  monitor?: string;
+  min_delta?: number;
+  patience?: number;
+  mode?: string;
+  baseline?: number | null;
+  restore_best_weights?: boolean;
+  start_from_epoch?: number;
+}
+
+interface State {
+  wait: number;
+  best: number;
+  best_epoch: number;
+  stopped_epoch: number;
+}
+
+/** keras.callbacks.EarlyStopping, including its float32 improvement test and restore at train end. */
+export class EarlyStopping implements Callback {
+  readonly monitor: string;
+  private readonly minDelta: number;
+  private readonly patience: number;
+  private mode?: Mode;
+  private state: State = { wait: 0, best: Infinity, best_epoch: 0, stopped_epoch: 0 };
+  private bestWeights?: tf.Tensor[];
+
+  constructor(private readonly options: EarlyStoppingOptions = {}, private readonly onStop?: (epoch: number, state: State) => void) {
+    this.monitor = options.monitor ?? 'val_loss';
+    this.minDelta = Math.abs(options.min_delta ?? 0);
+    this.patience = options.patience ?? 0;
+  }
+
+  get stoppedEpoch() {
+    return this.state.stopped_epoch;
+  }
+
+  getState() {
+    return { ...this.state, mode: this.mode };
+  }
+
+  setState(s: unknown) {
+    const st = s as State & { mode?: Mode };
+    this.state = { wait: st.wait, best: st.best, best_epoch: st.best_epoch, stopped_epoch: st.stopped_epoch };
+    this.mode = st.mode;
+  }
+
+  onTrainBegin(ctx: TrainingContext) {
+    this.mode ??= resolveMode(this.options.mode, this.monitor, ctx, 'EarlyStopping');
+    if (this.state.best === Infinity && this.mode === 'max') this.state.best = -Infinity;
+  }
+
+  private improved(current: number, reference: number): boolean {
+    return this.mode === 'min' ? f32(current + this.minDelta) < f32(reference) : f32(current - this.minDelta) > f32(reference);
+  }
+
+  private snapshot(ctx: TrainingContext) {
+    tf.dispose(this.bestWeights ?? []);
+    this.bestWeights = ctx.model.symbolic.weights.map((w) => tf.keep(w.read().clone()));
+  }
+
+  onEpochEnd(epoch: number, logs: Logs, ctx: TrainingContext) {
+    const current = logs[this.monitor];
+    if (current === undefined) throw new Error(`EarlyStopping: monitor "${this.monitor}" is not in the logs; available: ${Object.keys(logs).join(', ')}`);
+    if (epoch < (this.options.start_from_epoch ?? 0)) return;
+    if (this.options.restore_best_weights && !this.bestWeights) this.snapshot(ctx);
+    this.state.wait += 1;
+    if (this.improved(current, this.state.best)) {
+      this.state.best = current;
+      this.state.best_epoch = epoch;
+      if (this.options.restore_best_weights) this.snapshot(ctx);
+      const baseline = this.options.baseline;
+      if (baseline === undefined || baseline === null || this.improved(current, baseline)) this.state.wait = 0;
+      return;
+    }
+    if (this.state.wait >= this.patience && epoch > 0) {
+      this.state.stopped_epoch = epoch;
+      ctx.stopTraining = true;
+      this.onStop?.(epoch, this.state);
+    }
+  }
+
+  onTrainEnd(_logs: Logs, ctx: TrainingContext) {
+    if (this.options.restore_best_weights && this.bestWeights) {
+      ctx.model.symbolic.weights.forEach((w, i) => w.write(this.bestWeights![i]));
+      tf.dispose(this.bestWeights);
+      this.bestWeights = undefined;
+    }
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Keras losses as per-sample functions: (y_true, y_pred) → one value per sample, already averaged
+ * over the last axis as Keras does. Reduction (sum_over_batch_size with sample weights) is the
+ * trainer's job, so every loss shares it.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Resolved } from '../spec/catalog.ts';
+
+export type PerSampleLoss = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
+
+export interface Loss {
+  className: string;
+  /** Keras's function name, used for metric names such as `loss` of a CE metric. */
+  perSample: PerSampleLoss;
+}
+
+const EPS = 1e-7;
+const clipProb = (p: tf.Tensor) => tf.clipByValue(p, EPS, 1 - EPS);
+const meanLast = (t: tf.Tensor) => tf.mean(t, -1);
+
+/** y_true of shape (n,) next to y_pred of shape (n, 1) is expanded, as Keras squeezes/expands. */
+function align(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+  const t = yTrue.dtype === 'float32' ? yTrue : tf.cast(yTrue, 'float32');
+  return t.rank === yPred.rank - 1 ? tf.expandDims(t, -1) : t;
+}
+
+export function sparseCategoricalCrossentropy(fromLogits: boolean): PerSampleLoss {
+  return (yTrue, yPred) => {
+    const classes = yPred.shape[yPred.shape.length - 1]!;
+    const labels = tf.cast(yTrue.rank === yPred.rank ? tf.squeeze(yTrue, [-1]) : yTrue, 'int32');
+    const oneHot = tf.oneHot(labels, classes);
+    const logProbs = fromLogits ? tf.logSoftmax(yPred) : tf.log(clipProb(tf.div(yPred, tf.sum(yPred, -1, true))));
+    return tf.neg(tf.sum(tf.mul(oneHot, logProbs), -1));
+  };
+}
+
+export function categoricalCrossentropy(fromLogits: boolean, labelSmoothing = 0): PerSampleLoss {
+  return (yTrue, yPred) => {
+    const classes = yPred.shape[yPred.shape.length - 1]!;
+    let t = align(yTrue, yPred);
+    if (labelSmoothing) t = tf.add(tf.mul(t, 1 - labelSmoothing), labelSmoothing / classes);
+    const logProbs = fromLogits ? tf.logSoftmax(yPred) : tf.log(clipProb(tf.div(yPred, tf.sum(yPred, -1, true))));
+    return tf.neg(tf.sum(tf.mul(t, logProbs), -1));
+  };
+}
+
+export function binaryCrossentropy(fromLogits: boolean, labelSmoothing = 0): PerSampleLoss {
+  return (yTrue, yPred) => {
+    let t = align(yTrue, yPred);
+    if (labelSmoothing) t = tf.add(tf.mul(t, 1 - labelSmoothing), 0.5 * labelSmoothing);
+    if (fromLogits) {
+      // max(x, 0) - x*z + log(1 + exp(-|x|)): TensorFlow's stable sigmoid_cross_entropy_with_logits.
+      const x = yPred;
+      return meanLast(tf.add(tf.sub(tf.relu(x), tf.mul(x, t)), tf.log1p(tf.exp(tf.neg(tf.abs(x))))));
+    }
+    const p = clipProb(yPred);
+    return meanLast(tf.neg(tf.add(tf.mul(t, tf.log(p)), tf.mul(tf.sub(1, t), tf.log(tf.sub(1, p))))));
+  };
+}
+
+const PER_SAMPLE: Record<string, (cfg: Record<string, any>) => PerSampleLoss> = {
+  MeanSquaredError: () => (t, p) => meanLast(tf.squaredDifference(align(t, p), p)),
+  MeanAbsoluteError: () => (t, p) => meanLast(tf.abs(tf.sub(align(t, p), p))),
+  MeanAbsolutePercentageError: () => (t, p) => {
+    const yt = align(t, p);
+    return tf.mul(100, meanLast(tf.div(tf.abs(tf.sub(yt, p)), tf.maximum(tf.abs(yt), EPS))));
+  },
+  MeanSquaredLogarithmicError: () => (t, p) => {
+    const a = tf.log1p(tf.maximum(align(t, p), EPS));
+    const b = tf.log1p(tf.maximum(p, EPS));
+    return meanLast(tf.squaredDifference(a, b));
+  },
+  Huber: (cfg) => {
+    const delta = cfg.delta ?? 1.0;
+    return (t, p) => {
+      const err = tf.abs(tf.sub(align(t, p), p));
+      const quad = tf.mul(0.5, tf.square(err));
+      const lin = tf.mul(delta, tf.sub(err, 0.5 * delta));
+      return meanLast(tf.where(tf.lessEqual(err, delta), quad, lin));
+    };
+  },
+  LogCosh: () => (t, p) => {
+    const x = tf.sub(p, align(t, p));
+    return meanLast(tf.sub(tf.add(x, tf.softplus(tf.mul(-2, x))), Math.log(2)));
+  },
+  Hinge: () => (t, p) => {
+    const yt = align(t, p);
+    const signed = tf.where(tf.equal(yt, 0), tf.onesLike(yt).neg(), yt);
+    return meanLast(tf.relu(tf.sub(1, tf.mul(signed, p))));
+  },
+  SquaredHinge: () => (t, p) => {
+    const yt = align(t, p);
+    const signed = tf.where(tf.equal(yt, 0), tf.onesLike(yt).neg(), yt);
+    return meanLast(tf.square(tf.relu(tf.sub(1, tf.mul(signed, p)))));
+  },
+  CategoricalHinge: () => (t, p) => {
+    const yt = align(t, p);
+    const pos = tf.sum(tf.mul(yt, p), -1);
+    const neg = tf.max(tf.mul(tf.sub(1, yt), p), -1);
+    return tf.relu(tf.add(tf.sub(neg, pos), 1));
+  },
+  KLDivergence: () => (t, p) => {
+    const yt = tf.clipByValue(align(t, p), EPS, 1);
+    const yp = tf.clipByValue(p, EPS, 1);
+    return tf.sum(tf.mul(yt, tf.log(tf.div(yt, yp))), -1);
+  },
+  Poisson: () => (t, p) => meanLast(tf.sub(p, tf.mul(align(t, p), tf.log(tf.add(p, EPS))))),
+  BinaryCrossentropy: (cfg) => binaryCrossentropy(!!cfg.from_logits, cfg.label_smoothing ?? 0),
+  CategoricalCrossentropy: (cfg) => categoricalCrossentropy(!!cfg.from_logits, cfg.label_smoothing ?? 0),
+  SparseCategoricalCrossentropy: (cfg) => sparseCategoricalCrossentropy(!!cfg.from_logits),
+};
+
+export function makeLoss(resolved: Resolved): Loss {
+  const make = PER_SAMPLE[resolved.class_name];
+  if (!make) throw new Error(`loss ${resolved.class_name} is not available in the engine`);
+  return { className: resolved.class_name, perSample: make(resolved.config) };
+}
+
+export function perSampleFunction(className: string, config: Record<string, any> = {}): PerSampleLoss {
+  const make = PER_SAMPLE[className];
+  if (!make) throw new Error(`no per-sample function for ${className}`);
+  return make(config);
+}

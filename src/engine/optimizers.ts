@@ -1,0 +1,167 @@
+/**
+ * Keras 3 optimizers, update rules op for op (tfjs's own Adam uses the textbook bias correction,
+ * Keras uses the epsilon-hat form). Slots start at zero; t = iterations + 1. The learning rate is a
+ * variable so callbacks can change it between steps.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Resolved } from '../spec/catalog.ts';
+
+export interface OptimizerState {
+  iterations: number;
+  learning_rate: number;
+  /** Slot tensors by `${slot}/${variable index}`. */
+  slots: Record<string, tf.Tensor>;
+}
+
+export abstract class Optimizer {
+  iterations = 0;
+  readonly lr: tf.Variable;
+  protected readonly slots = new Map<string, tf.Variable>();
+  protected readonly clipnorm?: number;
+  protected readonly clipvalue?: number;
+
+  constructor(readonly className: string, readonly config: Record<string, any>, defaultLr: number) {
+    this.lr = tf.variable(tf.scalar(config.learning_rate ?? defaultLr), false);
+    this.clipnorm = config.clipnorm ?? undefined;
+    this.clipvalue = config.clipvalue ?? undefined;
+  }
+
+  get learningRate(): number {
+    return this.lr.dataSync()[0];
+  }
+
+  set learningRate(value: number) {
+    this.lr.assign(tf.scalar(value));
+  }
+
+  protected slot(name: string, index: number, like: tf.Tensor): tf.Variable {
+    const key = `${name}/${index}`;
+    let v = this.slots.get(key);
+    if (!v) {
+      v = tf.variable(tf.zerosLike(like), false);
+      this.slots.set(key, v);
+    }
+    return v;
+  }
+
+  private clip(g: tf.Tensor): tf.Tensor {
+    let out = g;
+    if (this.clipvalue !== undefined) out = tf.clipByValue(out, -this.clipvalue, this.clipvalue);
+    if (this.clipnorm !== undefined) {
+      const norm = tf.sqrt(tf.sum(tf.square(out)));
+      out = tf.where(tf.greater(norm, this.clipnorm), tf.div(tf.mul(out, this.clipnorm), norm), out);
+    }
+    return out;
+  }
+
+  /** Applies one step; gradients in the same order as variables. */
+  apply(variables: tf.Variable[], grads: tf.Tensor[]): void {
+    tf.tidy(() => {
+      const t = this.iterations + 1;
+      variables.forEach((v, i) => this.update(v, this.clip(grads[i]), i, t));
+    });
+    this.iterations += 1;
+  }
+
+  protected abstract update(v: tf.Variable, g: tf.Tensor, index: number, t: number): void;
+
+  getState(): OptimizerState {
+    return { iterations: this.iterations, learning_rate: this.learningRate, slots: Object.fromEntries(this.slots) };
+  }
+
+  setState(state: OptimizerState): void {
+    this.iterations = state.iterations;
+    this.learningRate = state.learning_rate;
+    for (const [key, value] of Object.entries(state.slots)) {
+      const existing = this.slots.get(key);
+      if (existing) existing.assign(value);
+      else this.slots.set(key, tf.variable(value, false));
+    }
+  }
+
+  dispose(): void {
+    this.lr.dispose();
+    for (const v of this.slots.values()) v.dispose();
+    this.slots.clear();
+  }
+}
+
+class SGD extends Optimizer {
+  constructor(config: Record<string, any>) {
+    super('SGD', config, 0.01);
+  }
+  protected update(v: tf.Variable, g: tf.Tensor, i: number): void {
+    const momentum = this.config.momentum ?? 0;
+    if (momentum === 0) {
+      v.assign(tf.sub(v, tf.mul(g, this.lr)));
+      return;
+    }
+    const m = this.slot('momentum', i, v);
+    const next = tf.add(tf.mul(tf.neg(g), this.lr), tf.mul(m, momentum));
+    m.assign(next);
+    if (this.config.nesterov) v.assign(tf.add(v, tf.add(tf.mul(tf.neg(g), this.lr), tf.mul(next, momentum))));
+    else v.assign(tf.add(v, next));
+  }
+}
+
+class Adam extends Optimizer {
+  constructor(config: Record<string, any>) {
+    super('Adam', config, 0.001);
+  }
+  protected update(v: tf.Variable, g: tf.Tensor, i: number, t: number): void {
+    const b1 = this.config.beta_1 ?? 0.9;
+    const b2 = this.config.beta_2 ?? 0.999;
+    const eps = this.config.epsilon ?? 1e-7;
+    const m = this.slot('momentum', i, v);
+    const u = this.slot('velocity', i, v);
+    const b1Power = tf.pow(tf.scalar(b1), tf.scalar(t));
+    const b2Power = tf.pow(tf.scalar(b2), tf.scalar(t));
+    const alpha = tf.div(tf.mul(this.lr, tf.sqrt(tf.sub(1, b2Power))), tf.sub(1, b1Power));
+    m.assign(tf.add(m, tf.mul(tf.sub(g, m), 1 - b1)));
+    u.assign(tf.add(u, tf.mul(tf.sub(tf.square(g), u), 1 - b2)));
+    let denomSource: tf.Tensor = u;
+    if (this.config.amsgrad) {
+      const vhat = this.slot('velocity_hat', i, v);
+      vhat.assign(tf.maximum(vhat, u));
+      denomSource = vhat;
+    }
+    v.assign(tf.sub(v, tf.div(tf.mul(m, alpha), tf.add(tf.sqrt(denomSource), eps))));
+  }
+}
+
+class RMSprop extends Optimizer {
+  constructor(config: Record<string, any>) {
+    super('RMSprop', config, 0.001);
+  }
+  protected update(v: tf.Variable, g: tf.Tensor, i: number): void {
+    const rho = this.config.rho ?? 0.9;
+    const momentum = this.config.momentum ?? 0;
+    const eps = this.config.epsilon ?? 1e-7;
+    const vel = this.slot('velocity', i, v);
+    vel.assign(tf.add(tf.mul(vel, rho), tf.mul(tf.square(g), 1 - rho)));
+    let denominator: tf.Tensor;
+    if (this.config.centered) {
+      const avg = this.slot('average_gradient', i, v);
+      avg.assign(tf.add(tf.mul(avg, rho), tf.mul(g, 1 - rho)));
+      denominator = tf.add(tf.sub(vel, tf.square(avg)), eps);
+    } else {
+      denominator = tf.add(vel, eps);
+    }
+    const increment = tf.div(tf.mul(this.lr, g), tf.sqrt(denominator));
+    if (momentum > 0) {
+      const mom = this.slot('momentum', i, v);
+      mom.assign(tf.add(tf.mul(mom, momentum), increment));
+      v.assign(tf.sub(v, mom));
+    } else {
+      v.assign(tf.sub(v, increment));
+    }
+  }
+}
+
+const OPTIMIZERS: Record<string, new (config: Record<string, any>) => Optimizer> = { SGD, Adam, RMSprop };
+
+export function makeOptimizer(resolved: Resolved): Optimizer {
+  const Ctor = OPTIMIZERS[resolved.class_name];
+  if (!Ctor) throw new Error(`optimizer ${resolved.class_name} is not available in the engine`);
+  return new Ctor(resolved.config);
+}

@@ -1,0 +1,301 @@
+/**
+ * compile / fit / evaluate / predict with Keras 3 semantics (see FINDINGS in the parity fixtures):
+ * epoch loss is the batch-size-weighted mean of batch losses, per-output losses are a plain batch
+ * mean, training metrics come from each batch's forward pass before its update, validation runs
+ * after the epoch's last update in inference mode, history keys are sorted.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ResolvedCompile } from '../spec/compile.ts';
+import { CallbackList, type Callback, type Logs, type TrainingContext } from './callbacks/callback.ts';
+import { makeLoss, type Loss } from './losses.ts';
+import { makeMetric, type Metric } from './metrics.ts';
+import type { KerasModel } from './model.ts';
+import { makeOptimizer, type Optimizer } from './optimizers.ts';
+
+export interface Dataset {
+  x: tf.Tensor[];
+  y: tf.Tensor[];
+  /** One weight per sample, or per output. */
+  sampleWeight?: tf.Tensor[];
+}
+
+export interface FitOptions {
+  batchSize?: number;
+  epochs?: number;
+  initialEpoch?: number;
+  shuffle?: boolean;
+  validationData?: Dataset;
+  validationSplit?: number;
+  classWeight?: Record<string, number>;
+  callbacks?: Callback[];
+  /** Seed of the per-epoch shuffle, for reproducible runs. */
+  seed?: number;
+  /** Checked between batches: a cancelled job stops within one batch. */
+  signal?: AbortSignal;
+}
+
+export type History = Record<string, number[]>;
+
+function metricDirection(name: string): 'min' | 'max' {
+  return /acc|auc|precision|recall/i.test(name) && !/error|loss|crossentropy/i.test(name) ? 'max' : 'min';
+}
+
+/** Seeded Fisher-Yates (mulberry32) so a job's shuffle order is reproducible from its seed. */
+function permutation(n: number, seed: number): Int32Array {
+  let s = seed >>> 0;
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [p[i], p[j]] = [p[j], p[i]];
+  }
+  return p;
+}
+
+function sliceRows(t: tf.Tensor, begin: number, size: number): tf.Tensor {
+  return tf.slice(t, [begin], [size]);
+}
+
+/** Keras's class_weight: per-sample weight cw[class of y_i] (argmax for one-hot, round for (n,1)). */
+function classWeightsToSampleWeight(y: tf.Tensor, classWeight: Record<string, number>): tf.Tensor {
+  return tf.tidy(() => {
+    let cls: tf.Tensor;
+    if (y.rank === 2 && y.shape[1]! > 1) cls = tf.argMax(y, -1);
+    else cls = tf.round(tf.cast(y.rank === 2 ? tf.squeeze(y, [1]) : y, 'float32'));
+    const labels = cls.dataSync();
+    const w = new Float32Array(labels.length);
+    labels.forEach((c, i) => (w[i] = classWeight[String(c)] ?? 1));
+    return tf.tensor1d(w);
+  });
+}
+
+export class Trainer {
+  readonly optimizer: Optimizer;
+  private readonly losses: Loss[];
+  private readonly lossWeights: number[];
+  private metrics?: Metric[][];
+  private readonly multiOutput: boolean;
+
+  constructor(readonly model: KerasModel, readonly compiled: ResolvedCompile) {
+    this.optimizer = makeOptimizer(compiled.optimizer);
+    this.losses = compiled.losses.map(makeLoss);
+    this.lossWeights = compiled.lossWeights;
+    this.multiOutput = model.outputNames.length > 1;
+  }
+
+  /** Metrics are built at the first data, like Keras, because 'accuracy' depends on y's shape. */
+  private ensureMetrics(y: tf.Tensor[]): Metric[][] {
+    if (this.metrics) return this.metrics;
+    const outputShapes = this.model.symbolic.outputs.map((o) => o.shape.map((d) => d ?? 1));
+    const used = new Map<string, number>();
+    this.metrics = this.compiled.metrics.map((list, k) =>
+      list.map((resolved) => {
+        const metric = makeMetric(resolved, y[k].shape, outputShapes[k]);
+        let name = this.multiOutput ? `${this.model.outputNames[k]}_${metric.name}` : metric.name;
+        const seen = used.get(name) ?? 0;
+        used.set(name, seen + 1);
+        if (seen) name = `${name}_${seen}`;
+        metric.name = name;
+        return metric;
+      }),
+    );
+    return this.metrics;
+  }
+
+  private metricDirections(): Record<string, 'min' | 'max'> {
+    const out: Record<string, 'min' | 'max'> = {};
+    if (this.multiOutput) return out; // Keras cannot resolve 'auto' for multi-output names either.
+    for (const m of this.metrics?.flat() ?? []) out[m.name] = metricDirection(m.name);
+    return out;
+  }
+
+  /** Per-output batch losses (sum_over_batch_size with sample weights) and their weighted total. */
+  private batchLosses(outputs: tf.Tensor[], y: tf.Tensor[], sw: tf.Tensor[] | undefined): { perOutput: tf.Tensor[]; total: tf.Scalar } {
+    const perOutput = outputs.map((out, k) => {
+      const values = this.losses[k].perSample(y[k], out);
+      const n = values.shape[0]!;
+      const weighted = sw ? tf.mul(values, sw[sw.length === 1 ? 0 : k]) : values;
+      return tf.div(tf.sum(weighted), n);
+    });
+    let total = perOutput.reduce<tf.Tensor>((acc, l, k) => tf.add(acc, this.lossWeights[k] === 1 ? l : tf.mul(l, this.lossWeights[k])), tf.scalar(0));
+    for (const reg of this.model.symbolic.losses as Array<tf.Tensor | (() => tf.Tensor)>) {
+      total = tf.add(total, typeof reg === 'function' ? reg() : reg);
+    }
+    return { perOutput, total: total as tf.Scalar };
+  }
+
+  async fit(data: Dataset, options: FitOptions = {}): Promise<{ history: History; epochsRun: number }> {
+    const batchSize = options.batchSize ?? 32;
+    const epochs = options.epochs ?? 1;
+    let train = data;
+    let validation = options.validationData;
+    const owned: tf.Tensor[] = [];
+    if (options.validationSplit) {
+      const n = data.x[0].shape[0]!;
+      const cut = Math.floor(n * (1 - options.validationSplit));
+      const split = (ts?: tf.Tensor[]) => ts?.map((t) => [sliceRows(t, 0, cut), sliceRows(t, cut, n - cut)] as const);
+      const [xs, ys, ws] = [split(data.x)!, split(data.y)!, split(data.sampleWeight)];
+      train = { x: xs.map((p) => p[0]), y: ys.map((p) => p[0]), sampleWeight: ws?.map((p) => p[0]) };
+      validation = { x: xs.map((p) => p[1]), y: ys.map((p) => p[1]), sampleWeight: ws?.map((p) => p[1]) };
+      owned.push(...[xs, ys, ws ?? []].flat(2));
+    }
+    if (options.classWeight) {
+      const w = classWeightsToSampleWeight(train.y[0], options.classWeight);
+      owned.push(w);
+      train = { ...train, sampleWeight: [train.sampleWeight ? tf.mul(train.sampleWeight[0], w) : w] };
+      if (train.sampleWeight![0] !== w) owned.push(train.sampleWeight![0]);
+    }
+    const metrics = this.ensureMetrics(train.y);
+    const n = train.x[0].shape[0]!;
+    const steps = Math.ceil(n / batchSize);
+    const ctx: TrainingContext = {
+      model: this.model,
+      optimizer: this.optimizer,
+      stopTraining: false,
+      params: { epochs, steps, samples: n },
+      metricDirections: this.metricDirections(),
+    };
+    const callbacks = new CallbackList(options.callbacks ?? []);
+    const history: History = {};
+    const variables = this.model.trainableVariables();
+    let epochsRun = 0;
+    let lastYield = Date.now();
+    let lastLogs: Logs = {};
+
+    await callbacks.trainBegin(ctx);
+    try {
+      for (let epoch = options.initialEpoch ?? 0; epoch < epochs && !ctx.stopTraining; epoch++) {
+        await callbacks.epochBegin(epoch, ctx);
+        for (const list of metrics) for (const m of list) m.reset();
+        // Sliced once per epoch: one gather of the permutation, then contiguous batch slices.
+        const order = options.shuffle === false ? undefined : tf.tensor1d(permutation(n, (options.seed ?? 0) * 100_003 + epoch), 'int32');
+        const shuffled = (ts: tf.Tensor[] | undefined) => ts?.map((t) => (order ? tf.gather(t, order) : t));
+        const ex = shuffled(train.x)!;
+        const ey = shuffled(train.y)!;
+        const ew = shuffled(train.sampleWeight);
+        let lossSum: tf.Tensor = tf.scalar(0);
+        const outLossSums: tf.Tensor[] = this.losses.map(() => tf.scalar(0));
+        for (let step = 0; step < steps; step++) {
+          if (options.signal?.aborted) break;
+          const begin = step * batchSize;
+          const size = Math.min(batchSize, n - begin);
+          const xb = ex.map((t) => sliceRows(t, begin, size));
+          const yb = ey.map((t) => sliceRows(t, begin, size));
+          const wb = ew?.map((t) => sliceRows(t, begin, size));
+          let outputs: tf.Tensor[] = [];
+          let perOutput: tf.Tensor[] = [];
+          const { value, grads } = tf.variableGrads(() => {
+            outputs = this.model.forward(xb, true);
+            const losses = this.batchLosses(outputs, yb, wb);
+            perOutput = losses.perOutput;
+            for (const t of [...outputs, ...perOutput]) tf.keep(t);
+            return losses.total;
+          }, variables);
+          this.optimizer.apply(variables, variables.map((v) => grads[v.name]));
+          tf.tidy(() => {
+            metrics.forEach((list, k) => list.forEach((m) => m.update(yb[k], outputs[k])));
+          });
+          const nextLoss = tf.add(lossSum, tf.mul(value, size));
+          lossSum.dispose();
+          lossSum = nextLoss;
+          perOutput.forEach((l, k) => {
+            const next = tf.add(outLossSums[k], l);
+            outLossSums[k].dispose();
+            outLossSums[k] = next;
+          });
+          tf.dispose([value, ...Object.values(grads), ...outputs, ...perOutput, ...xb, ...yb, ...(wb ?? [])]);
+          if (callbacks.hasBatchEnd()) await callbacks.batchEnd(step, ctx);
+          // Let the process's event loop breathe (cancel messages, heartbeats) without a per-batch await.
+          if (Date.now() - lastYield > 100) {
+            await new Promise((r) => setImmediate(r));
+            lastYield = Date.now();
+          }
+        }
+        if (order) tf.dispose([order, ...ex, ...ey, ...(ew ?? [])]);
+        if (options.signal?.aborted) {
+          tf.dispose([lossSum, ...outLossSums]);
+          break;
+        }
+        const raw: Logs = { loss: lossSum.dataSync()[0] / n };
+        if (this.multiOutput) this.model.outputNames.forEach((name, k) => (raw[`${name}_loss`] = outLossSums[k].dataSync()[0] / steps));
+        tf.dispose([lossSum, ...outLossSums]);
+        for (const m of metrics.flat()) raw[m.name] = m.result();
+        if (validation) {
+          const val = this.evaluate(validation, { batchSize });
+          for (const [k, v] of Object.entries(val)) raw[`val_${k}`] = v;
+        }
+        // Keras sorts the keys of train and validation logs together.
+        const logs: Logs = {};
+        for (const key of Object.keys(raw).sort()) logs[key] = Math.fround(raw[key]);
+        await callbacks.epochEnd(epoch, logs, ctx);
+        for (const [key, value] of Object.entries(logs)) (history[key] ??= []).push(value);
+        lastLogs = logs;
+        epochsRun += 1;
+      }
+      await callbacks.trainEnd(lastLogs, ctx);
+    } finally {
+      tf.dispose(owned);
+    }
+    return { history, epochsRun };
+  }
+
+  /** keras Model.evaluate(return_dict=True): same averaging as fit, inference mode. */
+  evaluate(data: Dataset, options: { batchSize?: number } = {}): Logs {
+    const batchSize = options.batchSize ?? 32;
+    const metrics = this.ensureMetrics(data.y);
+    for (const m of metrics.flat()) m.reset();
+    const n = data.x[0].shape[0]!;
+    const steps = Math.ceil(n / batchSize);
+    let lossSum = 0;
+    const outLossSums = this.losses.map(() => 0);
+    for (let step = 0; step < steps; step++) {
+      const begin = step * batchSize;
+      const size = Math.min(batchSize, n - begin);
+      tf.tidy(() => {
+        const xb = data.x.map((t) => sliceRows(t, begin, size));
+        const yb = data.y.map((t) => sliceRows(t, begin, size));
+        const wb = data.sampleWeight?.map((t) => sliceRows(t, begin, size));
+        const outputs = this.model.forward(xb, false);
+        const { perOutput, total } = this.batchLosses(outputs, yb, wb);
+        lossSum += total.dataSync()[0] * size;
+        perOutput.forEach((l, k) => (outLossSums[k] += l.dataSync()[0]));
+        metrics.forEach((list, k) => list.forEach((m) => m.update(yb[k], outputs[k])));
+      });
+    }
+    const raw: Logs = { loss: lossSum / n };
+    if (this.multiOutput) this.model.outputNames.forEach((name, k) => (raw[`${name}_loss`] = outLossSums[k] / steps));
+    for (const m of metrics.flat()) raw[m.name] = m.result();
+    const logs: Logs = {};
+    for (const key of Object.keys(raw).sort()) logs[key] = Math.fround(raw[key]);
+    return logs;
+  }
+
+  /** keras Model.predict: one tensor per output, batches in inference mode. */
+  predict(x: tf.Tensor[], options: { batchSize?: number } = {}): tf.Tensor[] {
+    const batchSize = options.batchSize ?? 32;
+    const n = x[0].shape[0]!;
+    const parts: tf.Tensor[][] = this.model.outputNames.map(() => []);
+    for (let begin = 0; begin < n; begin += batchSize) {
+      const size = Math.min(batchSize, n - begin);
+      const outs = tf.tidy(() => this.model.forward(x.map((t) => sliceRows(t, begin, size)), false));
+      outs.forEach((o, k) => parts[k].push(o));
+    }
+    return parts.map((p) => {
+      const joined = p.length === 1 ? p[0] : tf.concat(p, 0);
+      if (p.length > 1) tf.dispose(p);
+      return joined;
+    });
+  }
+
+  dispose(): void {
+    for (const m of this.metrics?.flat() ?? []) m.reset();
+    this.optimizer.dispose();
+  }
+}

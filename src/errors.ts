@@ -1,0 +1,22 @@
+/** Every error the API answers with, by code. Bodies are application/problem+json (RFC 9457). */
+import createError from '@fastify/error';
+
+export const JobNotFound = createError('KJ_ERR_JOB_NOT_FOUND', 'No job with id "%s"', 404);
+export const ModelNotFound = createError('KJ_ERR_MODEL_NOT_FOUND', 'No model with id "%s"', 404);
+export const FileNotFound = createError('KJ_ERR_FILE_NOT_FOUND', 'Model "%s" has no file "%s"', 404);
+export const BadEventId = createError('KJ_ERR_BAD_EVENT_ID', 'Last-Event-ID "%s" is not an event id of this stream (expected "<ms>-<seq>")', 400);
+export const QueueUnavailable = createError('KJ_ERR_QUEUE_UNAVAILABLE', 'The job could not be queued: %s', 503);
+
+export interface ProblemIssue {
+  pointer: string;
+  message: string;
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code?: string;
+  errors?: ProblemIssue[];
+}

@@ -1,0 +1,33 @@
+/** The job record: the single truth that polling, SSE and listings read. Schema shared with OpenAPI. */
+import { Type, type Static } from 'typebox';
+
+export const JobState = Type.Union(
+  [Type.Literal('queued'), Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed'), Type.Literal('cancelled')],
+  { description: 'queued → running → completed | failed | cancelled' },
+);
+
+export const JobView = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  state: JobState,
+  created_at: Type.String({ format: 'date-time' }),
+  started_at: Type.Optional(Type.String({ format: 'date-time' })),
+  finished_at: Type.Optional(Type.String({ format: 'date-time' })),
+  progress: Type.Object({ epoch: Type.Integer({ description: 'Epochs completed.' }), epochs: Type.Integer() }),
+  history: Type.Record(Type.String(), Type.Array(Type.Number()), { description: 'Keras History.history: key → one value per epoch.' }),
+  error: Type.Optional(Type.Object({ message: Type.String() })),
+  model_id: Type.Optional(Type.String()),
+  backend: Type.Optional(Type.String({ description: 'TensorFlow.js backend that ran the job: tensorflow (libtensorflow) or cpu (pure JS).' })),
+  attempts: Type.Integer(),
+  links: Type.Object({ self: Type.String(), events: Type.String(), model: Type.Optional(Type.String()) }),
+});
+
+export type JobState = Static<typeof JobState>;
+export type JobView = Static<typeof JobView>;
+export type JobRecord = Omit<JobView, 'links'>;
+
+export const TERMINAL_STATES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
+
+export function jobLinks(id: string, modelId?: string): JobView['links'] {
+  return { self: `/v1/jobs/${id}`, events: `/v1/jobs/${id}/events`, ...(modelId ? { model: `/v1/models/${modelId}` } : {}) };
+}

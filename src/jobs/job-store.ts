@@ -1,0 +1,57 @@
+/**
+ * Job records as Redis hashes (one field per attribute, JSON where structured) plus a sorted index
+ * by creation time. Only the worker that holds a job writes its progress, so no field races.
+ */
+import type { Redis } from 'ioredis';
+import type { Keys } from '../redis/keys.ts';
+import type { JobRecord } from './job-record.ts';
+
+const JSON_FIELDS = new Set(['progress', 'history', 'error']);
+const INT_FIELDS = new Set(['attempts']);
+
+function encode(record: Partial<JobRecord>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(record)) {
+    if (v === undefined) continue;
+    out[k] = JSON_FIELDS.has(k) ? JSON.stringify(v) : String(v);
+  }
+  return out;
+}
+
+function decode(hash: Record<string, string>): JobRecord {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(hash)) {
+    out[k] = JSON_FIELDS.has(k) ? JSON.parse(v) : INT_FIELDS.has(k) ? Number(v) : v;
+  }
+  return out as unknown as JobRecord;
+}
+
+export class JobStore {
+  constructor(private readonly redis: Redis, private readonly keys: Keys) {}
+
+  async create(record: JobRecord): Promise<void> {
+    await this.redis
+      .multi()
+      .hset(this.keys.job(record.id), encode(record))
+      .zadd(this.keys.jobIndex(), Date.parse(record.created_at), record.id)
+      .exec();
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    const hash = await this.redis.hgetall(this.keys.job(id));
+    return Object.keys(hash).length ? decode(hash) : undefined;
+  }
+
+  async update(id: string, fields: Partial<JobRecord>): Promise<void> {
+    await this.redis.hset(this.keys.job(id), encode(fields));
+  }
+
+  /** Removes a record that never made it into the queue. */
+  async remove(id: string): Promise<void> {
+    await this.redis.multi().del(this.keys.job(id)).zrem(this.keys.jobIndex(), id).exec();
+  }
+
+  async expire(id: string, ttlS: number): Promise<void> {
+    await this.redis.expire(this.keys.job(id), ttlS);
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Infrastructure the routes share: Redis connections, the queue, job records, the event log and
+ * hub, and the model store. Wrapped with fastify-plugin so `app.services` reaches every route.
+ */
+import fp from 'fastify-plugin';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.ts';
+import { EventHub } from '../events/event-hub.ts';
+import { EventLog } from '../events/event-log.ts';
+import { JobStore } from '../jobs/job-store.ts';
+import { createQueue, type QueuedJob } from '../jobs/queue.ts';
+import { connectRedis } from '../redis/connect.ts';
+import { Keys } from '../redis/keys.ts';
+import { ModelStore } from '../store/model-store.ts';
+
+export interface Services {
+  config: Config;
+  keys: Keys;
+  redis: Redis;
+  queue: Queue<QueuedJob>;
+  jobs: JobStore;
+  events: EventLog;
+  hub: EventHub;
+  models: ModelStore;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+export default fp<{ config: Config }>(
+  async (app, { config }) => {
+    const keys = new Keys(config.redisPrefix);
+    // lazyConnect: building the app (e.g. to write the OpenAPI file) needs no Redis.
+    const redis = connectRedis(config.redisUrl, { lazyConnect: true });
+    const sub = connectRedis(config.redisUrl, { lazyConnect: true });
+    for (const conn of [redis, sub]) conn.on('error', (err) => app.log.warn({ err: err.message }, 'redis connection error'));
+    const events = new EventLog(redis, keys);
+    const queue = createQueue(config);
+    queue.on('error', (err) => app.log.warn({ err: err.message }, 'queue error'));
+    app.decorate('services', {
+      config,
+      keys,
+      redis,
+      queue,
+      jobs: new JobStore(redis, keys),
+      events,
+      hub: new EventHub(sub, events, keys),
+      models: new ModelStore(config.checkpointDir),
+    });
+    app.addHook('onClose', async () => {
+      await queue.close();
+      redis.disconnect();
+      sub.disconnect();
+    });
+  },
+  { name: 'services' },
+);

@@ -1,0 +1,20 @@
+/** Every Redis key the service uses, under one prefix so deployments and tests never collide. */
+export class Keys {
+  constructor(readonly prefix: string) {}
+  job(id: string) {
+    return `${this.prefix}:job:${id}`;
+  }
+  /** Sorted set of job ids by creation time, for listing. */
+  jobIndex() {
+    return `${this.prefix}:jobs`;
+  }
+  events(id: string) {
+    return `${this.prefix}:job:${id}:events`;
+  }
+  eventsChannel(id: string) {
+    return `${this.prefix}:job:${id}:notify`;
+  }
+  workerHeartbeat() {
+    return `${this.prefix}:workers`;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * GET /v1/jobs/:id/events — server-sent events, replayable: every event carries its Redis Stream
+ * id, and a reconnect with Last-Event-ID gets exactly the events after it. The stream ends after
+ * the job's terminal event.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { BadEventId, JobNotFound } from '../errors.ts';
+import { TERMINAL_EVENTS, compareStreamIds, isStreamId, type JobEvent } from '../events/event-log.ts';
+import { ProblemSchema } from './problem-schema.ts';
+
+function frame(e: JobEvent): string {
+  return `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`;
+}
+
+const events: FastifyPluginAsyncTypebox = async (app) => {
+  const { jobs, events: log, hub, config } = app.services;
+
+  app.get('/v1/jobs/:id/events', {
+    schema: {
+      tags: ['jobs'],
+      summary: 'Follow a job live (text/event-stream)',
+      description:
+        'Events: state, train_begin, epoch_begin, epoch_end (Keras logs), checkpoint, early_stopping, learning_rate_reduced, train_end, then one of completed / failed / cancelled, after which the stream closes. Reconnect with the Last-Event-ID header (or ?last_event_id=) to resume without gaps or duplicates. A comment line is sent every 15 s as a heartbeat.',
+      params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }),
+      querystring: Type.Object({ last_event_id: Type.Optional(Type.String({ maxLength: 50 })) }),
+      headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ maxLength: 50 })) }),
+      response: {
+        200: { description: 'An event stream', content: { 'text/event-stream': { schema: Type.String() } } },
+        400: ProblemSchema,
+        404: ProblemSchema,
+      },
+    },
+    handler: async (req, reply) => {
+      const record = await jobs.get(req.params.id);
+      if (!record) throw new JobNotFound(req.params.id);
+      const after = req.headers['last-event-id'] ?? req.query.last_event_id ?? '0';
+      if (after !== '0' && !isStreamId(after)) throw new BadEventId(after);
+
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        'x-request-id': String(req.id),
+      });
+      res.write('retry: 2000\n\n');
+
+      let finished = false;
+      let cursor = after;
+      let subscription: { close(): void } | undefined;
+      const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), config.sseHeartbeatS * 1000);
+      const finish = () => {
+        if (finished) return;
+        finished = true;
+        clearInterval(heartbeat);
+        subscription?.close();
+        res.end();
+      };
+      req.raw.on('close', finish);
+
+      subscription = await hub.subscribe(record.id, after, (batch) => {
+        if (finished) return;
+        for (const e of batch) {
+          res.write(frame(e));
+          cursor = e.id;
+          if (TERMINAL_EVENTS.has(e.type)) return finish();
+        }
+      });
+      if (finished) subscription.close();
+      // Reconnected after the end: nothing more will come, so close instead of hanging.
+      const last = await log.last(record.id);
+      if (last && TERMINAL_EVENTS.has(last.type) && cursor !== '0' && compareStreamIds(last.id, cursor) <= 0) finish();
+    },
+  });
+};
+
+export default events;

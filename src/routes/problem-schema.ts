@@ -1,0 +1,14 @@
+import { Type } from 'typebox';
+
+/** RFC 9457 problem details, with the offending fields as JSON pointers. */
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Array(Type.Object({ pointer: Type.String({ description: 'JSON pointer into the request body' }), message: Type.String() }))),
+  },
+  { $id: 'Problem', description: 'application/problem+json' },
+);

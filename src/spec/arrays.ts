@@ -1,0 +1,134 @@
+/**
+ * The three ways a job carries an array (nested JSON, base64 bytes, seeded random) and how they bind
+ * to a model's named inputs/outputs. Pure TypeScript: the API only describes arrays (shape, dtype);
+ * the worker materializes them.
+ */
+import { SpecError, fail } from './problem.ts';
+import type { ArrayLike, Data, EncodedArray, RandomArray } from './schema.ts';
+
+export type DType = 'float32' | 'int32';
+
+export interface ArrayInfo {
+  shape: number[];
+  dtype: DType;
+}
+
+export interface HostArray extends ArrayInfo {
+  values: Float32Array | Int32Array;
+}
+
+const isEncoded = (a: unknown): a is EncodedArray => typeof a === 'object' && a !== null && 'b64' in a;
+const isRandom = (a: unknown): a is RandomArray => typeof a === 'object' && a !== null && 'random' in a;
+const isArrayLike = (a: unknown): a is ArrayLike => Array.isArray(a) || isEncoded(a) || isRandom(a);
+
+/** Walks a nested JSON array once: checks it is rectangular, numeric and finite, returns its shape. */
+function nestedShape(value: unknown[], at: string): ArrayInfo {
+  const shape: number[] = [];
+  let cursor: unknown = value;
+  while (Array.isArray(cursor)) {
+    shape.push(cursor.length);
+    if (cursor.length === 0) break;
+    cursor = cursor[0];
+  }
+  let allInts = true;
+  const walk = (node: unknown, depth: number, path: string): void => {
+    if (depth === shape.length) {
+      if (typeof node !== 'number' || !Number.isFinite(node)) fail(path, `expected a finite number, got ${JSON.stringify(node)}`);
+      if (!Number.isInteger(node)) allInts = false;
+      return;
+    }
+    if (!Array.isArray(node) || node.length !== shape[depth]) {
+      fail(path, `ragged array: expected a list of ${shape[depth]} items at depth ${depth} (shape ${JSON.stringify(shape)})`);
+    }
+    for (let i = 0; i < node.length; i++) walk(node[i], depth + 1, `${path}/${i}`);
+  };
+  walk(value, 0, at);
+  return { shape, dtype: allInts ? 'int32' : 'float32' };
+}
+
+const BYTES: Record<DType, number> = { float32: 4, int32: 4 };
+
+export function describeArray(a: ArrayLike, at: string): ArrayInfo {
+  if (Array.isArray(a)) return nestedShape(a, at);
+  if (isEncoded(a)) {
+    const count = a.shape.reduce((x, y) => x * y, 1);
+    const bytes = Math.floor((a.b64.replace(/=+$/, '').length * 3) / 4);
+    if (bytes !== count * BYTES[a.dtype]) {
+      fail(`${at}/b64`, `holds ${bytes} bytes but shape ${JSON.stringify(a.shape)} of ${a.dtype} needs ${count * BYTES[a.dtype]}`);
+    }
+    return { shape: a.shape, dtype: a.dtype };
+  }
+  const r = a.random;
+  if (r.kind === 'randint' && r.high === undefined) fail(`${at}/random/high`, 'randint needs "high" (exclusive upper bound), like np.random.randint(high)');
+  const low = r.low ?? 0;
+  const high = r.high ?? 1;
+  if (!(high > low)) fail(`${at}/random/high`, `must be greater than low (${low})`);
+  if (r.kind === 'randint' && (!Number.isInteger(low) || !Number.isInteger(high))) fail(`${at}/random`, 'randint bounds must be integers');
+  return { shape: r.shape, dtype: r.kind === 'randint' ? 'int32' : 'float32' };
+}
+
+/** mulberry32: small, fast, and reproducible across machines; seeds random data the same way every run. */
+function mulberry32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function materialize(a: ArrayLike, at = ''): HostArray {
+  const info = describeArray(a, at);
+  const count = info.shape.reduce((x, y) => x * y, 1);
+  if (Array.isArray(a)) {
+    const values = info.dtype === 'int32' ? new Int32Array(count) : new Float32Array(count);
+    const flat = (a as unknown[]).flat(Infinity) as number[];
+    values.set(flat);
+    return { ...info, values };
+  }
+  if (isEncoded(a)) {
+    const buf = Buffer.from(a.b64, 'base64');
+    const copy = new ArrayBuffer(buf.byteLength);
+    new Uint8Array(copy).set(buf);
+    const values = a.dtype === 'int32' ? new Int32Array(copy) : new Float32Array(copy);
+    if (a.dtype === 'float32' && !values.every(Number.isFinite)) fail(at, 'contains NaN or Infinity');
+    return { ...info, values };
+  }
+  const r = a.random;
+  const next = mulberry32(r.seed ?? Math.floor(Math.random() * 2 ** 31));
+  const low = r.low ?? 0;
+  const high = r.high ?? 1;
+  if (r.kind === 'randint') {
+    const values = new Int32Array(count);
+    for (let i = 0; i < count; i++) values[i] = low + Math.floor(next() * (high - low));
+    return { ...info, values };
+  }
+  const values = new Float32Array(count);
+  for (let i = 0; i < count; i++) values[i] = low + next() * (high - low);
+  return { ...info, values };
+}
+
+/**
+ * Binds x/y/sample_weight to model order, as Keras accepts them: one array for a single
+ * input/output, a list in model order, or a dict keyed by name.
+ */
+export function bindData<T>(data: Data, names: string[], at: string, each: (a: ArrayLike, at: string, name: string) => T): T[] {
+  if (!Array.isArray(data) && !isEncoded(data) && !isRandom(data)) {
+    const dict = data as Record<string, ArrayLike>;
+    const extra = Object.keys(dict).filter((k) => !names.includes(k));
+    if (extra.length) fail(`${at}/${extra[0]}`, `no model input/output is named "${extra[0]}"; expected keys ${names.join(', ')}`);
+    return names.map((n) => {
+      if (!(n in dict)) fail(at, `missing key "${n}"; expected keys ${names.join(', ')}`);
+      return each(dict[n], `${at}/${n}`, n);
+    });
+  }
+  if (names.length === 1) return [each(data as ArrayLike, at, names[0])];
+  if (!Array.isArray(data) || data.length !== names.length || !data.every(isArrayLike)) {
+    fail(at, `the model has ${names.length} ${names.length > 1 ? 'inputs/outputs' : 'input/output'} (${names.join(', ')}): give a list of ${names.length} arrays in that order or a dict by name`);
+  }
+  return names.map((n, i) => each((data as ArrayLike[])[i], `${at}/${i}`, n));
+}
+
+export { SpecError };

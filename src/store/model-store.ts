@@ -1,0 +1,100 @@
+/**
+ * Trained models and checkpoints on disk, one folder per model under CHECKPOINT_DIR:
+ *   models/<id>/info.json                  what GET /v1/models/<id> describes
+ *   models/<id>/final/                     model.json + weights.bin (TensorFlow.js layers format)
+ *   models/<id>/checkpoints/<name>/        model.json, weights.bin, optimizer.json/.bin, state.json
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { isTempName, writeDirAtomic, writeFileAtomic } from './atomic.ts';
+
+export interface CheckpointInfo {
+  name: string;
+  epoch: number;
+  /** Set for ModelCheckpoint saves: the monitored quantity and its value. */
+  monitor?: string;
+  value?: number;
+  weights_only?: boolean;
+  files: Array<{ name: string; bytes: number }>;
+}
+
+const SAFE_ID = /^[A-Za-z0-9_-]{1,100}$/;
+/** A checkpoint name is one path segment: no separators, no dot-dot, no NUL. */
+const SAFE_NAME = /^(?!\.)[A-Za-z0-9_.=+-]{1,200}$/;
+
+export function isSafeCheckpointName(name: string): boolean {
+  return SAFE_NAME.test(name) && !name.includes('..');
+}
+
+export class ModelStore {
+  constructor(readonly root: string) {}
+
+  dir(modelId: string): string {
+    if (!SAFE_ID.test(modelId)) throw new Error(`invalid model id "${modelId}"`);
+    return path.join(this.root, 'models', modelId);
+  }
+
+  async writeInfo(modelId: string, info: unknown): Promise<void> {
+    await writeFileAtomic(path.join(this.dir(modelId), 'info.json'), JSON.stringify(info, null, 2));
+  }
+
+  async readInfo(modelId: string): Promise<Record<string, any> | undefined> {
+    if (!SAFE_ID.test(modelId)) return undefined;
+    try {
+      return JSON.parse(await fs.readFile(path.join(this.dir(modelId), 'info.json'), 'utf8'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async writeFinal(modelId: string, files: Record<string, Uint8Array | string>): Promise<void> {
+    await writeDirAtomic(path.join(this.dir(modelId), 'final'), files);
+  }
+
+  async writeCheckpoint(modelId: string, name: string, files: Record<string, Uint8Array | string>): Promise<void> {
+    if (!isSafeCheckpointName(name)) throw new Error(`checkpoint name "${name}" must be a single file name (letters, digits, _ . = + -)`);
+    await writeDirAtomic(path.join(this.dir(modelId), 'checkpoints', name), files);
+  }
+
+  private async filesOf(dir: string): Promise<Array<{ name: string; bytes: number }>> {
+    const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => !isTempName(n)).sort();
+    return Promise.all(names.map(async (name) => ({ name, bytes: (await fs.stat(path.join(dir, name))).size })));
+  }
+
+  async listCheckpoints(modelId: string): Promise<CheckpointInfo[]> {
+    const base = path.join(this.dir(modelId), 'checkpoints');
+    const names = (await fs.readdir(base).catch(() => [] as string[])).filter((n) => !isTempName(n));
+    const out: CheckpointInfo[] = [];
+    for (const name of names) {
+      const state = JSON.parse(await fs.readFile(path.join(base, name, 'state.json'), 'utf8').catch(() => '{}'));
+      out.push({ name, epoch: state.epoch ?? -1, monitor: state.monitor, value: state.value, weights_only: state.weights_only, files: await this.filesOf(path.join(base, name)) });
+    }
+    return out.sort((a, b) => a.epoch - b.epoch || a.name.localeCompare(b.name));
+  }
+
+  async listFinal(modelId: string) {
+    return this.filesOf(path.join(this.dir(modelId), 'final'));
+  }
+
+  /**
+   * Resolves a downloadable file: `final/<file>` or `checkpoints/<name>/<file>`. Only names that
+   * exist in a listing resolve, so no request path can reach outside the model's folder.
+   */
+  async resolveFile(modelId: string, relative: string): Promise<string | undefined> {
+    const parts = relative.split('/');
+    let dir: string;
+    let file: string;
+    if (parts.length === 2 && parts[0] === 'final') {
+      dir = path.join(this.dir(modelId), 'final');
+      file = parts[1];
+    } else if (parts.length === 3 && parts[0] === 'checkpoints' && isSafeCheckpointName(parts[1])) {
+      dir = path.join(this.dir(modelId), 'checkpoints', parts[1]);
+      file = parts[2];
+    } else {
+      return undefined;
+    }
+    const files = await this.filesOf(dir);
+    return files.some((f) => f.name === file) ? path.join(dir, file) : undefined;
+  }
+}

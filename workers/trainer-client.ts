@@ -1,0 +1,86 @@
+/**
+ * Owns one trainer child process: starts it, runs jobs on it one at a time, relays its events,
+ * and restarts it if it dies (the job it was running fails with the exit reason).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { FitJobInput, FitResult } from './run-fit.ts';
+import type { FromTrainer, ToTrainer } from './trainer-protocol.ts';
+
+const TRAINER = fileURLToPath(new URL('./trainer-process.ts', import.meta.url));
+
+export class JobCancelled extends Error {}
+
+interface Pending {
+  jobId: string;
+  onEvent: (type: string, data: Record<string, unknown>) => void;
+  resolve: (r: FitResult) => void;
+  reject: (e: Error) => void;
+}
+
+export class TrainerClient {
+  private child?: ChildProcess;
+  private ready?: Promise<string>;
+  private pending?: Pending;
+  backend?: string;
+
+  start(): Promise<string> {
+    if (this.ready) return this.ready;
+    const child = fork(TRAINER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = child;
+    this.ready = new Promise((resolve, reject) => {
+      child.on('message', (msg: FromTrainer) => {
+        if (msg.kind === 'ready') {
+          this.backend = msg.backend;
+          resolve(msg.backend);
+          return;
+        }
+        const p = this.pending;
+        if (!p || msg.jobId !== p.jobId) return;
+        if (msg.kind === 'event') p.onEvent(msg.type, msg.data);
+        else if (msg.kind === 'done') {
+          this.pending = undefined;
+          p.resolve(msg.result);
+        } else if (msg.kind === 'error') {
+          this.pending = undefined;
+          p.reject(msg.cancelled ? new JobCancelled(msg.message) : new Error(msg.message));
+        }
+      });
+      child.on('exit', (code, signal) => {
+        reject(new Error(`trainer process exited before it was ready (code ${code}, signal ${signal})`));
+        this.child = undefined;
+        this.ready = undefined;
+        const p = this.pending;
+        this.pending = undefined;
+        p?.reject(new Error(`trainer process died while training (code ${code}, signal ${signal})`));
+      });
+    });
+    return this.ready;
+  }
+
+  async run(input: FitJobInput, onEvent: Pending['onEvent']): Promise<FitResult> {
+    await this.start();
+    if (this.pending) throw new Error('trainer is busy');
+    return new Promise<FitResult>((resolve, reject) => {
+      this.pending = { jobId: input.jobId, onEvent, resolve, reject };
+      this.child!.send({ kind: 'run', input } satisfies ToTrainer);
+    });
+  }
+
+  cancel(jobId: string): void {
+    this.child?.send({ kind: 'cancel', jobId } satisfies ToTrainer);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The trainer child process. Training is CPU-bound and blocks its event loop for whole batches, so
+ * it runs here, away from the BullMQ worker that must keep renewing the job's lock.
+ * (worker_threads are not an option: tfjs-node does not support them.)
+ */
+import { loadConfig } from '../src/config.ts';
+import { initBackend } from '../src/engine/backend.ts';
+import { ModelStore } from '../src/store/model-store.ts';
+import { runFit } from './run-fit.ts';
+import type { FromTrainer, ToTrainer } from './trainer-protocol.ts';
+
+const send = (msg: FromTrainer) => process.send!(msg);
+const config = loadConfig();
+const store = new ModelStore(config.checkpointDir);
+const running = new Map<string, AbortController>();
+
+process.on('message', (msg: ToTrainer) => {
+  if (msg.kind === 'cancel') {
+    running.get(msg.jobId)?.abort();
+    return;
+  }
+  const { input } = msg;
+  const abort = new AbortController();
+  running.set(input.jobId, abort);
+  runFit(input, store, (type, data) => send({ kind: 'event', jobId: input.jobId, type, data }), abort.signal)
+    .then((result) => send({ kind: 'done', jobId: input.jobId, result }))
+    .catch((err: Error) => send({ kind: 'error', jobId: input.jobId, message: err.message, cancelled: abort.signal.aborted }))
+    .finally(() => running.delete(input.jobId));
+});
+
+// The parent's exit closes the IPC channel; follow it rather than linger as an orphan.
+process.on('disconnect', () => process.exit(0));
+
+const backend = await initBackend();
+send({ kind: 'ready', backend });
