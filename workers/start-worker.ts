@@ -71,8 +71,9 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     }
   };
 
+  const workerConnection = connectRedis(config.redisUrl);
   const worker = new Worker<QueuedJob>(config.queueName, process_, {
-    connection: connectRedis(config.redisUrl),
+    connection: workerConnection,
     prefix: config.redisPrefix,
     concurrency: 1,
     // Training runs in the child, so this process's event loop stays free to renew locks;
@@ -86,6 +87,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     async close() {
       clearInterval(beat);
       await worker.close();
+      workerConnection.disconnect();
       await trainer.stop();
       await redis.hdel(keys.workerHeartbeat(), workerId).catch(() => {});
       redis.disconnect();

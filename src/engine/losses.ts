@@ -72,11 +72,12 @@ const PER_SAMPLE: Record<string, (cfg: Record<string, any>) => PerSampleLoss> = 
   },
   Huber: (cfg) => {
     const delta = cfg.delta ?? 1.0;
+    // min/sub instead of a where(err <= delta): same values, and differentiable everywhere in tfjs.
     return (t, p) => {
       const err = tf.abs(tf.sub(align(t, p), p));
-      const quad = tf.mul(0.5, tf.square(err));
-      const lin = tf.mul(delta, tf.sub(err, 0.5 * delta));
-      return meanLast(tf.where(tf.lessEqual(err, delta), quad, lin));
+      const quad = tf.minimum(err, delta);
+      const lin = tf.sub(err, quad);
+      return meanLast(tf.add(tf.mul(0.5, tf.square(quad)), tf.mul(delta, lin)));
     };
   },
   LogCosh: () => (t, p) => {

@@ -10,10 +10,18 @@ export interface QueuedJob {
   spec: FitJobCreate;
 }
 
+/** BullMQ does not close a connection it was given, so closing the queue closes it here. */
 export function createQueue(config: Config): Queue<QueuedJob> {
-  return new Queue<QueuedJob>(config.queueName, {
-    connection: connectRedis(config.redisUrl),
+  const connection = connectRedis(config.redisUrl);
+  const queue = new Queue<QueuedJob>(config.queueName, {
+    connection,
     prefix: config.redisPrefix,
     defaultJobOptions: { attempts: 1, removeOnComplete: { age: config.jobTtlS }, removeOnFail: { age: config.jobTtlS } },
   });
+  const close = queue.close.bind(queue);
+  queue.close = async () => {
+    await close();
+    connection.disconnect();
+  };
+  return queue;
 }
