@@ -24,7 +24,7 @@ async function ensureRedis(): Promise<ChildProcess | undefined> {
     const local = ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(url.hostname);
     const hasBinary = spawnSync('redis-server', ['--version']).status === 0;
     if (!local || !hasBinary) {
-      throw new Error(`${(err as Error).message}. Start Redis there or set REDIS_URL${hasBinary ? '' : ' (no redis-server on PATH to start one)'}.`);
+      throw new Error(`${(err as Error).message.replace(/\.+$/, "")}. Start Redis there or set REDIS_URL${hasBinary ? '' : ' (no redis-server on PATH to start one)'}.`);
     }
     const dir = path.join(config.dataDir, 'redis');
     fs.mkdirSync(dir, { recursive: true });
