@@ -9,6 +9,8 @@ import path from 'node:path';
 import { startStack, type Stack } from './helpers/stack.ts';
 import { readEvents } from './helpers/sse.ts';
 import { multiIoJob, seedMlpJob } from './helpers/specs.ts';
+import { loadCase } from '../src/parity/parity-case.ts';
+import { compareNumbers, newComparison } from '../src/parity/compare.ts';
 
 const expectedBackend = process.env.KJ_ALLOW_CPU_BACKEND === '1' ? undefined : 'tensorflow';
 
@@ -146,6 +148,35 @@ describe('a fit job from HTTP to tfjs-node and back', () => {
       );
     });
   }
+
+  test('a recorded Keras case through the HTTP API gives Keras\'s history and final weights', async () => {
+    const c = await loadCase(new URL('./fixtures/parity/01_mlp_adam_validation_data.json', import.meta.url).pathname);
+    const fit = c.spec.fit!;
+    const submitted = await post(stack, {
+      type: 'fit',
+      model: { ...c.spec.model, weights: c.initial_weights },
+      compile: c.spec.compile,
+      fit: { x: c.data.x, y: c.data.y, batch_size: fit.batch_size, epochs: fit.epochs, shuffle: false, validation_data: fit.validation_data },
+    });
+    assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
+    const job = await waitForState(stack, submitted.body.id, ['completed', 'failed']);
+    assert.equal(job.state, 'completed', job.error?.message);
+    const cmp = newComparison();
+    for (const [key, values] of Object.entries(c.expected.history!)) compareNumbers(cmp, `history.${key}`, job.history[key], values, c.tolerance.history ?? c.tolerance.default, key.startsWith('val_') ? 200 : 1000);
+    const model = (await getJson(stack, `/v1/models/${job.model_id}`)).body;
+    const manifest = (await getJson(stack, `/v1/models/${job.model_id}/files/final/model.json`)).body;
+    const bin = Buffer.from(await (await fetch(`${stack.baseUrl}${model.files.find((f: any) => f.name === 'weights.bin').url}`)).arrayBuffer());
+    const values = new Float32Array(bin.buffer, bin.byteOffset, bin.length / 4);
+    let offset = 0;
+    for (const spec of manifest.weightsManifest[0].weights) {
+      const [layer, kind] = spec.name.split('/');
+      const size = spec.shape.reduce((a: number, b: number) => a * b, 1);
+      const expected = (c.expected.final_weights![layer][kind === 'kernel' ? 0 : 1] as any[]).flat(Infinity);
+      compareNumbers(cmp, `final_weights.${spec.name}`, Array.from(values.subarray(offset, offset + size)), expected, c.tolerance.final_weights ?? c.tolerance.default);
+      offset += size;
+    }
+    assert.deepEqual(cmp.failures, [], `worst ${cmp.worst} at ${cmp.where}`);
+  });
 
   test('a job that fails in the worker ends failed with a message, and the stream closes', async () => {
     const spec = seedMlpJob({ epochs: 2 });

@@ -4,15 +4,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { bindData, materialize } from '../src/spec/arrays.ts';
-import { resolve, CALLBACKS } from '../src/spec/catalog.ts';
+import { checkpointNameOf } from '../src/spec/callback-checks.ts';
 import { resolveCompile } from '../src/spec/compile.ts';
 import { checkGraph, normalizeModel } from '../src/spec/graph.ts';
 import type { Data, FitJobCreate } from '../src/spec/schema.ts';
 import { initBackend } from '../src/engine/backend.ts';
 import type { Callback, Logs, TrainingContext } from '../src/engine/callbacks/callback.ts';
-import { EarlyStopping } from '../src/engine/callbacks/early-stopping.ts';
-import { ModelCheckpoint, type CheckpointRequest } from '../src/engine/callbacks/model-checkpoint.ts';
-import { ReduceLROnPlateau } from '../src/engine/callbacks/reduce-lr-on-plateau.ts';
+import { makeCallbacks, type CallbackHooks } from '../src/engine/callbacks/index.ts';
 import { KerasModel } from '../src/engine/model.ts';
 import { modelFiles, optimizerFiles } from '../src/engine/serialize.ts';
 import { toTensor } from '../src/engine/tensors.ts';
@@ -92,31 +90,22 @@ class EpochCheckpointer implements Callback {
   }
 }
 
-function userCallbacks(spec: FitJobCreate, store: ModelStore, modelId: string, emit: Emit): Callback[] {
-  return (spec.fit.callbacks ?? []).map((cb, i) => {
-    const r = resolve(CALLBACKS, cb, 'callback');
-    if ('error' in r) throw new Error(`/fit/callbacks/${i}: ${r.error}`);
-    switch (r.class_name) {
-      case 'EarlyStopping':
-        return new EarlyStopping(r.config, (epoch, state) => emit('early_stopping', { epoch, monitor: r.config.monitor ?? 'val_loss', best: state.best, best_epoch: state.best_epoch }));
-      case 'ReduceLROnPlateau':
-        return new ReduceLROnPlateau(r.config, (epoch, oldLr, newLr) => emit('learning_rate_reduced', { epoch, old_learning_rate: oldLr, learning_rate: newLr }));
-      case 'ModelCheckpoint':
-        return new ModelCheckpoint(r.config as any, async (req: CheckpointRequest, ctx: TrainingContext) => {
-          // Keras filepaths like "mymodel_{epoch}" become checkpoint names inside this model's folder.
-          const name = req.name.replace(/\.(keras|h5|weights\.h5)$/, '');
-          if (!isSafeCheckpointName(name)) throw new Error(`ModelCheckpoint filepath "${req.name}" must be a plain file name (no folders)`);
-          await store.writeCheckpoint(modelId, name, {
-            ...(await modelFiles(ctx.model)),
-            ...(req.weightsOnly ? {} : await optimizerFiles(ctx.optimizer)),
-            'state.json': JSON.stringify({ epoch: req.epoch, monitor: req.monitor, value: req.value, weights_only: req.weightsOnly, saved_at: new Date().toISOString() }),
-          });
-          emit('checkpoint', { name, epoch: req.epoch, kind: 'model_checkpoint', monitor: req.monitor, value: req.value });
-        });
-      default:
-        throw new Error(`callback ${r.class_name} is not available`);
-    }
-  });
+/** Saves what ModelCheckpoint and CSVLogger ask for inside this model's folder, and announces it. */
+function callbackHooks(store: ModelStore, modelId: string, emit: Emit): CallbackHooks {
+  return {
+    emit,
+    async saveCheckpoint(req, ctx) {
+      const name = checkpointNameOf(req.name);
+      if (!isSafeCheckpointName(name)) throw new Error(`ModelCheckpoint: "${req.name}" is not a plain file name`);
+      await store.writeCheckpoint(modelId, name, {
+        ...(await modelFiles(ctx.model)),
+        ...(req.weightsOnly ? {} : await optimizerFiles(ctx.optimizer)),
+        'state.json': JSON.stringify({ epoch: req.epoch, monitor: req.monitor, value: req.value, weights_only: req.weightsOnly, saved_at: new Date().toISOString() }),
+      });
+      emit('checkpoint', { name, epoch: req.epoch, kind: 'model_checkpoint', monitor: req.monitor, value: req.value });
+    },
+    writeArtifact: (filename, content) => store.writeArtifact(modelId, filename, content),
+  };
 }
 
 export async function runFit(input: FitJobInput, store: ModelStore, emit: Emit, signal?: AbortSignal): Promise<FitResult> {
@@ -142,7 +131,7 @@ export async function runFit(input: FitJobInput, store: ModelStore, emit: Emit, 
       spec: { model: { ...spec.model, weights: undefined }, compile: spec.compile },
       summary: graph.summary,
     });
-    const user = userCallbacks(spec, store, modelId, emit);
+    const user = makeCallbacks(spec.fit.callbacks ?? [], callbackHooks(store, modelId, emit));
     const callbacks = [...user, new EventReporter(emit, backend), new EpochCheckpointer(store, modelId, user, emit)];
     const { history, epochsRun } = await trainer.fit(train, {
       batchSize: fit.batch_size ?? 32,

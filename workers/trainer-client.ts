@@ -26,9 +26,7 @@ export class TrainerClient {
 
   start(): Promise<string> {
     if (this.ready) return this.ready;
-    // TF_CPP_MIN_LOG_LEVEL=2 keeps libtensorflow's start-up notices (oneDNN, CPU features) out of the logs.
-    const env = { ...process.env, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' };
-    const child = fork(TRAINER, [], { execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(TRAINER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child = child;
     this.ready = new Promise((resolve, reject) => {
       child.on('message', (msg: FromTrainer) => {

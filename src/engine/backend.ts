@@ -10,6 +10,8 @@ let chosen: Promise<BackendName> | undefined;
 
 export function initBackend(log: (msg: string) => void = (m) => process.stderr.write(m + '\n')): Promise<BackendName> {
   chosen ??= (async () => {
+    // libtensorflow reads this when it loads: keep its start-up notices (oneDNN, CPU features) quiet.
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
     try {
       // A variable specifier: the package is optional and may be absent at type-check time.
       const nativeBackend = '@tensorflow/tfjs-node';

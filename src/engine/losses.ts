@@ -10,9 +10,15 @@ export type PerSampleLoss = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
 
 export interface Loss {
   className: string;
-  /** Keras's function name, used for metric names such as `loss` of a CE metric. */
   perSample: PerSampleLoss;
+  /**
+   * For crossentropies with from_logits=false: the same loss on logits. Keras (TF backend) uses it
+   * whenever the prediction comes straight from a softmax/sigmoid, so nothing is clipped.
+   */
+  onLogits?: PerSampleLoss;
 }
+
+const CROSSENTROPIES = new Set(['BinaryCrossentropy', 'CategoricalCrossentropy', 'SparseCategoricalCrossentropy']);
 
 const EPS = 1e-7;
 const clipProb = (p: tf.Tensor) => tf.clipByValue(p, EPS, 1 - EPS);
@@ -56,6 +62,15 @@ export function binaryCrossentropy(fromLogits: boolean, labelSmoothing = 0): Per
     const p = clipProb(yPred);
     return meanLast(tf.neg(tf.add(tf.mul(t, tf.log(p)), tf.mul(tf.sub(1, t), tf.log(tf.sub(1, p))))));
   };
+}
+
+/** Keras l2_normalize uses max(sum(x^2), 1e-12) under the square root. */
+function l2Normalize(x: tf.Tensor, axis: number): tf.Tensor {
+  return tf.mul(x, tf.rsqrt(tf.maximum(tf.sum(tf.square(x), axis, true), 1e-12)));
+}
+
+export function cosine(t: tf.Tensor, p: tf.Tensor, axis = -1): tf.Tensor {
+  return tf.sum(tf.mul(l2Normalize(t, axis), l2Normalize(p, axis)), axis);
 }
 
 const PER_SAMPLE: Record<string, (cfg: Record<string, any>) => PerSampleLoss> = {
@@ -106,6 +121,7 @@ const PER_SAMPLE: Record<string, (cfg: Record<string, any>) => PerSampleLoss> = 
     return tf.sum(tf.mul(yt, tf.log(tf.div(yt, yp))), -1);
   },
   Poisson: () => (t, p) => meanLast(tf.sub(p, tf.mul(align(t, p), tf.log(tf.add(p, EPS))))),
+  CosineSimilarity: (cfg) => (t, p) => tf.neg(cosine(align(t, p), p, cfg.axis ?? -1)),
   BinaryCrossentropy: (cfg) => binaryCrossentropy(!!cfg.from_logits, cfg.label_smoothing ?? 0),
   CategoricalCrossentropy: (cfg) => categoricalCrossentropy(!!cfg.from_logits, cfg.label_smoothing ?? 0),
   SparseCategoricalCrossentropy: (cfg) => sparseCategoricalCrossentropy(!!cfg.from_logits),
@@ -114,7 +130,8 @@ const PER_SAMPLE: Record<string, (cfg: Record<string, any>) => PerSampleLoss> = 
 export function makeLoss(resolved: Resolved): Loss {
   const make = PER_SAMPLE[resolved.class_name];
   if (!make) throw new Error(`loss ${resolved.class_name} is not available in the engine`);
-  return { className: resolved.class_name, perSample: make(resolved.config) };
+  const onLogits = CROSSENTROPIES.has(resolved.class_name) && !resolved.config.from_logits ? make({ ...resolved.config, from_logits: true }) : undefined;
+  return { className: resolved.class_name, perSample: make(resolved.config), onLogits };
 }
 
 export function perSampleFunction(className: string, config: Record<string, any> = {}): PerSampleLoss {

@@ -4,13 +4,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Resolved } from '../spec/catalog.ts';
-import { perSampleFunction } from './losses.ts';
+import { cosine, perSampleFunction } from './losses.ts';
 
 export interface Metric {
   name: string;
   update(yTrue: tf.Tensor, yPred: tf.Tensor): void;
   result(): number;
   reset(): void;
+  dispose(): void;
 }
 
 /** Mean over samples of a per-sample value, as keras.metrics.MeanMetricWrapper. */
@@ -39,6 +40,10 @@ export class MeanMetric implements Metric {
     this.total = tf.keep(tf.scalar(0));
     this.count = 0;
   }
+
+  dispose(): void {
+    this.total.dispose();
+  }
 }
 
 const f32 = (t: tf.Tensor) => (t.dtype === 'float32' ? t : tf.cast(t, 'float32'));
@@ -61,7 +66,92 @@ const VALUE: Record<string, (cfg: Record<string, any>) => (t: tf.Tensor, p: tf.T
   CategoricalCrossentropy: (cfg) => perSampleFunction('CategoricalCrossentropy', cfg),
   SparseCategoricalCrossentropy: (cfg) => perSampleFunction('SparseCategoricalCrossentropy', cfg),
   RootMeanSquaredError: () => perSampleFunction('MeanSquaredError'),
+  Accuracy: () => (t, p) => tf.mean(f32(tf.equal(f32(t.rank === p.rank - 1 ? tf.expandDims(t, -1) : t), f32(p))), -1),
+  Hinge: () => perSampleFunction('Hinge'),
+  SquaredHinge: () => perSampleFunction('SquaredHinge'),
+  CategoricalHinge: () => perSampleFunction('CategoricalHinge'),
+  KLDivergence: () => perSampleFunction('KLDivergence'),
+  Poisson: () => perSampleFunction('Poisson'),
+  LogCoshError: () => perSampleFunction('LogCosh'),
+  CosineSimilarity: (cfg) => (t, p) => cosine(f32(t), p, cfg.axis ?? -1),
 };
+
+/**
+ * Confusion counts over thresholds, accumulated over the epoch (keras.metrics AUC, Precision,
+ * Recall): a prediction counts as positive iff it is strictly above the threshold.
+ */
+class ConfusionMetric implements Metric {
+  private readonly thresholds: tf.Tensor;
+  private counts?: { tp: tf.Tensor; fp: tf.Tensor; tn: tf.Tensor; fn: tf.Tensor };
+  constructor(
+    public name: string,
+    thresholds: number[],
+    private readonly summarize: (c: { tp: Float32Array; fp: Float32Array; tn: Float32Array; fn: Float32Array }) => number,
+  ) {
+    this.thresholds = tf.keep(tf.tensor1d(thresholds));
+  }
+
+  update(yTrue: tf.Tensor, yPred: tf.Tensor): void {
+    const next = tf.tidy(() => {
+      const pred = tf.reshape(f32(yPred), [-1, 1]);
+      const label = tf.reshape(f32(tf.notEqual(f32(yTrue), 0)), [-1, 1]);
+      const positive = f32(tf.greater(pred, tf.reshape(this.thresholds, [1, -1])));
+      const negative = tf.sub(1, positive);
+      const add = (old: tf.Tensor | undefined, t: tf.Tensor) => (old ? tf.add(old, tf.sum(t, 0)) : tf.sum(t, 0));
+      return {
+        tp: add(this.counts?.tp, tf.mul(positive, label)),
+        fp: add(this.counts?.fp, tf.mul(positive, tf.sub(1, label))),
+        tn: add(this.counts?.tn, tf.mul(negative, tf.sub(1, label))),
+        fn: add(this.counts?.fn, tf.mul(negative, label)),
+      };
+    });
+    this.reset();
+    for (const t of Object.values(next)) tf.keep(t);
+    this.counts = next;
+  }
+
+  result(): number {
+    if (!this.counts) return 0;
+    const c = this.counts;
+    return this.summarize({ tp: c.tp.dataSync() as Float32Array, fp: c.fp.dataSync() as Float32Array, tn: c.tn.dataSync() as Float32Array, fn: c.fn.dataSync() as Float32Array });
+  }
+
+  reset(): void {
+    if (this.counts) tf.dispose(Object.values(this.counts));
+    this.counts = undefined;
+  }
+
+  dispose(): void {
+    this.reset();
+    this.thresholds.dispose();
+  }
+}
+
+const divNoNan = (a: number, b: number) => (b === 0 ? 0 : a / b);
+
+/** ROC AUC by Keras's interpolated Riemann sum over num_thresholds evenly spaced thresholds. */
+function auc(name: string, cfg: Record<string, any>): Metric {
+  const n = cfg.num_thresholds ?? 200;
+  const eps = 1e-7;
+  const thresholds = [0 - eps, ...Array.from({ length: n - 2 }, (_, i) => (i + 1) / (n - 1)), 1 + eps];
+  if ((cfg.curve ?? 'ROC') !== 'ROC') throw new Error('AUC: only curve "ROC" is supported');
+  return new ConfusionMetric(name, thresholds, ({ tp, fp, tn, fn }) => {
+    const tpr = Array.from(tp, (v, i) => divNoNan(v, v + fn[i]));
+    const fpr = Array.from(fp, (v, i) => divNoNan(v, v + tn[i]));
+    let sum = 0;
+    for (let i = 0; i < n - 1; i++) sum += (fpr[i] - fpr[i + 1]) * ((tpr[i] + tpr[i + 1]) / 2);
+    return sum;
+  });
+}
+
+const CONFUSION: Record<string, (name: string, cfg: Record<string, any>) => Metric> = {
+  AUC: auc,
+  Precision: (name, cfg) => new ConfusionMetric(name, [cfg.thresholds ?? 0.5], ({ tp, fp }) => divNoNan(tp[0], tp[0] + fp[0])),
+  Recall: (name, cfg) => new ConfusionMetric(name, [cfg.thresholds ?? 0.5], ({ tp, fn }) => divNoNan(tp[0], tp[0] + fn[0])),
+};
+
+/** Default metric names of Keras classes that are not simply snake_case of the class. */
+const DEFAULT_NAMES: Record<string, string> = { LogCoshError: 'logcosh', KLDivergence: 'kl_divergence', AUC: 'auc', RootMeanSquaredError: 'root_mean_squared_error' };
 
 /** Whether each row's target class is among the k largest predictions (synchronous, unlike tf.inTopKAsync). */
 function inTopK(pred: tf.Tensor, target: tf.Tensor, k: number): tf.Tensor {
@@ -84,9 +174,10 @@ export function resolveAccuracy(yTrueShape: number[], yPredShape: number[]): str
 
 export function makeMetric(resolved: Resolved, yTrueShape: number[], yPredShape: number[]): Metric {
   const className = resolved.class_name === 'accuracy' ? resolveAccuracy(yTrueShape, yPredShape) : resolved.class_name;
+  const name = resolved.config.name ?? resolved.alias ?? DEFAULT_NAMES[className] ?? snake(className);
+  if (CONFUSION[className]) return CONFUSION[className](name, resolved.config);
   const make = VALUE[className];
   if (!make) throw new Error(`metric ${className} is not available in the engine`);
-  const name = resolved.config.name ?? resolved.alias ?? snake(className);
   const finish = className === 'RootMeanSquaredError' ? Math.sqrt : undefined;
   return new MeanMetric(name, make(resolved.config), finish);
 }

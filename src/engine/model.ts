@@ -7,17 +7,31 @@ import * as tf from '@tensorflow/tfjs';
 import type { Graph } from '../spec/graph.ts';
 import { buildLayer } from './layers.ts';
 
+/** A linear activation object, for running a softmax/sigmoid output layer up to its logits. */
+const LINEAR = (tf.layers.dense({ units: 1 }) as unknown as { activation: unknown }).activation;
+const LOGIT_ACTIVATIONS = new Set(['softmax', 'sigmoid']);
+
+export interface ForwardResult {
+  outputs: tf.Tensor[];
+  /** Pre-activation of outputs that end in softmax/sigmoid (Keras computes crossentropy from these). */
+  logits: Array<tf.Tensor | undefined>;
+}
+
 export class KerasModel {
   readonly graph: Graph;
   readonly layers = new Map<string, tf.layers.Layer>();
   readonly symbolic: tf.LayersModel;
   readonly inputNames: string[];
   readonly outputNames: string[];
+  private readonly logitOutputs: Set<string>;
 
   constructor(graph: Graph) {
     this.graph = graph;
     this.inputNames = graph.inputs.map((i) => i.name);
     this.outputNames = graph.outputs;
+    this.logitOutputs = new Set(
+      graph.layers.filter((l) => graph.outputs.includes(l.name) && LOGIT_ACTIVATIONS.has(l.config.activation)).map((l) => l.name),
+    );
     const symbols = new Map<string, tf.SymbolicTensor>();
     for (const input of graph.inputs) {
       symbols.set(input.name, tf.input({ name: input.name, shape: input.shape as number[], dtype: input.dtype ?? 'float32' }));
@@ -33,14 +47,43 @@ export class KerasModel {
 
   /** Runs the graph on concrete tensors; returns every output in model order. */
   forward(inputs: tf.Tensor[], training: boolean): tf.Tensor[] {
+    return this.run(inputs, training, false).outputs;
+  }
+
+  /** Like forward, and also the logits of softmax/sigmoid outputs, computed once, not inverted. */
+  forwardWithLogits(inputs: tf.Tensor[], training: boolean): ForwardResult {
+    return this.run(inputs, training, true);
+  }
+
+  private run(inputs: tf.Tensor[], training: boolean, wantLogits: boolean): ForwardResult {
     const values = new Map<string, tf.Tensor>();
+    const logits = new Map<string, tf.Tensor>();
     this.inputNames.forEach((n, i) => values.set(n, inputs[i]));
     for (const spec of this.graph.layers) {
       const inbound = spec.inbound.map((n) => values.get(n)!);
-      const out = this.layers.get(spec.name)!.apply(inbound.length === 1 ? inbound[0] : inbound, { training }) as tf.Tensor;
-      values.set(spec.name, out);
+      const arg = inbound.length === 1 ? inbound[0] : inbound;
+      const layer = this.layers.get(spec.name)!;
+      if (wantLogits && this.logitOutputs.has(spec.name)) {
+        if (spec.class_name === 'Activation') {
+          logits.set(spec.name, inbound[0]);
+          values.set(spec.name, layer.apply(arg, { training }) as tf.Tensor);
+          continue;
+        }
+        const withActivation = layer as unknown as { activation: { apply(x: tf.Tensor): tf.Tensor } };
+        const activation = withActivation.activation;
+        withActivation.activation = LINEAR as typeof activation;
+        try {
+          const pre = layer.apply(arg, { training }) as tf.Tensor;
+          logits.set(spec.name, pre);
+          values.set(spec.name, activation.apply(pre));
+        } finally {
+          withActivation.activation = activation;
+        }
+        continue;
+      }
+      values.set(spec.name, layer.apply(arg, { training }) as tf.Tensor);
     }
-    return this.outputNames.map((n) => values.get(n)!);
+    return { outputs: this.outputNames.map((n) => values.get(n)!), logits: this.outputNames.map((n) => logits.get(n)) };
   }
 
   trainableVariables(): tf.Variable[] {
@@ -64,14 +107,20 @@ export class KerasModel {
       if (!layer) throw new Error(`weights: no layer is named "${name}"`);
       const current = layer.getWeights();
       if (arrays.length !== current.length) throw new Error(`weights.${name}: expected ${current.length} arrays, got ${arrays.length}`);
-      const tensors = arrays.map((a, i) => {
+      const tensors: tf.Tensor[] = [];
+      for (const [i, a] of arrays.entries()) {
         const t = a instanceof tf.Tensor ? a : tf.tensor(a as number[], undefined, current[i].dtype);
+        tensors.push(t);
         if (!tf.util.arraysEqual(t.shape, current[i].shape)) {
+          tensors.forEach((made, j) => made !== arrays[j] && made.dispose());
           throw new Error(`weights.${name}[${i}]: expected shape [${current[i].shape}], got [${t.shape}]`);
         }
-        return t;
-      });
+      }
       layer.setWeights(tensors);
+      // setWeights copies values into the variables; the tensors made here are ours to free.
+      tensors.forEach((t, i) => {
+        if (t !== arrays[i]) t.dispose();
+      });
     }
   }
 

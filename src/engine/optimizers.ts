@@ -11,6 +11,8 @@ export interface OptimizerState {
   learning_rate: number;
   /** Slot tensors by `${slot}/${variable index}`. */
   slots: Record<string, tf.Tensor>;
+  /** Scalar state some optimizers keep besides slots. */
+  extra?: Record<string, unknown>;
 }
 
 export abstract class Optimizer {
@@ -21,7 +23,7 @@ export abstract class Optimizer {
   protected readonly clipvalue?: number;
 
   constructor(readonly className: string, readonly config: Record<string, any>, defaultLr: number) {
-    this.lr = tf.variable(tf.scalar(config.learning_rate ?? defaultLr), false);
+    this.lr = tf.tidy(() => tf.variable(tf.scalar(config.learning_rate ?? defaultLr), false));
     this.clipnorm = config.clipnorm ?? undefined;
     this.clipvalue = config.clipvalue ?? undefined;
   }
@@ -31,7 +33,7 @@ export abstract class Optimizer {
   }
 
   set learningRate(value: number) {
-    this.lr.assign(tf.scalar(value));
+    tf.tidy(() => this.lr.assign(tf.scalar(value)));
   }
 
   protected slot(name: string, index: number, like: tf.Tensor): tf.Variable {
@@ -58,10 +60,21 @@ export abstract class Optimizer {
   apply(variables: tf.Variable[], grads: tf.Tensor[]): void {
     tf.tidy(() => {
       const t = this.iterations + 1;
-      variables.forEach((v, i) => this.update(v, this.clip(grads[i]), i, t));
+      this.beginStep(t);
+      // Keras applies decoupled weight decay before the update: w -= w * wd * lr.
+      const wd = this.config.weight_decay ?? this.defaultWeightDecay;
+      variables.forEach((v, i) => {
+        if (wd) v.assign(tf.sub(v, tf.mul(v, tf.mul(this.lr, wd))));
+        this.update(v, this.clip(grads[i]), i, t);
+      });
     });
     this.iterations += 1;
   }
+
+  protected defaultWeightDecay = 0;
+
+  /** Per-step (not per-variable) state, such as Nadam's momentum-schedule product. */
+  protected beginStep(_t: number): void {}
 
   protected abstract update(v: tf.Variable, g: tf.Tensor, index: number, t: number): void;
 
@@ -105,8 +118,9 @@ class SGD extends Optimizer {
 }
 
 class Adam extends Optimizer {
-  constructor(config: Record<string, any>) {
-    super('Adam', config, 0.001);
+  constructor(config: Record<string, any>, className = 'Adam', defaultWeightDecay = 0) {
+    super(className, config, 0.001);
+    this.defaultWeightDecay = defaultWeightDecay;
   }
   protected update(v: tf.Variable, g: tf.Tensor, i: number, t: number): void {
     const b1 = this.config.beta_1 ?? 0.9;
@@ -158,7 +172,84 @@ class RMSprop extends Optimizer {
   }
 }
 
-const OPTIMIZERS: Record<string, new (config: Record<string, any>) => Optimizer> = { SGD, Adam, RMSprop };
+/** Adam with decoupled weight decay (Keras default 0.004). */
+class AdamW extends Adam {
+  constructor(config: Record<string, any>) {
+    super(config, 'AdamW', 0.004);
+  }
+}
+
+class Adagrad extends Optimizer {
+  constructor(config: Record<string, any>) {
+    super('Adagrad', config, 0.001);
+  }
+  protected update(v: tf.Variable, g: tf.Tensor, i: number): void {
+    const key = `accumulator/${i}`;
+    let acc = this.slots.get(key);
+    if (!acc) {
+      acc = tf.variable(tf.fill(v.shape, this.config.initial_accumulator_value ?? 0.1), false); // inside apply's tidy: the fill is freed
+      this.slots.set(key, acc);
+    }
+    acc.assign(tf.add(acc, tf.square(g)));
+    v.assign(tf.sub(v, tf.div(tf.mul(this.lr, g), tf.sqrt(tf.add(acc, this.config.epsilon ?? 1e-7)))));
+  }
+}
+
+class Adamax extends Optimizer {
+  constructor(config: Record<string, any>) {
+    super('Adamax', config, 0.001);
+  }
+  protected update(v: tf.Variable, g: tf.Tensor, i: number, t: number): void {
+    const b1 = this.config.beta_1 ?? 0.9;
+    const b2 = this.config.beta_2 ?? 0.999;
+    const m = this.slot('m', i, v);
+    const u = this.slot('u', i, v);
+    const b1Power = tf.pow(tf.scalar(b1), tf.scalar(t));
+    m.assign(tf.add(m, tf.mul(tf.sub(g, m), 1 - b1)));
+    u.assign(tf.maximum(tf.mul(u, b2), tf.abs(g)));
+    v.assign(tf.sub(v, tf.div(tf.mul(this.lr, m), tf.mul(tf.sub(1, b1Power), tf.add(u, this.config.epsilon ?? 1e-7)))));
+  }
+}
+
+class Nadam extends Optimizer {
+  /** Product of the momentum schedule u_1 … u_t, updated once per step. */
+  private uProduct = 1;
+  private uT = 0;
+  private uT1 = 0;
+  private uProductT = 1;
+  constructor(config: Record<string, any>) {
+    super('Nadam', config, 0.001);
+  }
+  protected beginStep(t: number): void {
+    const b1 = this.config.beta_1 ?? 0.9;
+    this.uT = Math.fround(b1 * (1 - 0.5 * Math.fround(0.96 ** t)));
+    this.uT1 = Math.fround(b1 * (1 - 0.5 * Math.fround(0.96 ** (t + 1))));
+    this.uProductT = Math.fround(this.uProduct * this.uT);
+    this.uProduct = this.uProductT;
+  }
+  protected update(v: tf.Variable, g: tf.Tensor, i: number, t: number): void {
+    const b1 = this.config.beta_1 ?? 0.9;
+    const b2 = this.config.beta_2 ?? 0.999;
+    const m = this.slot('momentum', i, v);
+    const u = this.slot('velocity', i, v);
+    const uProductT1 = Math.fround(this.uProductT * this.uT1);
+    const b2Power = tf.pow(tf.scalar(b2), tf.scalar(t));
+    m.assign(tf.add(m, tf.mul(tf.sub(g, m), 1 - b1)));
+    u.assign(tf.add(u, tf.mul(tf.sub(tf.square(g), u), 1 - b2)));
+    const mHat = tf.add(tf.div(tf.mul(m, this.uT1), 1 - uProductT1), tf.div(tf.mul(g, 1 - this.uT), 1 - this.uProductT));
+    const vHat = tf.div(u, tf.sub(1, b2Power));
+    v.assign(tf.sub(v, tf.div(tf.mul(mHat, this.lr), tf.add(tf.sqrt(vHat), this.config.epsilon ?? 1e-7))));
+  }
+  getState(): OptimizerState {
+    return { ...super.getState(), extra: { u_product: this.uProduct } };
+  }
+  setState(state: OptimizerState): void {
+    super.setState(state);
+    this.uProduct = (state.extra?.u_product as number | undefined) ?? 1;
+  }
+}
+
+const OPTIMIZERS: Record<string, new (config: Record<string, any>) => Optimizer> = { SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, Nadam };
 
 export function makeOptimizer(resolved: Resolved): Optimizer {
   const Ctor = OPTIMIZERS[resolved.class_name];

@@ -42,13 +42,13 @@ export async function optimizerFiles(optimizer: Optimizer): Promise<Files> {
     bin.set(b, offset);
     offset += b.byteLength;
   }
-  const json = { class_name: optimizer.className, config: optimizer.config, iterations: state.iterations, learning_rate: state.learning_rate, slots: specs };
+  const json = { class_name: optimizer.className, config: optimizer.config, iterations: state.iterations, learning_rate: state.learning_rate, extra: state.extra, slots: specs };
   return { 'optimizer.json': JSON.stringify(json), 'optimizer.bin': bin };
 }
 
 /** Inverse of optimizerFiles: slot tensors from the manifest and the binary blob. */
 export function readOptimizerState(json: string, bin: Uint8Array): OptimizerState {
-  const meta = JSON.parse(json) as { iterations: number; learning_rate: number; slots: Array<{ name: string; shape: number[]; dtype: 'float32' }> };
+  const meta = JSON.parse(json) as { iterations: number; learning_rate: number; extra?: Record<string, unknown>; slots: Array<{ name: string; shape: number[]; dtype: 'float32' }> };
   const slots: Record<string, tf.Tensor> = {};
   let offset = 0;
   for (const spec of meta.slots) {
@@ -57,5 +57,5 @@ export function readOptimizerState(json: string, bin: Uint8Array): OptimizerStat
     slots[spec.name] = tf.tensor(values, spec.shape, spec.dtype);
     offset += count * 4;
   }
-  return { iterations: meta.iterations, learning_rate: meta.learning_rate, slots };
+  return { iterations: meta.iterations, learning_rate: meta.learning_rate, extra: meta.extra, slots };
 }

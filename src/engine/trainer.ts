@@ -9,7 +9,7 @@ import type { ResolvedCompile } from '../spec/compile.ts';
 import { CallbackList, type Callback, type Logs, type TrainingContext } from './callbacks/callback.ts';
 import { makeLoss, type Loss } from './losses.ts';
 import { makeMetric, type Metric } from './metrics.ts';
-import type { KerasModel } from './model.ts';
+import type { ForwardResult, KerasModel } from './model.ts';
 import { makeOptimizer, type Optimizer } from './optimizers.ts';
 
 export interface Dataset {
@@ -117,17 +117,17 @@ export class Trainer {
   }
 
   /** Per-output batch losses (sum_over_batch_size with sample weights) and their weighted total. */
-  private batchLosses(outputs: tf.Tensor[], y: tf.Tensor[], sw: tf.Tensor[] | undefined): { perOutput: tf.Tensor[]; total: tf.Scalar } {
+  private batchLosses({ outputs, logits }: ForwardResult, y: tf.Tensor[], sw: tf.Tensor[] | undefined): { perOutput: tf.Tensor[]; total: tf.Scalar } {
     const perOutput = outputs.map((out, k) => {
-      const values = this.losses[k].perSample(y[k], out);
+      const loss = this.losses[k];
+      const values = loss.onLogits && logits[k] ? loss.onLogits(y[k], logits[k]!) : loss.perSample(y[k], out);
       const n = values.shape[0]!;
       const weighted = sw ? tf.mul(values, sw[sw.length === 1 ? 0 : k]) : values;
       return tf.div(tf.sum(weighted), n);
     });
     let total = perOutput.reduce<tf.Tensor>((acc, l, k) => tf.add(acc, this.lossWeights[k] === 1 ? l : tf.mul(l, this.lossWeights[k])), tf.scalar(0));
-    for (const reg of this.model.symbolic.losses as Array<tf.Tensor | (() => tf.Tensor)>) {
-      total = tf.add(total, typeof reg === 'function' ? reg() : reg);
-    }
+    // Weight regularizers (kernel_regularizer, ...) add to the total, as in Keras.
+    for (const reg of this.model.symbolic.calculateLosses()) total = tf.add(total, reg);
     return { perOutput, total: total as tf.Scalar };
   }
 
@@ -192,8 +192,9 @@ export class Trainer {
           let outputs: tf.Tensor[] = [];
           let perOutput: tf.Tensor[] = [];
           const { value, grads } = tf.variableGrads(() => {
-            outputs = this.model.forward(xb, true);
-            const losses = this.batchLosses(outputs, yb, wb);
+            const forward = this.model.forwardWithLogits(xb, true);
+            outputs = forward.outputs;
+            const losses = this.batchLosses(forward, yb, wb);
             perOutput = losses.perOutput;
             for (const t of [...outputs, ...perOutput]) tf.keep(t);
             return losses.total;
@@ -202,7 +203,7 @@ export class Trainer {
           tf.tidy(() => {
             metrics.forEach((list, k) => list.forEach((m) => m.update(yb[k], outputs[k])));
           });
-          const nextLoss = tf.add(lossSum, tf.mul(value, size));
+          const nextLoss = tf.tidy(() => tf.add(lossSum, tf.mul(value, size)));
           lossSum.dispose();
           lossSum = nextLoss;
           perOutput.forEach((l, k) => {
@@ -210,8 +211,10 @@ export class Trainer {
             outLossSums[k].dispose();
             outLossSums[k] = next;
           });
+          if (callbacks.hasBatchEnd()) await callbacks.batchEnd(step, ctx, () => value.dataSync()[0]);
           tf.dispose([value, ...Object.values(grads), ...outputs, ...perOutput, ...xb, ...yb, ...(wb ?? [])]);
-          if (callbacks.hasBatchEnd()) await callbacks.batchEnd(step, ctx);
+          // As in Keras, a callback that stops training ends the epoch after this batch.
+          if (ctx.stopTraining) break;
           // Let the process's event loop breathe (cancel messages, heartbeats) without a per-batch await.
           if (Date.now() - lastYield > 100) {
             await new Promise((r) => setImmediate(r));
@@ -262,8 +265,9 @@ export class Trainer {
         const xb = data.x.map((t) => sliceRows(t, begin, size));
         const yb = data.y.map((t) => sliceRows(t, begin, size));
         const wb = data.sampleWeight?.map((t) => sliceRows(t, begin, size));
-        const outputs = this.model.forward(xb, false);
-        const { perOutput, total } = this.batchLosses(outputs, yb, wb);
+        const forward = this.model.forwardWithLogits(xb, false);
+        const outputs = forward.outputs;
+        const { perOutput, total } = this.batchLosses(forward, yb, wb);
         lossSum += total.dataSync()[0] * size;
         perOutput.forEach((l, k) => (outLossSums[k] += l.dataSync()[0]));
         metrics.forEach((list, k) => list.forEach((m) => m.update(yb[k], outputs[k])));
@@ -295,7 +299,7 @@ export class Trainer {
   }
 
   dispose(): void {
-    for (const m of this.metrics?.flat() ?? []) m.reset();
+    for (const m of this.metrics?.flat() ?? []) m.dispose();
     this.optimizer.dispose();
   }
 }

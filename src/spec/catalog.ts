@@ -29,6 +29,7 @@ export const LOSSES: Family = {
     CategoricalHinge: REDUCTION,
     KLDivergence: REDUCTION,
     Poisson: REDUCTION,
+    CosineSimilarity: ['axis', ...REDUCTION],
   },
   aliases: {
     mse: ['MeanSquaredError'], mean_squared_error: ['MeanSquaredError'],
@@ -43,6 +44,7 @@ export const LOSSES: Family = {
     hinge: ['Hinge'], squared_hinge: ['SquaredHinge'], categorical_hinge: ['CategoricalHinge'],
     kl_divergence: ['KLDivergence'], kld: ['KLDivergence'], kullback_leibler_divergence: ['KLDivergence'],
     poisson: ['Poisson'],
+    cosine_similarity: ['CosineSimilarity'],
   },
 };
 
@@ -63,6 +65,17 @@ export const METRICS: Family = {
     BinaryCrossentropy: ['from_logits', 'label_smoothing', ...METRIC],
     CategoricalCrossentropy: ['from_logits', 'label_smoothing', ...METRIC],
     SparseCategoricalCrossentropy: ['from_logits', ...METRIC],
+    Accuracy: METRIC,
+    AUC: ['num_thresholds', 'curve', 'summation_method', 'multi_label', 'from_logits', ...METRIC],
+    Precision: ['thresholds', ...METRIC],
+    Recall: ['thresholds', ...METRIC],
+    Hinge: METRIC,
+    SquaredHinge: METRIC,
+    CategoricalHinge: METRIC,
+    KLDivergence: METRIC,
+    Poisson: METRIC,
+    LogCoshError: METRIC,
+    CosineSimilarity: ['axis', ...METRIC],
   },
   aliases: {
     // 'accuracy' and 'acc' are resolved from shapes at compile time, as Keras does.
@@ -77,6 +90,10 @@ export const METRICS: Family = {
     msle: ['MeanSquaredLogarithmicError'], mean_squared_logarithmic_error: ['MeanSquaredLogarithmicError'],
     binary_crossentropy: ['BinaryCrossentropy'], categorical_crossentropy: ['CategoricalCrossentropy'],
     sparse_categorical_crossentropy: ['SparseCategoricalCrossentropy'],
+    auc: ['AUC'], precision: ['Precision'], recall: ['Recall'],
+    hinge: ['Hinge'], squared_hinge: ['SquaredHinge'], categorical_hinge: ['CategoricalHinge'],
+    kl_divergence: ['KLDivergence'], kld: ['KLDivergence'], poisson: ['Poisson'], logcosh: ['LogCoshError'],
+    cosine_similarity: ['CosineSimilarity'],
   },
 };
 
@@ -87,8 +104,12 @@ export const OPTIMIZERS: Family = {
     SGD: ['momentum', 'nesterov', ...OPT],
     Adam: ['beta_1', 'beta_2', 'epsilon', 'amsgrad', ...OPT],
     RMSprop: ['rho', 'momentum', 'epsilon', 'centered', ...OPT],
+    AdamW: ['beta_1', 'beta_2', 'epsilon', 'amsgrad', ...OPT],
+    Adagrad: ['initial_accumulator_value', 'epsilon', ...OPT],
+    Adamax: ['beta_1', 'beta_2', 'epsilon', ...OPT],
+    Nadam: ['beta_1', 'beta_2', 'epsilon', ...OPT],
   },
-  aliases: { sgd: ['SGD'], adam: ['Adam'], rmsprop: ['RMSprop'] },
+  aliases: { sgd: ['SGD'], adam: ['Adam'], adamw: ['AdamW'], rmsprop: ['RMSprop'], adagrad: ['Adagrad'], adamax: ['Adamax'], nadam: ['Nadam'] },
 };
 
 export const CALLBACKS: Family = {
@@ -96,6 +117,9 @@ export const CALLBACKS: Family = {
     EarlyStopping: ['monitor', 'min_delta', 'patience', 'verbose', 'mode', 'baseline', 'restore_best_weights', 'start_from_epoch'],
     ModelCheckpoint: ['filepath', 'monitor', 'verbose', 'save_best_only', 'save_weights_only', 'mode', 'save_freq', 'initial_value_threshold'],
     ReduceLROnPlateau: ['monitor', 'factor', 'patience', 'verbose', 'mode', 'min_delta', 'cooldown', 'min_lr'],
+    TerminateOnNaN: [],
+    CSVLogger: ['filename', 'separator', 'append'],
+    LearningRateScheduler: ['schedule', 'verbose'],
   },
   aliases: {},
 };

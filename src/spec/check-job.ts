@@ -3,6 +3,7 @@
  * (shapes, sample counts) and the callbacks. Run once in the API so errors come back before enqueueing.
  */
 import { describeArray, bindData, type ArrayInfo } from './arrays.ts';
+import { checkCallbackConfig } from './callback-checks.ts';
 import { CALLBACKS, resolve } from './catalog.ts';
 import { resolveCompile, type ResolvedCompile } from './compile.ts';
 import { checkGraph, normalizeModel, type CheckedGraph } from './graph.ts';
@@ -64,7 +65,12 @@ function checkFit(fit: FitSpec, graph: CheckedGraph): number {
   const issues: SpecIssue[] = [];
   (fit.callbacks ?? []).forEach((cb, i) => {
     const r = resolve(CALLBACKS, cb, 'callback');
-    if ('error' in r) issues.push({ pointer: r.key ? `/fit/callbacks/${i}/config/${r.key}` : `/fit/callbacks/${i}/class_name`, message: r.error });
+    if ('error' in r) {
+      issues.push({ pointer: r.key ? `/fit/callbacks/${i}/config/${r.key}` : `/fit/callbacks/${i}/class_name`, message: r.error });
+      return;
+    }
+    const problem = checkCallbackConfig(r);
+    if (problem) issues.push({ pointer: `/fit/callbacks/${i}/config/${problem[0]}`, message: `${r.class_name}: ${problem[1]}` });
   });
   if (issues.length) throw new SpecError(issues);
   if ((fit.initial_epoch ?? 0) >= (fit.epochs ?? 1)) fail('/fit/initial_epoch', `must be smaller than epochs (${fit.epochs ?? 1})`);

@@ -57,6 +57,16 @@ export class ModelStore {
     await writeDirAtomic(path.join(this.dir(modelId), 'checkpoints', name), files);
   }
 
+  /** Files a callback writes (CSVLogger) go to artifacts/ in the model's folder. */
+  async writeArtifact(modelId: string, filename: string, content: string): Promise<void> {
+    if (!isSafeCheckpointName(filename)) throw new Error(`artifact name "${filename}" must be a single file name`);
+    await writeFileAtomic(path.join(this.dir(modelId), 'artifacts', filename), content);
+  }
+
+  async listArtifacts(modelId: string) {
+    return this.filesOf(path.join(this.dir(modelId), 'artifacts'));
+  }
+
   private async filesOf(dir: string): Promise<Array<{ name: string; bytes: number }>> {
     const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => !isTempName(n)).sort();
     return Promise.all(names.map(async (name) => ({ name, bytes: (await fs.stat(path.join(dir, name))).size })));
@@ -85,8 +95,8 @@ export class ModelStore {
     const parts = relative.split('/');
     let dir: string;
     let file: string;
-    if (parts.length === 2 && parts[0] === 'final') {
-      dir = path.join(this.dir(modelId), 'final');
+    if (parts.length === 2 && (parts[0] === 'final' || parts[0] === 'artifacts')) {
+      dir = path.join(this.dir(modelId), parts[0]);
       file = parts[1];
     } else if (parts.length === 3 && parts[0] === 'checkpoints' && isSafeCheckpointName(parts[1])) {
       dir = path.join(this.dir(modelId), 'checkpoints', parts[1]);

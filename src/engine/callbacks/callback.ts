@@ -23,7 +23,8 @@ export interface Callback {
   setState?(state: unknown): void;
   onTrainBegin?(ctx: TrainingContext): void | Promise<void>;
   onEpochBegin?(epoch: number, ctx: TrainingContext): void | Promise<void>;
-  onBatchEnd?(batch: number, ctx: TrainingContext): void | Promise<void>;
+  /** batchLoss reads this batch's loss from the device: only call it when needed. */
+  onBatchEnd?(batch: number, ctx: TrainingContext, batchLoss: () => number): void | Promise<void>;
   onEpochEnd?(epoch: number, logs: Logs, ctx: TrainingContext): void | Promise<void>;
   onTrainEnd?(logs: Logs, ctx: TrainingContext): void | Promise<void>;
 }
@@ -40,8 +41,8 @@ export class CallbackList {
   hasBatchEnd(): boolean {
     return this.callbacks.some((c) => c.onBatchEnd);
   }
-  async batchEnd(batch: number, ctx: TrainingContext) {
-    for (const c of this.callbacks) await c.onBatchEnd?.(batch, ctx);
+  async batchEnd(batch: number, ctx: TrainingContext, batchLoss: () => number) {
+    for (const c of this.callbacks) await c.onBatchEnd?.(batch, ctx, batchLoss);
   }
   async epochEnd(epoch: number, logs: Logs, ctx: TrainingContext) {
     for (const c of this.callbacks) await c.onEpochEnd?.(epoch, logs, ctx);

@@ -27,7 +27,7 @@ export class ReduceLROnPlateau implements Callback {
   private mode?: Mode;
   private state: State = { wait: 0, best: Infinity, cooldown_counter: 0 };
 
-  constructor(private readonly options: ReduceLROnPlateauOptions = {}, private readonly onReduce?: (epoch: number, oldLr: number, newLr: number) => void) {
+  constructor(private readonly options: ReduceLROnPlateauOptions = {}, private readonly onReduce?: (epoch: number, oldLr: number, newLr: number, value: number) => void) {
     this.monitor = options.monitor ?? 'val_loss';
     this.factor = options.factor ?? 0.1;
     if (this.factor >= 1) throw new Error('ReduceLROnPlateau: factor must be < 1');
@@ -75,7 +75,7 @@ export class ReduceLROnPlateau implements Callback {
         ctx.optimizer.learningRate = next;
         this.state.cooldown_counter = this.cooldown;
         this.state.wait = 0;
-        this.onReduce?.(epoch, lr, next);
+        this.onReduce?.(epoch, lr, next, current);
       }
     }
   }

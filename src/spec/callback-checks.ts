@@ -1,0 +1,40 @@
+/**
+ * Submit-time checks of callback configs that the JSON schema cannot express: files they write
+ * must stay inside the job's folder, schedules must be well formed.
+ */
+import { isSafeCheckpointName } from '../store/model-store.ts';
+import type { Resolved } from './catalog.ts';
+
+export function checkSchedule(schedule: unknown): string | undefined {
+  const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+  if (Array.isArray(schedule)) return schedule.length > 0 && schedule.every(finite) ? undefined : 'schedule must be a non-empty list of learning rates';
+  const s = schedule as { boundaries?: unknown; values?: unknown };
+  if (!s || !Array.isArray(s.boundaries) || !Array.isArray(s.values) || s.values.length !== s.boundaries.length + 1 || !s.values.every(finite) || !s.boundaries.every((b) => Number.isInteger(b))) {
+    return 'schedule must be a list of learning rates or {"boundaries": [epochs...], "values": [one more rate than boundaries]}';
+  }
+  return undefined;
+}
+
+/** Keras ModelCheckpoint filepaths ("mymodel_{epoch}", "{epoch:02d}-{val_loss:.2f}.keras") become checkpoint names. */
+export function checkpointNameOf(filepath: string): string {
+  return filepath.replace(/\.(weights\.h5|keras|h5)$/, '');
+}
+
+/** Returns [config key, problem] or undefined. */
+export function checkCallbackConfig(r: Resolved): [string, string] | undefined {
+  if (r.class_name === 'ModelCheckpoint') {
+    const fp = r.config.filepath;
+    if (typeof fp !== 'string' || !fp) return ['filepath', 'is required'];
+    const sample = checkpointNameOf(fp).replace(/\{(\w+)(?::[^}]*)?\}/g, '0');
+    if (!isSafeCheckpointName(sample)) return ['filepath', `"${fp}" must be a plain name inside the job's checkpoint folder (no "/", "..", absolute paths or NUL)`];
+  }
+  if (r.class_name === 'CSVLogger') {
+    const fn = r.config.filename;
+    if (typeof fn !== 'string' || !isSafeCheckpointName(fn)) return ['filename', `"${fn}" must be a plain file name inside the job's folder`];
+  }
+  if (r.class_name === 'LearningRateScheduler') {
+    const problem = checkSchedule(r.config.schedule);
+    if (problem) return ['schedule', problem];
+  }
+  return undefined;
+}

@@ -1,0 +1,78 @@
+/**
+ * The worker's fit path (spec → engine → files and events) in-process: callbacks act and are
+ * announced, files land in the model's folder, and no tensor outlives a job.
+ */
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/engine/backend.ts';
+import { ModelStore } from '../src/store/model-store.ts';
+import { runFit } from '../workers/run-fit.ts';
+import { seedMlpJob } from './helpers/specs.ts';
+
+function callbackJob() {
+  const spec = seedMlpJob({ epochs: 12 });
+  (spec.compile as any).optimizer = { class_name: 'Adam', config: { learning_rate: 0.05 } };
+  (spec.fit as any).callbacks = [
+    { class_name: 'ModelCheckpoint', config: { filepath: 'best_{epoch:02d}-{val_loss:.2f}', monitor: 'val_loss', save_best_only: true } },
+    { class_name: 'ReduceLROnPlateau', config: { monitor: 'val_loss', factor: 0.5, patience: 1 } },
+    { class_name: 'EarlyStopping', config: { monitor: 'val_loss', patience: 3, restore_best_weights: true } },
+    { class_name: 'CSVLogger', config: { filename: 'log.csv' } },
+    { class_name: 'TerminateOnNaN' },
+  ];
+  return spec;
+}
+
+describe('runFit', () => {
+  let store: ModelStore;
+  before(async () => {
+    await initBackend();
+    store = new ModelStore(await fs.mkdtemp(path.join(os.tmpdir(), 'kj-runfit-')));
+  });
+
+  test('callbacks act, are announced and write inside the model folder; no tensor leaks over several jobs', async () => {
+    for (let run = 0; run < 3; run++) {
+      const before = tf.memory().numTensors;
+      const events: Array<[string, any]> = [];
+      const modelId = `m${run}`;
+      const result = await runFit({ jobId: `j${run}`, modelId, spec: callbackJob() }, store, (type, data) => events.push([type, data]));
+      assert.equal(tf.memory().numTensors, before, `run ${run}: tensors before and after a job`);
+
+      const epochs = result.history.loss.length;
+      assert.ok(epochs < 12, 'a learning rate of 0.05 on random labels overfits: EarlyStopping stops it');
+      const stop = events.find(([t]) => t === 'early_stopping')![1];
+      assert.equal(stop.epoch, epochs - 1);
+      assert.equal(stop.monitor, 'val_loss');
+      const reductions = events.filter(([t]) => t === 'lr_reduced').map(([, d]) => d);
+      assert.ok(reductions.length >= 1);
+      for (const r of reductions) assert.equal(Math.fround(r.old_learning_rate * 0.5), r.learning_rate);
+      assert.deepEqual(result.history.learning_rate.slice(0, 2), [Math.fround(0.05), result.history.learning_rate[1]]);
+
+      const saves = events.filter(([t, d]) => t === 'checkpoint' && d.kind === 'model_checkpoint').map(([, d]) => d);
+      assert.ok(saves.length >= 1);
+      const vals = result.history.val_loss;
+      for (const s of saves) {
+        assert.equal(s.name, `best_${String(s.epoch + 1).padStart(2, '0')}-${vals[s.epoch].toFixed(2)}`);
+        assert.equal(s.value, vals[s.epoch]);
+      }
+      const names = (await store.listCheckpoints(modelId)).map((c) => c.name);
+      for (const s of saves) assert.ok(names.includes(s.name));
+      assert.equal(names.filter((n) => n.startsWith('epoch-')).length, epochs, 'one resumable checkpoint per epoch');
+
+      const csv = (await fs.readFile(path.join(store.dir(modelId), 'artifacts', 'log.csv'), 'utf8')).trim().split('\r\n');
+      assert.equal(csv[0], 'epoch,accuracy,learning_rate,loss,val_accuracy,val_loss');
+      assert.equal(csv.length, epochs + 1);
+    }
+  });
+
+  test('a job whose data cannot load fails cleanly and frees everything', async () => {
+    const before = tf.memory().numTensors;
+    const spec = seedMlpJob({ epochs: 1 });
+    (spec.model as any).weights = { dense_2: [[[0]], [0]] };
+    await assert.rejects(runFit({ jobId: 'bad', modelId: 'bad', spec }, store, () => {}), /weights\.dense_2\[0\]: expected shape \[64,64\]/);
+    assert.equal(tf.memory().numTensors, before);
+  });
+});
