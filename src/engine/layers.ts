@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { tfjsActivation } from './activations.ts';
+import { KerasGRU } from './keras-gru.ts';
 import type { GraphLayer } from '../spec/graph.ts';
 
 type Cfg = Record<string, any>;
@@ -14,9 +15,26 @@ const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpp
 
 function initializer(value: unknown): unknown {
   if (value === undefined) return undefined;
-  if (typeof value === 'string') return camel(value);
+  // tfjs spells LeCun with a capital C.
+  if (typeof value === 'string') return camel(value).replace(/^lecun/, 'leCun');
   const v = value as { class_name: string; config?: Cfg };
   return { className: v.class_name, config: v.config ?? {} };
+}
+
+/** Keras regularizers: 'l1', 'l2' (factor 0.01), 'l1_l2' / L1L2 (l1 = l2 = 0 unless given). */
+function regularizer(value: unknown): unknown {
+  const [cls, cfg] = typeof value === 'string' ? [value, {} as Cfg] : [(value as { class_name: string }).class_name, ((value as { config?: Cfg }).config ?? {}) as Cfg];
+  switch (cls.toLowerCase()) {
+    case 'l1':
+      return tf.regularizers.l1({ l1: cfg.l1 ?? 0.01 });
+    case 'l2':
+      return tf.regularizers.l2({ l2: cfg.l2 ?? 0.01 });
+    case 'l1_l2':
+    case 'l1l2':
+      return tf.regularizers.l1l2({ l1: cfg.l1 ?? 0, l2: cfg.l2 ?? 0 });
+    default:
+      throw new Error(`unsupported regularizer ${JSON.stringify(value)}; supported: l1, l2, l1_l2 (or L1, L2, L1L2 objects)`);
+  }
 }
 
 /** Copies the listed Keras keys that are present, renaming them to tfjs's camelCase. */
@@ -29,10 +47,11 @@ function pick(cfg: Cfg, keys: string[]): any {
 function weightsCfg(cfg: Cfg): Cfg {
   const out: Cfg = {};
   for (const k of ['kernel_initializer', 'bias_initializer', 'recurrent_initializer', 'embeddings_initializer', 'beta_initializer', 'gamma_initializer', 'moving_mean_initializer', 'moving_variance_initializer']) {
+    // Keras writes {class_name: "GlorotUniform", config: {seed: null}}; tfjs wants the same class names.
     if (cfg[k] !== undefined) out[camel(k)] = initializer(cfg[k]);
   }
-  for (const k of ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'recurrent_regularizer']) {
-    if (cfg[k] !== undefined && cfg[k] !== null) out[camel(k)] = initializer(cfg[k]);
+  for (const k of ['kernel_regularizer', 'bias_regularizer', 'recurrent_regularizer', 'embeddings_regularizer', 'beta_regularizer', 'gamma_regularizer']) {
+    if (cfg[k] !== undefined && cfg[k] !== null) out[camel(k)] = regularizer(cfg[k]);
   }
   return out;
 }
@@ -68,7 +87,11 @@ const FACTORIES: Record<string, Factory> = {
   // Keras's recurrent_activation default is sigmoid; tfjs's is hard_sigmoid.
   SimpleRNN: (cfg, c) => tf.layers.simpleRNN({ ...c, ...pick(cfg, ['units', 'use_bias', 'return_sequences', 'go_backwards']), ...act(cfg, 'tanh'), ...weightsCfg(cfg) }),
   LSTM: (cfg, c) => tf.layers.lstm({ ...c, ...pick(cfg, ['units', 'use_bias', 'return_sequences', 'go_backwards', 'unit_forget_bias']), ...act(cfg, 'tanh'), recurrentActivation: tfjsActivation(cfg.recurrent_activation ?? 'sigmoid') as any, ...weightsCfg(cfg) }),
-  GRU: (cfg, c) => tf.layers.gru({ ...c, ...pick(cfg, ['units', 'use_bias', 'return_sequences', 'go_backwards', 'reset_after']), resetAfter: cfg.reset_after ?? true, ...act(cfg, 'tanh'), recurrentActivation: tfjsActivation(cfg.recurrent_activation ?? 'sigmoid') as any, ...weightsCfg(cfg) } as any),
+  // Keras 3 defaults to reset_after=True, which tfjs's GRU lacks: our own layer implements it.
+  GRU: (cfg, c) =>
+    cfg.reset_after === false
+      ? tf.layers.gru({ ...c, ...pick(cfg, ['units', 'use_bias', 'return_sequences', 'go_backwards']), ...act(cfg, 'tanh'), recurrentActivation: tfjsActivation(cfg.recurrent_activation ?? 'sigmoid') as any, ...weightsCfg(cfg) })
+      : new KerasGRU({ ...c, name: c.name, units: cfg.units, activation: tfjsActivation(cfg.activation ?? 'tanh'), recurrentActivation: tfjsActivation(cfg.recurrent_activation ?? 'sigmoid'), useBias: cfg.use_bias, returnSequences: cfg.return_sequences, goBackwards: cfg.go_backwards }),
 };
 
 export function buildLayer(layer: GraphLayer): tf.layers.Layer {

@@ -2,7 +2,7 @@
  * Turns a model spec (functional graph or Sequential shorthand) into one normalized graph and checks it:
  * unique names, known layers and config keys, inbound references, cycles, and shapes that connect.
  */
-import { LAYERS, LAYER_ALIASES, ShapeError, layerKeysAllowed, type Shape } from './layer-catalog.ts';
+import { LAYERS, LAYER_ALIASES, ShapeError, checkNamedOptions, layerKeysAllowed, type Shape } from './layer-catalog.ts';
 import { SpecError, pointer, type SpecIssue } from './problem.ts';
 import type { InputSpec, ModelSpec } from './schema.ts';
 
@@ -147,6 +147,11 @@ export function checkGraph(graph: Graph, at = '/model'): CheckedGraph {
     const badKey = Object.keys(layer.config).find((k) => !allowed.has(k));
     if (badKey) {
       issues.push({ pointer: `${layer.at}/config/${badKey}`, message: `${className} has no option "${badKey}"; it accepts ${[...allowed].join(', ')}` });
+      continue;
+    }
+    const badName = checkNamedOptions(layer.config);
+    if (badName) {
+      issues.push({ pointer: `${layer.at}/config/${badName[0]}`, message: `${className}: ${badName[1]}` });
       continue;
     }
     const missing = (info.required ?? []).find((k) => layer.config[k] === undefined);

@@ -24,7 +24,8 @@ export class ShapeError extends Error {
 }
 
 const COMMON_KEYS = ['name', 'trainable', 'dtype'];
-const INIT_KEYS = ['kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'];
+// activity_regularizer and constraints are not implemented, so they are not accepted either.
+const INIT_KEYS = ['kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer'];
 
 function tuple(value: unknown, n: number, key: string, fallback?: number[]): number[] {
   if (value === undefined || value === null) {
@@ -147,7 +148,7 @@ function elementwise(): LayerInfo {
 
 function recurrent(gates: number, biasPerGate: (cfg: Record<string, any>) => number): LayerInfo {
   return {
-    keys: ['units', 'activation', 'recurrent_activation', 'use_bias', 'return_sequences', 'return_state', 'go_backwards', 'stateful', 'unroll', 'dropout', 'recurrent_dropout', 'reset_after', 'unit_forget_bias', 'recurrent_initializer', 'recurrent_regularizer', 'recurrent_constraint', ...INIT_KEYS],
+    keys: ['units', 'activation', 'recurrent_activation', 'use_bias', 'return_sequences', 'return_state', 'go_backwards', 'stateful', 'unroll', 'dropout', 'recurrent_dropout', 'reset_after', 'unit_forget_bias', 'recurrent_initializer', 'recurrent_regularizer', ...INIT_KEYS],
     required: ['units'],
     arity: 1,
     outputShape(cfg, inputs) {
@@ -216,7 +217,7 @@ export const LAYERS: Record<string, LayerInfo> = {
   Dropout: identity(['rate', 'noise_shape', 'seed'], ['rate']),
   Activation: identity(['activation'], ['activation']),
   BatchNormalization: {
-    ...identity(['axis', 'momentum', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer', 'moving_mean_initializer', 'moving_variance_initializer', 'beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint']),
+    ...identity(['axis', 'momentum', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer', 'moving_mean_initializer', 'moving_variance_initializer', 'beta_regularizer', 'gamma_regularizer']),
     params(cfg, inputs) {
       const c = known(inputs[0].at(-1) ?? null, 'the feature dimension');
       return [((cfg.center !== false ? 1 : 0) + (cfg.scale !== false ? 1 : 0)) * c, 2 * c];
@@ -255,7 +256,7 @@ export const LAYERS: Record<string, LayerInfo> = {
   Maximum: elementwise(),
   Minimum: elementwise(),
   Embedding: {
-    keys: ['input_dim', 'output_dim', 'embeddings_initializer', 'embeddings_regularizer', 'embeddings_constraint', 'mask_zero', 'input_length'],
+    keys: ['input_dim', 'output_dim', 'embeddings_initializer', 'embeddings_regularizer', 'mask_zero', 'input_length'],
     required: ['input_dim', 'output_dim'],
     arity: 1,
     outputShape: (cfg, inputs) => [...inputs[0], positiveInt(cfg.output_dim, 'output_dim')],
@@ -283,6 +284,36 @@ export const LAYER_ALIASES: Record<string, string> = {
   add: 'Add',
   multiply: 'Multiply',
 };
+
+/** Keras activation names the engine has. */
+export const ACTIVATIONS = ['linear', 'relu', 'relu6', 'sigmoid', 'softmax', 'tanh', 'elu', 'selu', 'softplus', 'softsign', 'swish', 'silu', 'hard_sigmoid', 'gelu', 'mish'];
+
+/** Keras initializer names (snake_case strings; class names for {class_name, config}). */
+export const INITIALIZERS: Record<string, string> = {
+  constant: 'Constant', glorot_normal: 'GlorotNormal', glorot_uniform: 'GlorotUniform', he_normal: 'HeNormal', he_uniform: 'HeUniform',
+  identity: 'Identity', lecun_normal: 'LeCunNormal', lecun_uniform: 'LeCunUniform', ones: 'Ones', orthogonal: 'Orthogonal',
+  random_normal: 'RandomNormal', random_uniform: 'RandomUniform', truncated_normal: 'TruncatedNormal', variance_scaling: 'VarianceScaling', zeros: 'Zeros',
+};
+
+export const REGULARIZERS = ['l1', 'l2', 'l1_l2', 'L1', 'L2', 'L1L2'];
+
+/** Checks activation, initializer and regularizer values; returns [key, problem] or undefined. */
+export function checkNamedOptions(cfg: Record<string, any>): [string, string] | undefined {
+  const nameOf = (v: unknown) => (typeof v === 'string' ? v : (v as { class_name?: unknown } | null)?.class_name);
+  for (const [key, value] of Object.entries(cfg)) {
+    if (value === null || value === undefined) continue;
+    const name = nameOf(value);
+    if (key === 'activation' || key === 'recurrent_activation') {
+      if (typeof name !== 'string' || !ACTIVATIONS.includes(name)) return [key, `unknown activation ${JSON.stringify(value)}; supported: ${ACTIVATIONS.join(', ')}`];
+    } else if (key.endsWith('_initializer')) {
+      const classes = Object.values(INITIALIZERS);
+      if (typeof name !== 'string' || !(name in INITIALIZERS || classes.includes(name))) return [key, `unknown initializer ${JSON.stringify(value)}; supported: ${Object.keys(INITIALIZERS).join(', ')}`];
+    } else if (key.endsWith('_regularizer')) {
+      if (typeof name !== 'string' || !REGULARIZERS.includes(name)) return [key, `unknown regularizer ${JSON.stringify(value)}; supported: ${REGULARIZERS.join(', ')}`];
+    }
+  }
+  return undefined;
+}
 
 export function layerKeysAllowed(info: LayerInfo): Set<string> {
   return new Set([...COMMON_KEYS, ...info.keys]);
