@@ -5,6 +5,8 @@ export const JobNotFound = createError('KJ_ERR_JOB_NOT_FOUND', 'No job with id "
 export const ModelNotFound = createError('KJ_ERR_MODEL_NOT_FOUND', 'No model with id "%s"', 404);
 export const FileNotFound = createError('KJ_ERR_FILE_NOT_FOUND', 'Model "%s" has no file "%s"', 404);
 export const BadEventId = createError('KJ_ERR_BAD_EVENT_ID', 'Last-Event-ID "%s" is not an event id of this stream (expected "<ms>-<seq>")', 400);
+export const JobFinished = createError('KJ_ERR_JOB_FINISHED', 'Job "%s" has already ended (%s)', 409);
+export const BadCursor = createError('KJ_ERR_BAD_CURSOR', 'cursor "%s" is not a job id of this listing', 400);
 export const QueueUnavailable = createError('KJ_ERR_QUEUE_UNAVAILABLE', 'The job could not be queued: %s', 503);
 
 export interface ProblemIssue {

@@ -10,7 +10,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/engine/backend.ts';
 import { ModelStore } from '../src/store/model-store.ts';
-import { runFit } from '../workers/run-fit.ts';
+import { ModelCache } from '../workers/model-loader.ts';
+import { runJob } from '../workers/run-job.ts';
 import { seedMlpJob } from './helpers/specs.ts';
 
 function callbackJob() {
@@ -26,7 +27,7 @@ function callbackJob() {
   return spec;
 }
 
-describe('runFit', () => {
+describe('runJob (fit)', () => {
   let store: ModelStore;
   before(async () => {
     await initBackend();
@@ -38,10 +39,11 @@ describe('runFit', () => {
       const before = tf.memory().numTensors;
       const events: Array<[string, any]> = [];
       const modelId = `m${run}`;
-      const result = await runFit({ jobId: `j${run}`, modelId, spec: callbackJob() }, store, (type, data) => events.push([type, data]));
+      const result = await runJob({ jobId: `j${run}`, modelId, job: callbackJob() }, { store, cache: new ModelCache(store, 2) }, (type, data) => events.push([type, data]));
       assert.equal(tf.memory().numTensors, before, `run ${run}: tensors before and after a job`);
 
-      const epochs = result.history.loss.length;
+      const history = result.history!;
+      const epochs = history.loss.length;
       assert.ok(epochs < 12, 'a learning rate of 0.05 on random labels overfits: EarlyStopping stops it');
       const stop = events.find(([t]) => t === 'early_stopping')![1];
       assert.equal(stop.epoch, epochs - 1);
@@ -49,11 +51,11 @@ describe('runFit', () => {
       const reductions = events.filter(([t]) => t === 'lr_reduced').map(([, d]) => d);
       assert.ok(reductions.length >= 1);
       for (const r of reductions) assert.equal(Math.fround(r.old_learning_rate * 0.5), r.learning_rate);
-      assert.deepEqual(result.history.learning_rate.slice(0, 2), [Math.fround(0.05), result.history.learning_rate[1]]);
+      assert.deepEqual(history.learning_rate.slice(0, 2), [Math.fround(0.05), history.learning_rate[1]]);
 
       const saves = events.filter(([t, d]) => t === 'checkpoint' && d.kind === 'model_checkpoint').map(([, d]) => d);
       assert.ok(saves.length >= 1);
-      const vals = result.history.val_loss;
+      const vals = history.val_loss;
       for (const s of saves) {
         assert.equal(s.name, `best_${String(s.epoch + 1).padStart(2, '0')}-${vals[s.epoch].toFixed(2)}`);
         assert.equal(s.value, vals[s.epoch]);
@@ -72,7 +74,7 @@ describe('runFit', () => {
     const before = tf.memory().numTensors;
     const spec = seedMlpJob({ epochs: 1 });
     (spec.model as any).weights = { dense_2: [[[0]], [0]] };
-    await assert.rejects(runFit({ jobId: 'bad', modelId: 'bad', spec }, store, () => {}), /weights\.dense_2\[0\]: expected shape \[64,64\]/);
+    await assert.rejects(runJob({ jobId: 'bad', modelId: 'bad', job: spec }, { store, cache: new ModelCache(store, 2) }, () => {}), /weights\.dense_2\[0\]: expected shape \[64,64\]/);
     assert.equal(tf.memory().numTensors, before);
   });
 });

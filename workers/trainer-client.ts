@@ -4,17 +4,18 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { FitJobInput, FitResult } from './run-fit.ts';
+import { JobCancelled, type JobInput, type JobResult } from './run-job.ts';
+
+export { JobCancelled };
 import type { FromTrainer, ToTrainer } from './trainer-protocol.ts';
 
 const TRAINER = fileURLToPath(new URL('./trainer-process.ts', import.meta.url));
 
-export class JobCancelled extends Error {}
 
 interface Pending {
   jobId: string;
   onEvent: (type: string, data: Record<string, unknown>) => void;
-  resolve: (r: FitResult) => void;
+  resolve: (r: JobResult) => void;
   reject: (e: Error) => void;
 }
 
@@ -22,6 +23,8 @@ export class TrainerClient {
   private child?: ChildProcess;
   private ready?: Promise<string>;
   private pending?: Pending;
+  /** Cancels that arrived before their job reached the child; sent right after it. */
+  private readonly early = new Set<string>();
   backend?: string;
 
   start(): Promise<string> {
@@ -58,17 +61,19 @@ export class TrainerClient {
     return this.ready;
   }
 
-  async run(input: FitJobInput, onEvent: Pending['onEvent']): Promise<FitResult> {
+  async run(input: JobInput, onEvent: Pending['onEvent']): Promise<JobResult> {
     await this.start();
     if (this.pending) throw new Error('trainer is busy');
-    return new Promise<FitResult>((resolve, reject) => {
+    return new Promise<JobResult>((resolve, reject) => {
       this.pending = { jobId: input.jobId, onEvent, resolve, reject };
       this.child!.send({ kind: 'run', input } satisfies ToTrainer);
+      if (this.early.delete(input.jobId)) this.child!.send({ kind: 'cancel', jobId: input.jobId } satisfies ToTrainer);
     });
   }
 
   cancel(jobId: string): void {
-    this.child?.send({ kind: 'cancel', jobId } satisfies ToTrainer);
+    if (this.pending?.jobId === jobId) this.child?.send({ kind: 'cancel', jobId } satisfies ToTrainer);
+    else this.early.add(jobId);
   }
 
   get pid(): number | undefined {

@@ -6,12 +6,14 @@
 import { loadConfig } from '../src/config.ts';
 import { initBackend } from '../src/engine/backend.ts';
 import { ModelStore } from '../src/store/model-store.ts';
-import { runFit } from './run-fit.ts';
+import { ModelCache } from './model-loader.ts';
+import { JobCancelled, runJob } from './run-job.ts';
 import type { FromTrainer, ToTrainer } from './trainer-protocol.ts';
 
 const send = (msg: FromTrainer) => process.send!(msg);
 const config = loadConfig();
 const store = new ModelStore(config.checkpointDir);
+const cache = new ModelCache(store, Number(process.env.MODEL_CACHE_SIZE ?? 4));
 const running = new Map<string, AbortController>();
 
 process.on('message', (msg: ToTrainer) => {
@@ -22,9 +24,9 @@ process.on('message', (msg: ToTrainer) => {
   const { input } = msg;
   const abort = new AbortController();
   running.set(input.jobId, abort);
-  runFit(input, store, (type, data) => send({ kind: 'event', jobId: input.jobId, type, data }), abort.signal)
+  runJob(input, { store, cache }, (type, data) => send({ kind: 'event', jobId: input.jobId, type, data }), abort.signal)
     .then((result) => send({ kind: 'done', jobId: input.jobId, result }))
-    .catch((err: Error) => send({ kind: 'error', jobId: input.jobId, message: err.message, cancelled: abort.signal.aborted }))
+    .catch((err: Error) => send({ kind: 'error', jobId: input.jobId, message: err.message, cancelled: err instanceof JobCancelled || abort.signal.aborted }))
     .finally(() => running.delete(input.jobId));
 });
 

@@ -59,3 +59,24 @@ export function readOptimizerState(json: string, bin: Uint8Array): OptimizerStat
   }
   return { iterations: meta.iterations, learning_rate: meta.learning_rate, extra: meta.extra, slots };
 }
+
+/** Loads weights saved by modelFiles (model.json manifest + weights.bin) into a model of the same architecture. */
+export function loadModelWeights(model: KerasModel, modelJson: string, bin: Uint8Array): void {
+  const manifest = JSON.parse(modelJson) as { weightsManifest: Array<{ weights: Array<{ name: string; shape: number[]; dtype: string }> }> };
+  const byLayer: Record<string, tf.Tensor[]> = {};
+  let offset = 0;
+  for (const spec of manifest.weightsManifest.flatMap((g) => g.weights)) {
+    const count = spec.shape.reduce((a, b) => a * b, 1);
+    const bytes = bin.buffer.slice(bin.byteOffset + offset, bin.byteOffset + offset + count * 4);
+    const values = spec.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
+    const layer = spec.name.slice(0, spec.name.lastIndexOf('/'));
+    (byLayer[layer] ??= []).push(tf.tensor(values, spec.shape, spec.dtype as 'float32'));
+    offset += count * 4;
+  }
+  if (offset !== bin.byteLength) throw new Error(`weights.bin holds ${bin.byteLength} bytes but model.json describes ${offset}`);
+  try {
+    model.setWeights(byLayer);
+  } finally {
+    tf.dispose(Object.values(byLayer).flat());
+  }
+}

@@ -16,7 +16,15 @@ export const JobView = Type.Object({
   progress: Type.Object({ epoch: Type.Integer({ description: 'Epochs completed.' }), epochs: Type.Integer() }),
   history: Type.Record(Type.String(), Type.Array(Type.Number()), { description: 'Keras History.history: key → one value per epoch.' }),
   error: Type.Optional(Type.Object({ message: Type.String() })),
-  model_id: Type.Optional(Type.String()),
+  model_id: Type.Optional(Type.String({ description: 'fit: the trained model; evaluate/predict: the model used.' })),
+  result: Type.Optional(
+    Type.Object({
+      evaluate: Type.Optional(Type.Record(Type.String(), Type.Number(), { description: 'keras Model.evaluate(return_dict=True)' })),
+      predictions: Type.Optional(Type.Array(Type.Unknown(), { description: 'One nested array per model output, in output order (keras Model.predict).' })),
+      output_names: Type.Optional(Type.Array(Type.String())),
+    }),
+  ),
+  cancel_requested: Type.Optional(Type.Boolean()),
   backend: Type.Optional(Type.String({ description: 'TensorFlow.js backend that ran the job: tensorflow (libtensorflow) or cpu (pure JS).' })),
   attempts: Type.Integer(),
   links: Type.Object({ self: Type.String(), events: Type.String(), model: Type.Optional(Type.String()) }),

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
 import type { JobRecord } from './job-record.ts';
 
-const JSON_FIELDS = new Set(['progress', 'history', 'error']);
+const JSON_FIELDS = new Set(['progress', 'history', 'error', 'result', 'cancel_requested']);
 const INT_FIELDS = new Set(['attempts']);
 
 function encode(record: Partial<JobRecord>): Record<string, string> {

@@ -2,12 +2,15 @@
 import { Queue } from 'bullmq';
 import type { Config } from '../config.ts';
 import { connectRedis } from '../redis/connect.ts';
-import type { FitJobCreate } from '../spec/schema.ts';
+import type { ResumeFrom } from '../spec/check-job.ts';
+import type { JobCreate } from '../spec/schema.ts';
 
+/** What a worker receives: the checked job, and for fit jobs the id its model will get. */
 export interface QueuedJob {
   jobId: string;
-  modelId: string;
-  spec: FitJobCreate;
+  modelId?: string;
+  job: JobCreate;
+  resume?: ResumeFrom;
 }
 
 /** BullMQ does not close a connection it was given, so closing the queue closes it here. */

@@ -14,6 +14,10 @@ export class Keys {
   eventsChannel(id: string) {
     return `${this.prefix}:job:${id}:notify`;
   }
+  /** Pub/sub channel carrying ids of jobs to cancel, heard by every worker. */
+  cancelChannel() {
+    return `${this.prefix}:cancel`;
+  }
   workerHeartbeat() {
     return `${this.prefix}:workers`;
   }

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { JobNotFound, QueueUnavailable } from '../errors.ts';
-import { JobView, jobLinks, type JobRecord } from '../jobs/job-record.ts';
-import { checkFitJob } from '../spec/check-job.ts';
+import { BadCursor, JobFinished, JobNotFound, QueueUnavailable } from '../errors.ts';
+import { JobState, JobView, TERMINAL_STATES, jobLinks, type JobRecord } from '../jobs/job-record.ts';
+import { modelLookup } from '../jobs/model-lookup.ts';
+import { checkJob } from '../spec/check-job.ts';
 import { JobCreate } from '../spec/schema.ts';
 import { ProblemSchema } from './problem-schema.ts';
 
@@ -16,58 +17,141 @@ const JobAccepted = Type.Object({
 
 const JobParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
+const JobList = Type.Object({
+  jobs: Type.Array(JobView),
+  next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as ?cursor= for the next (older) page; null on the last page.' }),
+});
+
 export function viewOf(record: JobRecord): JobView {
-  return { ...record, links: jobLinks(record.id, record.model_id) };
+  return { ...record, links: jobLinks(record.id, record.type === 'fit' ? record.model_id : undefined) };
 }
 
 const jobs: FastifyPluginAsyncTypebox = async (app) => {
-  const { jobs: store, queue, events } = app.services;
+  const { jobs: store, queue, events, models, redis, keys, config } = app.services;
+  const lookup = modelLookup(models);
 
   app.post('/v1/jobs', {
     schema: {
       tags: ['jobs'],
-      summary: 'Submit a job',
-      description: 'Checks the whole spec (graph, shapes, names, data) and queues it. Sections mirror the Keras calls: model, compile, fit.',
+      summary: 'Submit a job: fit, evaluate or predict',
+      description: 'Checks the whole spec (graph, shapes, names, data, referenced models) and queues it. Sections mirror the Keras calls: model, compile, fit, evaluate, predict.',
       body: JobCreate,
       response: { 202: JobAccepted, 400: ProblemSchema, 422: ProblemSchema, 503: ProblemSchema },
     },
     handler: async (req, reply) => {
-      const checked = checkFitJob(req.body);
+      const checked = await checkJob(req.body, lookup);
       const id = randomUUID();
+      const type = req.body.type;
       const record: JobRecord = {
         id,
-        type: req.body.type,
+        type,
         state: 'queued',
         created_at: new Date().toISOString(),
-        progress: { epoch: 0, epochs: checked.epochs },
-        history: {},
+        progress: { epoch: checked.resume?.initial_epoch ?? 0, epochs: checked.epochs },
+        history: checked.resume?.history ?? {},
         attempts: 0,
+        ...(type !== 'fit' ? { model_id: req.body.model_id } : {}),
       };
       await store.create(record);
       try {
         await events.append(id, 'state', { state: 'queued' });
-        await queue.add(req.body.type, { jobId: id, modelId: randomUUID(), spec: req.body }, { jobId: id });
+        await queue.add(type, { jobId: id, modelId: type === 'fit' ? randomUUID() : undefined, job: checked.job, resume: checked.resume }, { jobId: id, priority: req.body.priority });
       } catch (err) {
         // Nothing half-written: a job that is not in the queue does not exist.
         await Promise.allSettled([store.remove(id), events.remove(id)]);
         throw new QueueUnavailable((err as Error).message);
       }
-      req.log.info({ jobId: id, samples: checked.samples, epochs: checked.epochs }, 'job queued');
-      return reply.code(202).header('location', `/v1/jobs/${id}`).send({ id, type: record.type, state: 'queued', links: { self: `/v1/jobs/${id}`, events: `/v1/jobs/${id}/events` } });
+      req.log.info({ jobId: id, type, samples: checked.samples, epochs: checked.epochs }, 'job queued');
+      return reply.code(202).header('location', `/v1/jobs/${id}`).send({ id, type, state: 'queued', links: { self: `/v1/jobs/${id}`, events: `/v1/jobs/${id}/events` } });
+    },
+  });
+
+  app.get('/v1/jobs', {
+    schema: {
+      tags: ['jobs'],
+      summary: 'List jobs, newest first',
+      querystring: Type.Object({
+        state: Type.Optional(JobState),
+        type: Type.Optional(Type.Union([Type.Literal('fit'), Type.Literal('evaluate'), Type.Literal('predict')])),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+        cursor: Type.Optional(Type.String({ maxLength: 100 })),
+      }),
+      response: { 200: JobList, 400: ProblemSchema },
+    },
+    handler: async (req) => {
+      const { state, type, cursor } = req.query;
+      const limit = req.query.limit ?? 20;
+      let start = 0;
+      if (cursor) {
+        const rank = await redis.zrevrank(keys.jobIndex(), cursor);
+        if (rank === null) throw new BadCursor(cursor);
+        start = rank + 1;
+      }
+      const page: JobView[] = [];
+      let lastId: string | undefined;
+      let exhausted = false;
+      // Filters apply after reading, so scan in chunks until the page is full.
+      while (page.length < limit && !exhausted) {
+        const ids = await redis.zrevrange(keys.jobIndex(), start, start + 199);
+        exhausted = ids.length < 200;
+        start += ids.length;
+        for (const id of ids) {
+          const record = await store.get(id);
+          if (!record) {
+            await redis.zrem(keys.jobIndex(), id); // expired
+            start -= 1;
+            continue;
+          }
+          lastId = id;
+          if ((state && record.state !== state) || (type && record.type !== type)) continue;
+          page.push(viewOf(record));
+          if (page.length === limit) break;
+        }
+      }
+      const lastRank = lastId ? await redis.zrevrank(keys.jobIndex(), lastId) : null;
+      const more = page.length === limit && lastRank !== null && lastRank < (await redis.zcard(keys.jobIndex())) - 1;
+      return { jobs: page, next_cursor: more ? lastId! : null };
     },
   });
 
   app.get('/v1/jobs/:id', {
-    schema: {
-      tags: ['jobs'],
-      summary: 'Poll a job',
-      params: JobParams,
-      response: { 200: JobView, 404: ProblemSchema },
-    },
+    schema: { tags: ['jobs'], summary: 'Poll a job', params: JobParams, response: { 200: JobView, 404: ProblemSchema } },
     handler: async (req) => {
       const record = await store.get(req.params.id);
       if (!record) throw new JobNotFound(req.params.id);
       return viewOf(record);
+    },
+  });
+
+  app.delete('/v1/jobs/:id', {
+    schema: {
+      tags: ['jobs'],
+      summary: 'Cancel a job',
+      description: 'A queued job is removed from the queue; a running job stops within one batch, keeps its checkpoints, ends in cancelled and is never retried. A finished job answers 409.',
+      params: JobParams,
+      response: { 202: JobView, 404: ProblemSchema, 409: ProblemSchema },
+    },
+    handler: async (req, reply) => {
+      const id = req.params.id;
+      const record = await store.get(id);
+      if (!record) throw new JobNotFound(id);
+      if (TERMINAL_STATES.has(record.state)) throw new JobFinished(id, record.state);
+      // Flag first: a worker that picks the job up from now on sees it and does not start it.
+      await store.update(id, { cancel_requested: true });
+      const queued = await queue.getJob(id);
+      let removed = false;
+      if (queued && record.state === 'queued') {
+        // Fails when a worker holds the job's lock: then it is running, and the message below stops it.
+        removed = await queued.remove().then(() => true, () => false);
+      }
+      if (removed) {
+        await store.update(id, { state: 'cancelled', finished_at: new Date().toISOString() });
+        await events.append(id, 'cancelled', { state: 'cancelled', reason: 'cancelled while queued' }, config.jobTtlS);
+        await store.expire(id, config.jobTtlS);
+      } else {
+        await redis.publish(keys.cancelChannel(), id);
+      }
+      return reply.code(202).send(viewOf((await store.get(id))!));
     },
   });
 };

@@ -5,17 +5,10 @@
 import { describeArray, bindData, type ArrayInfo } from './arrays.ts';
 import { checkCallbackConfig } from './callback-checks.ts';
 import { CALLBACKS, resolve } from './catalog.ts';
-import { resolveCompile, type ResolvedCompile } from './compile.ts';
+import { resolveCompile } from './compile.ts';
 import { checkGraph, normalizeModel, type CheckedGraph } from './graph.ts';
 import { SpecError, fail, type SpecIssue } from './problem.ts';
-import type { Data, FitSpec, JobCreate } from './schema.ts';
-
-export interface CheckedFitJob {
-  graph: CheckedGraph;
-  compile: ResolvedCompile;
-  samples: number;
-  epochs: number;
-}
+import type { CompileSpec, Data, EvaluateSpec, FitSpec, JobCreate, ModelSpec } from './schema.ts';
 
 function describeData(data: Data, names: string[], at: string): ArrayInfo[] {
   return bindData(data, names, at, (a, p) => describeArray(a, p));
@@ -73,13 +66,101 @@ function checkFit(fit: FitSpec, graph: CheckedGraph): number {
     if (problem) issues.push({ pointer: `/fit/callbacks/${i}/config/${problem[0]}`, message: `${r.class_name}: ${problem[1]}` });
   });
   if (issues.length) throw new SpecError(issues);
-  if ((fit.initial_epoch ?? 0) >= (fit.epochs ?? 1)) fail('/fit/initial_epoch', `must be smaller than epochs (${fit.epochs ?? 1})`);
   return n;
 }
 
-export function checkFitJob(job: JobCreate): CheckedFitJob {
-  const graph = checkGraph(normalizeModel(job.model));
-  const compile = resolveCompile(job.compile, graph.outputs);
-  const samples = checkFit(job.fit, graph);
-  return { graph, compile, samples, epochs: job.fit.epochs ?? 1 };
+/** What the API knows of a stored model, enough to check jobs against it. */
+export interface StoredModel {
+  id: string;
+  spec: { model: ModelSpec; compile: CompileSpec };
+  epochs_run?: number;
+  history?: Record<string, number[]>;
+  /** Checkpoint name → the epoch (0-based) after which it was saved. */
+  checkpoints: Record<string, { epoch: number; history?: Record<string, number[]>; weights_only?: boolean }>;
+}
+
+export type ModelLookup = (modelId: string) => Promise<StoredModel | undefined>;
+
+/** Where a fit continues from: the stored model's weights, optimizer state, epoch count and history. */
+export interface ResumeFrom {
+  model_id: string;
+  checkpoint?: string;
+  initial_epoch: number;
+  history: Record<string, number[]>;
+}
+
+export interface CheckedJob {
+  /** The job as the worker runs it: a fit job's model and compile filled in from initial_model. */
+  job: JobCreate;
+  graph: CheckedGraph;
+  epochs: number;
+  samples?: number;
+  resume?: ResumeFrom;
+}
+
+function checkX(x: Data, graph: CheckedGraph, at: string): number {
+  const infos = describeData(x, graph.inputs.map((i) => i.name), at);
+  checkInputs(infos, graph, at);
+  return sampleCount([[at, infos]]);
+}
+
+function checkEvaluate(spec: EvaluateSpec, graph: CheckedGraph, at: string): void {
+  const x = describeData(spec.x, graph.inputs.map((i) => i.name), `${at}/x`);
+  checkInputs(x, graph, `${at}/x`);
+  const groups: Array<[string, ArrayInfo[]]> = [[`${at}/x`, x], [`${at}/y`, describeData(spec.y, graph.outputs, `${at}/y`)]];
+  if (spec.sample_weight) groups.push([`${at}/sample_weight`, describeData(spec.sample_weight, graph.outputs, `${at}/sample_weight`)]);
+  if (sampleCount(groups) === 0) fail(`${at}/x`, 'has no samples');
+}
+
+async function storedModel(lookup: ModelLookup, modelId: string, checkpoint: string | undefined, at: string): Promise<StoredModel> {
+  const stored = await lookup(modelId);
+  if (!stored) fail(`${at}/model_id`, `no trained model "${modelId}"`);
+  if (checkpoint !== undefined && !stored.checkpoints[checkpoint]) {
+    fail(`${at}/checkpoint`, `model "${modelId}" has no checkpoint "${checkpoint}"; it has ${Object.keys(stored.checkpoints).join(', ') || 'none'}`);
+  }
+  if (checkpoint === undefined && stored.epochs_run === undefined) fail(`${at}/model_id`, `model "${modelId}" has not finished training; name one of its checkpoints`);
+  return stored;
+}
+
+/** Every check that needs no worker: run once in the API, so errors come back before anything is queued. */
+export async function checkJob(job: JobCreate, lookup: ModelLookup): Promise<CheckedJob> {
+  if (job.type === 'fit') {
+    let resolved = job;
+    let resume: ResumeFrom | undefined;
+    if (job.initial_model) {
+      const { model_id, checkpoint } = job.initial_model;
+      const stored = await storedModel(lookup, model_id, checkpoint, '/initial_model');
+      const point = checkpoint === undefined ? undefined : stored.checkpoints[checkpoint];
+      if (point?.weights_only) fail('/initial_model/checkpoint', `checkpoint "${checkpoint}" holds weights only (save_weights_only); training cannot resume its optimizer state`);
+      resolved = { ...job, model: job.model ?? stored.spec.model, compile: job.compile ?? stored.spec.compile };
+      resume = {
+        model_id,
+        checkpoint,
+        initial_epoch: point ? point.epoch + 1 : stored.epochs_run!,
+        history: (point ? point.history : stored.history) ?? {},
+      };
+    }
+    if (!resolved.model) fail('/model', 'is required (or give initial_model to continue a trained model)');
+    if (!resolved.compile) fail('/compile', 'is required (or give initial_model to continue a trained model)');
+    const graph = checkGraph(normalizeModel(resolved.model));
+    resolveCompile(resolved.compile, graph.outputs);
+    const samples = checkFit(job.fit, graph);
+    const epochs = job.fit.epochs ?? 1;
+    const initialEpoch = job.fit.initial_epoch ?? resume?.initial_epoch ?? 0;
+    if (initialEpoch >= epochs) {
+      fail(job.fit.initial_epoch !== undefined ? '/fit/initial_epoch' : '/fit/epochs', `epochs (${epochs}) must be greater than the initial epoch (${initialEpoch}${resume ? ', the epochs already trained' : ''}); as in Keras, epochs is the index of the last epoch, not a count to add`);
+    }
+    if (resume) resume.initial_epoch = initialEpoch;
+    if (job.evaluate) checkEvaluate(job.evaluate, graph, '/evaluate');
+    if (job.predict) checkX(job.predict.x, graph, '/predict/x');
+    return { job: resolved, graph, epochs, samples, resume };
+  }
+  const stored = await storedModel(lookup, job.model_id, job.checkpoint, '');
+  const graph = checkGraph(normalizeModel(stored.spec.model));
+  if (job.type === 'evaluate') {
+    checkEvaluate(job.evaluate, graph, '/evaluate');
+    return { job, graph, epochs: 0 };
+  }
+  const samples = checkX(job.predict.x, graph, '/predict/x');
+  return { job, graph, epochs: 0, samples };
 }

@@ -149,17 +149,66 @@ export const FitSpec = Type.Object(
   { additionalProperties: false },
 );
 
+export const EvaluateSpec = Type.Object(
+  {
+    x: Data,
+    y: Data,
+    batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    sample_weight: Type.Optional(Data),
+  },
+  { additionalProperties: false, description: 'keras Model.evaluate(x, y, batch_size, sample_weight) — the result is evaluate(return_dict=True).' },
+);
+
+export const PredictSpec = Type.Object(
+  {
+    x: Data,
+    batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  },
+  { additionalProperties: false, description: 'keras Model.predict(x, batch_size) — one array per output.' },
+);
+
+const ModelId = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' });
+const CheckpointName = Type.String({ minLength: 1, maxLength: 200, description: 'A checkpoint name from GET /v1/models/{id}; omitted: the final model.' });
+
+export const ModelRef = Type.Object(
+  { model_id: ModelId, checkpoint: Type.Optional(CheckpointName) },
+  { additionalProperties: false, description: 'A trained model (or one of its checkpoints) to start from.' },
+);
+
+/** Queue options every job type takes. */
+const QueueOptions = {
+  priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_097_152, description: 'BullMQ priority: 1 is the highest; jobs without one run first-come first-served before prioritized ones.' })),
+  timeout_s: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 7 * 24 * 3600, description: 'The job fails with a timeout error if it runs longer than this.' })),
+};
+
 export const FitJobCreate = Type.Object(
   {
     type: Type.Literal('fit'),
-    model: ModelSpec,
-    compile: CompileSpec,
+    model: Type.Optional(ModelSpec),
+    compile: Type.Optional(CompileSpec),
     fit: FitSpec,
+    initial_model: Type.Optional(ModelRef),
+    evaluate: Type.Optional(EvaluateSpec),
+    predict: Type.Optional(PredictSpec),
+    ...QueueOptions,
   },
+  {
+    additionalProperties: false,
+    description: 'Train a model (model and compile are required unless initial_model names one to continue from); optional evaluate and predict sections run after training.',
+  },
+);
+
+export const EvaluateJobCreate = Type.Object(
+  { type: Type.Literal('evaluate'), model_id: ModelId, checkpoint: Type.Optional(CheckpointName), evaluate: EvaluateSpec, ...QueueOptions },
   { additionalProperties: false },
 );
 
-export const JobCreate = FitJobCreate;
+export const PredictJobCreate = Type.Object(
+  { type: Type.Literal('predict'), model_id: ModelId, checkpoint: Type.Optional(CheckpointName), predict: PredictSpec, ...QueueOptions },
+  { additionalProperties: false },
+);
+
+export const JobCreate = Type.Union([FitJobCreate, EvaluateJobCreate, PredictJobCreate]);
 
 export type EncodedArray = Static<typeof EncodedArray>;
 export type RandomArray = Static<typeof RandomArray>;
@@ -176,3 +225,8 @@ export type CompileSpec = Static<typeof CompileSpec>;
 export type FitSpec = Static<typeof FitSpec>;
 export type JobCreate = Static<typeof JobCreate>;
 export type FitJobCreate = Static<typeof FitJobCreate>;
+export type EvaluateJobCreate = Static<typeof EvaluateJobCreate>;
+export type PredictJobCreate = Static<typeof PredictJobCreate>;
+export type EvaluateSpec = Static<typeof EvaluateSpec>;
+export type PredictSpec = Static<typeof PredictSpec>;
+export type ModelRef = Static<typeof ModelRef>;

@@ -15,6 +15,8 @@ export interface CheckpointInfo {
   monitor?: string;
   value?: number;
   weights_only?: boolean;
+  /** Cumulative history up to this checkpoint (epoch checkpoints). */
+  history?: Record<string, number[]>;
   files: Array<{ name: string; bytes: number }>;
 }
 
@@ -78,7 +80,7 @@ export class ModelStore {
     const out: CheckpointInfo[] = [];
     for (const name of names) {
       const state = JSON.parse(await fs.readFile(path.join(base, name, 'state.json'), 'utf8').catch(() => '{}'));
-      out.push({ name, epoch: state.epoch ?? -1, monitor: state.monitor, value: state.value, weights_only: state.weights_only, files: await this.filesOf(path.join(base, name)) });
+      out.push({ name, epoch: state.epoch ?? -1, monitor: state.monitor, value: state.value, weights_only: state.weights_only, history: state.history, files: await this.filesOf(path.join(base, name)) });
     }
     return out.sort((a, b) => a.epoch - b.epoch || a.name.localeCompare(b.name));
   }

@@ -1,0 +1,13 @@
+import type { ModelLookup, StoredModel } from '../spec/check-job.ts';
+import type { ModelStore } from '../store/model-store.ts';
+
+/** What job checks need to know of a stored model, read from its folder. */
+export function modelLookup(store: ModelStore): ModelLookup {
+  return async (modelId: string): Promise<StoredModel | undefined> => {
+    const info = await store.readInfo(modelId);
+    if (!info) return undefined;
+    const checkpoints: StoredModel['checkpoints'] = {};
+    for (const c of await store.listCheckpoints(modelId)) checkpoints[c.name] = { epoch: c.epoch, history: c.history, weights_only: c.weights_only };
+    return { id: modelId, spec: info.spec, epochs_run: info.status === 'trained' ? info.epochs_run : undefined, history: info.history, checkpoints };
+  };
+}

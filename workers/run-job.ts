@@ -1,0 +1,255 @@
+/**
+ * Runs one job — fit (with optional evaluate/predict after it), evaluate or predict — from spec to
+ * engine to files and events. Knows the engine and the model store, not Redis or HTTP; the caller
+ * decides where events go.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { bindData, materialize } from '../src/spec/arrays.ts';
+import { checkpointNameOf } from '../src/spec/callback-checks.ts';
+import { resolveCompile } from '../src/spec/compile.ts';
+import { checkGraph, normalizeModel } from '../src/spec/graph.ts';
+import type { ResumeFrom } from '../src/spec/check-job.ts';
+import type { Data, EvaluateSpec, FitJobCreate, JobCreate, PredictSpec } from '../src/spec/schema.ts';
+import { initBackend } from '../src/engine/backend.ts';
+import type { Callback, Logs, TrainingContext } from '../src/engine/callbacks/callback.ts';
+import { makeCallbacks, type CallbackHooks } from '../src/engine/callbacks/index.ts';
+import { KerasModel } from '../src/engine/model.ts';
+import { modelFiles, optimizerFiles } from '../src/engine/serialize.ts';
+import { toTensor } from '../src/engine/tensors.ts';
+import { Trainer, type Dataset, type History } from '../src/engine/trainer.ts';
+import { ModelStore, isSafeCheckpointName } from '../src/store/model-store.ts';
+import { ModelCache, loadModel, loadOptimizerState } from './model-loader.ts';
+
+export interface JobInput {
+  jobId: string;
+  /** The id the trained model gets (fit jobs). */
+  modelId?: string;
+  /** The job as checked by the API (a fit job's model and compile already filled in). */
+  job: JobCreate;
+  resume?: ResumeFrom;
+}
+
+export type Emit = (type: string, data: Record<string, unknown>) => void;
+
+export interface JobOutput {
+  evaluate?: Logs;
+  /** One array per model output, in output order. */
+  predictions?: unknown[];
+  output_names?: string[];
+}
+
+export interface JobResult {
+  backend: string;
+  model_id?: string;
+  history?: History;
+  epochs_run?: number;
+  result: JobOutput;
+}
+
+/** The job was cancelled (or timed out) while running; what it checkpointed stays. */
+export class JobCancelled extends Error {}
+
+export interface RunContext {
+  store: ModelStore;
+  cache: ModelCache;
+}
+
+function tensors(data: Data, names: string[], at: string, dtypes?: Array<'float32' | 'int32'>): tf.Tensor[] {
+  return bindData(data, names, at, (a, p, name) => toTensor(materialize(a, p), dtypes?.[names.indexOf(name)]));
+}
+
+function dataset(model: KerasModel, x: Data, y: Data, w: Data | undefined, at: string): Dataset {
+  const inputDtypes = model.graph.inputs.map((i) => i.dtype ?? 'float32');
+  return {
+    x: tensors(x, model.inputNames, `${at}/x`, inputDtypes),
+    y: tensors(y, model.outputNames, `${at}/y`),
+    sampleWeight: w ? tensors(w, model.outputNames, `${at}/sample_weight`, model.outputNames.map(() => 'float32')) : undefined,
+  };
+}
+
+/** Emits train_begin / epoch_begin / epoch_end, the events a live client follows. */
+class EventReporter implements Callback {
+  constructor(private readonly emit: Emit, private readonly backend: string) {}
+  onTrainBegin(ctx: TrainingContext) {
+    this.emit('train_begin', { ...ctx.params, backend: this.backend });
+  }
+  onEpochBegin(epoch: number, ctx: TrainingContext) {
+    this.emit('epoch_begin', { epoch, epochs: ctx.params.epochs });
+  }
+  onEpochEnd(epoch: number, logs: Logs, ctx: TrainingContext) {
+    this.emit('epoch_end', { epoch, epochs: ctx.params.epochs, logs: { ...logs } });
+  }
+}
+
+/**
+ * After every epoch, a full checkpoint (weights, optimizer slots, epoch, history, callback state),
+ * so a job can resume from it.
+ */
+class EpochCheckpointer implements Callback {
+  private readonly history: History;
+  constructor(
+    previous: History,
+    private readonly store: ModelStore,
+    private readonly modelId: string,
+    private readonly userCallbacks: Callback[],
+    private readonly emit: Emit,
+  ) {
+    this.history = Object.fromEntries(Object.entries(previous).map(([k, v]) => [k, [...v]]));
+  }
+  async onEpochEnd(epoch: number, logs: Logs, ctx: TrainingContext) {
+    for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
+    const name = `epoch-${String(epoch + 1).padStart(4, '0')}`;
+    const state = {
+      epoch,
+      epochs: ctx.params.epochs,
+      history: this.history,
+      callbacks: this.userCallbacks.map((c) => c.getState?.() ?? null),
+      saved_at: new Date().toISOString(),
+    };
+    await this.store.writeCheckpoint(this.modelId, name, {
+      ...(await modelFiles(ctx.model)),
+      ...(await optimizerFiles(ctx.optimizer)),
+      'state.json': JSON.stringify(state),
+    });
+    this.emit('checkpoint', { name, epoch, kind: 'epoch' });
+  }
+}
+
+/** Saves what ModelCheckpoint and CSVLogger ask for inside this model's folder, and announces it. */
+function callbackHooks(store: ModelStore, modelId: string, emit: Emit): CallbackHooks {
+  return {
+    emit,
+    async saveCheckpoint(req, ctx) {
+      const name = checkpointNameOf(req.name);
+      if (!isSafeCheckpointName(name)) throw new Error(`ModelCheckpoint: "${req.name}" is not a plain file name`);
+      await store.writeCheckpoint(modelId, name, {
+        ...(await modelFiles(ctx.model)),
+        ...(req.weightsOnly ? {} : await optimizerFiles(ctx.optimizer)),
+        'state.json': JSON.stringify({ epoch: req.epoch, monitor: req.monitor, value: req.value, weights_only: req.weightsOnly, saved_at: new Date().toISOString() }),
+      });
+      emit('checkpoint', { name, epoch: req.epoch, kind: 'model_checkpoint', monitor: req.monitor, value: req.value });
+    },
+    writeArtifact: (filename, content) => store.writeArtifact(modelId, filename, content),
+  };
+}
+
+function inputs(model: KerasModel, x: Data, at: string): tf.Tensor[] {
+  return tensors(x, model.inputNames, at, model.graph.inputs.map((i) => i.dtype ?? 'float32'));
+}
+
+function evaluateWith(trainer: Trainer, model: KerasModel, spec: EvaluateSpec, emit: Emit): Logs {
+  const data = dataset(model, spec.x, spec.y, spec.sample_weight, '/evaluate');
+  try {
+    const logs = trainer.evaluate(data, { batchSize: spec.batch_size ?? 32 });
+    emit('evaluate', { logs });
+    return logs;
+  } finally {
+    tf.dispose([...data.x, ...data.y, ...(data.sampleWeight ?? [])]);
+  }
+}
+
+function predictWith(trainer: Trainer, model: KerasModel, spec: PredictSpec, emit: Emit): JobOutput {
+  const x = inputs(model, spec.x, '/predict/x');
+  try {
+    const outputs = trainer.predict(x, { batchSize: spec.batch_size ?? 32 });
+    const predictions = outputs.map((t) => t.arraySync());
+    emit('predict', { output_names: model.outputNames, shapes: outputs.map((t) => t.shape) });
+    tf.dispose(outputs);
+    return { predictions, output_names: model.outputNames };
+  } finally {
+    tf.dispose(x);
+  }
+}
+
+function concatHistory(previous: History, next: History): History {
+  const out: History = {};
+  for (const key of new Set([...Object.keys(previous), ...Object.keys(next)])) out[key] = [...(previous[key] ?? []), ...(next[key] ?? [])];
+  return out;
+}
+
+async function runFit(input: JobInput, job: FitJobCreate, { store }: RunContext, emit: Emit, signal?: AbortSignal): Promise<JobResult> {
+  const backend = await initBackend();
+  const modelId = input.modelId!;
+  const graph = checkGraph(normalizeModel(job.model!));
+  const compiled = resolveCompile(job.compile!, graph.outputs);
+  const model = new KerasModel(graph);
+  const trainer = new Trainer(model, compiled);
+  const owned: tf.Tensor[] = [];
+  const resume = input.resume;
+  try {
+    if (resume) {
+      const base = await loadModel(store, resume.model_id, resume.checkpoint);
+      try {
+        model.setWeights(base.model.getWeights());
+      } finally {
+        base.trainer.dispose();
+        base.model.dispose();
+      }
+      const state = await loadOptimizerState(store, resume.model_id, resume.checkpoint);
+      trainer.optimizer.setState(state);
+      tf.dispose(Object.values(state.slots));
+    } else if (graph.weights) {
+      model.setWeights(graph.weights);
+    }
+    const fit = job.fit;
+    const train = dataset(model, fit.x, fit.y, fit.sample_weight, '/fit');
+    const validation = fit.validation_data ? dataset(model, fit.validation_data.x, fit.validation_data.y, fit.validation_data.sample_weight, '/fit/validation_data') : undefined;
+    owned.push(...train.x, ...train.y, ...(train.sampleWeight ?? []), ...(validation ? [...validation.x, ...validation.y, ...(validation.sampleWeight ?? [])] : []));
+    await store.writeInfo(modelId, {
+      id: modelId,
+      job_id: input.jobId,
+      created_at: new Date().toISOString(),
+      status: 'training',
+      backend,
+      spec: { model: { ...job.model, weights: undefined }, compile: job.compile },
+      summary: graph.summary,
+      ...(resume ? { parent: { model_id: resume.model_id, checkpoint: resume.checkpoint ?? null } } : {}),
+    });
+    const previous = resume?.history ?? {};
+    const user = makeCallbacks(fit.callbacks ?? [], callbackHooks(store, modelId, emit));
+    const callbacks = [...user, new EventReporter(emit, backend), new EpochCheckpointer(previous, store, modelId, user, emit)];
+    const initialEpoch = fit.initial_epoch ?? resume?.initial_epoch ?? 0;
+    const { history: fresh, epochsRun } = await trainer.fit(train, {
+      batchSize: fit.batch_size ?? 32,
+      epochs: fit.epochs ?? 1,
+      initialEpoch,
+      shuffle: fit.shuffle ?? true,
+      validationData: validation,
+      validationSplit: fit.validation_split,
+      classWeight: fit.class_weight,
+      callbacks,
+      signal,
+    });
+    if (signal?.aborted) throw new JobCancelled(`cancelled after ${epochsRun} epoch(s) of this run`);
+    const history = concatHistory(previous, fresh);
+    const totalEpochs = initialEpoch + epochsRun;
+    await store.writeFinal(modelId, { ...(await modelFiles(model)), ...(await optimizerFiles(trainer.optimizer)) });
+    const finalLogs = Object.fromEntries(Object.entries(history).map(([k, v]) => [k, v[v.length - 1]]));
+    await store.writeInfo(modelId, {
+      ...(await store.readInfo(modelId)),
+      status: 'trained',
+      trained_at: new Date().toISOString(),
+      epochs_run: totalEpochs,
+      final_metrics: finalLogs,
+      history,
+    });
+    emit('train_end', { epochs_run: totalEpochs, logs: finalLogs });
+    const result: JobOutput = {};
+    if (job.evaluate) result.evaluate = evaluateWith(trainer, model, job.evaluate, emit);
+    if (job.predict) Object.assign(result, predictWith(trainer, model, job.predict, emit));
+    return { history, epochs_run: totalEpochs, model_id: modelId, backend, result };
+  } finally {
+    tf.dispose(owned);
+    trainer.dispose();
+    model.dispose();
+  }
+}
+
+export async function runJob(input: JobInput, ctx: RunContext, emit: Emit, signal?: AbortSignal): Promise<JobResult> {
+  const job = input.job;
+  if (job.type === 'fit') return runFit(input, job, ctx, emit, signal);
+  const backend = await initBackend();
+  const { model, trainer } = await ctx.cache.get(job.model_id, job.checkpoint);
+  if (job.type === 'evaluate') return { backend, model_id: job.model_id, result: { evaluate: evaluateWith(trainer, model, job.evaluate, emit) } };
+  return { backend, model_id: job.model_id, result: predictWith(trainer, model, job.predict, emit) };
+}
