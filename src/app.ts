@@ -1,4 +1,5 @@
 /** buildApp: the whole API as a Fastify instance. It never listens; server.ts does. */
+import { Ajv } from 'ajv';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.ts';
@@ -6,6 +7,7 @@ import openapi from './plugins/openapi.ts';
 import problems from './plugins/problems.ts';
 import services from './plugins/services.ts';
 import { ProblemSchema } from './routes/problem-schema.ts';
+import datasets from './routes/datasets.ts';
 import events from './routes/events.ts';
 import health from './routes/health.ts';
 import jobs from './routes/jobs.ts';
@@ -21,11 +23,13 @@ export async function buildApp({ config, logger }: AppOptions) {
     logger: logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimit,
     requestIdHeader: 'x-request-id',
-    ajv: {
-      // Reject what the schema does not allow instead of silently dropping or coercing it.
-      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false },
-    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Bodies are JSON: reject what the schema does not allow instead of dropping or coercing it.
+  // Query strings and headers are text: there numbers and booleans must be coerced.
+  const strict = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false, strict: false });
+  const lenient = new Ajv({ removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, strict: false });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema));
 
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
@@ -34,6 +38,7 @@ export async function buildApp({ config, logger }: AppOptions) {
   await app.register(problems);
   await app.register(openapi);
   await app.register(services, { config });
+  await app.register(datasets);
   await app.register(health);
   await app.register(jobs);
   await app.register(events);

@@ -3,6 +3,7 @@ import createError from '@fastify/error';
 
 export const JobNotFound = createError('KJ_ERR_JOB_NOT_FOUND', 'No job with id "%s"', 404);
 export const ModelNotFound = createError('KJ_ERR_MODEL_NOT_FOUND', 'No model with id "%s"', 404);
+export const CheckpointNotFound = createError('KJ_ERR_CHECKPOINT_NOT_FOUND', 'Model "%s" has no checkpoint "%s"', 404);
 export const FileNotFound = createError('KJ_ERR_FILE_NOT_FOUND', 'Model "%s" has no file "%s"', 404);
 export const BadEventId = createError('KJ_ERR_BAD_EVENT_ID', 'Last-Event-ID "%s" is not an event id of this stream (expected "<ms>-<seq>")', 400);
 export const JobFinished = createError('KJ_ERR_JOB_FINISHED', 'Job "%s" has already ended (%s)', 409);

@@ -8,31 +8,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startStack, type Stack } from './helpers/stack.ts';
 import { readEvents } from './helpers/sse.ts';
+import { getJson, post as postTo, waitForState } from './helpers/http.ts';
 import { multiIoJob, seedMlpJob } from './helpers/specs.ts';
 import { loadCase } from '../src/parity/parity-case.ts';
 import { compareNumbers, newComparison } from '../src/parity/compare.ts';
 
 const expectedBackend = process.env.KJ_ALLOW_CPU_BACKEND === '1' ? undefined : 'tensorflow';
 
-async function post(stack: Stack, body: unknown) {
-  const res = await fetch(`${stack.baseUrl}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as any, headers: res.headers };
-}
-
-async function getJson(stack: Stack, url: string) {
-  const res = await fetch(`${stack.baseUrl}${url}`);
-  return { status: res.status, body: (await res.json()) as any };
-}
-
-async function waitForState(stack: Stack, id: string, states: string[], timeoutMs = 60_000) {
-  const start = Date.now();
-  for (;;) {
-    const { body } = await getJson(stack, `/v1/jobs/${id}`);
-    if (states.includes(body.state)) return body;
-    if (Date.now() - start > timeoutMs) throw new Error(`job ${id} still ${body.state} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const post = (stack: Stack, body: unknown) => postTo(stack, '/v1/jobs', body);
 
 describe('a fit job from HTTP to tfjs-node and back', () => {
   let stack: Stack;

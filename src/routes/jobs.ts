@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { BadCursor, JobFinished, JobNotFound, QueueUnavailable } from '../errors.ts';
+import { BadCursor, JobFinished, JobNotFound } from '../errors.ts';
 import { JobState, JobView, TERMINAL_STATES, jobLinks, type JobRecord } from '../jobs/job-record.ts';
-import { modelLookup } from '../jobs/model-lookup.ts';
-import { checkJob } from '../spec/check-job.ts';
+import { submitJob } from '../jobs/submit.ts';
 import { JobCreate } from '../spec/schema.ts';
 import { ProblemSchema } from './problem-schema.ts';
 
@@ -27,8 +25,7 @@ export function viewOf(record: JobRecord): JobView {
 }
 
 const jobs: FastifyPluginAsyncTypebox = async (app) => {
-  const { jobs: store, queue, events, models, redis, keys, config } = app.services;
-  const lookup = modelLookup(models);
+  const { jobs: store, queue, events, redis, keys, config } = app.services;
 
   app.post('/v1/jobs', {
     schema: {
@@ -39,29 +36,8 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
       response: { 202: JobAccepted, 400: ProblemSchema, 422: ProblemSchema, 503: ProblemSchema },
     },
     handler: async (req, reply) => {
-      const checked = await checkJob(req.body, lookup);
-      const id = randomUUID();
-      const type = req.body.type;
-      const record: JobRecord = {
-        id,
-        type,
-        state: 'queued',
-        created_at: new Date().toISOString(),
-        progress: { epoch: checked.resume?.initial_epoch ?? 0, epochs: checked.epochs },
-        history: checked.resume?.history ?? {},
-        attempts: 0,
-        ...(type !== 'fit' ? { model_id: req.body.model_id } : {}),
-      };
-      await store.create(record);
-      try {
-        await events.append(id, 'state', { state: 'queued' });
-        await queue.add(type, { jobId: id, modelId: type === 'fit' ? randomUUID() : undefined, job: checked.job, resume: checked.resume }, { jobId: id, priority: req.body.priority });
-      } catch (err) {
-        // Nothing half-written: a job that is not in the queue does not exist.
-        await Promise.allSettled([store.remove(id), events.remove(id)]);
-        throw new QueueUnavailable((err as Error).message);
-      }
-      req.log.info({ jobId: id, type, samples: checked.samples, epochs: checked.epochs }, 'job queued');
+      const record = await submitJob(app.services, req.body, req.log);
+      const { id, type } = record;
       return reply.code(202).header('location', `/v1/jobs/${id}`).send({ id, type, state: 'queued', links: { self: `/v1/jobs/${id}`, events: `/v1/jobs/${id}/events` } });
     },
   });

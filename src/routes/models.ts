@@ -1,7 +1,13 @@
 import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import * as tar from 'tar';
 import { Type } from 'typebox';
-import { FileNotFound, ModelNotFound } from '../errors.ts';
+import { CheckpointNotFound, FileNotFound, ModelNotFound } from '../errors.ts';
+import { JobView } from '../jobs/job-record.ts';
+import { submitJob, waitForEnd } from '../jobs/submit.ts';
+import { EvaluateSpec, PredictSpec } from '../spec/schema.ts';
+import { viewOf } from './jobs.ts';
 import { ProblemSchema } from './problem-schema.ts';
 
 const FileEntry = Type.Object({ name: Type.String(), bytes: Type.Integer(), url: Type.String() });
@@ -16,6 +22,10 @@ const ModelView = Type.Object({
   epochs_run: Type.Optional(Type.Integer()),
   final_metrics: Type.Optional(Type.Record(Type.String(), Type.Number())),
   spec: Type.Object({ model: Type.Unknown(), compile: Type.Unknown() }),
+  parent: Type.Optional(Type.Object({ model_id: Type.String(), checkpoint: Type.Union([Type.String(), Type.Null()]) }, { description: 'The model this one continued training from (initial_model).' })),
+  size_bytes: Type.Integer({ description: 'Size of all its files on disk.' }),
+  artifacts: Type.Array(FileEntry, { description: 'Files written by callbacks such as CSVLogger.' }),
+  links: Type.Object({ self: Type.String(), archive: Type.String({ description: 'The final model as one .tar.gz; add ?checkpoint=<name> for a checkpoint.' }), job: Type.String() }),
   summary: Type.Object({
     layers: Type.Array(
       Type.Object({
@@ -48,18 +58,95 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
   const { models: store } = app.services;
   const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
-  app.get('/v1/models/:id', {
-    schema: { tags: ['models'], summary: 'Describe a model: layers, shapes, parameters, checkpoints, files', params: Params, response: { 200: ModelView, 404: ProblemSchema } },
+  const describe = async (id: string) => {
+    const info = await store.readInfo(id);
+    if (!info) throw new ModelNotFound(id);
+    const url = (rel: string) => `/v1/models/${id}/files/${rel}`;
+    const files = (await store.listFinal(id)).map((f) => ({ ...f, url: url(`final/${f.name}`) }));
+    const artifacts = (await store.listArtifacts(id)).map((f) => ({ ...f, url: url(`artifacts/${f.name}`) }));
+    const checkpoints = (await store.listCheckpoints(id)).map((c) => ({ ...c, files: c.files.map((f) => ({ ...f, url: url(`checkpoints/${c.name}/${f.name}`) })) }));
+    const links = { self: `/v1/models/${id}`, archive: `/v1/models/${id}/archive`, job: `/v1/jobs/${info.job_id}` };
+    return { ...(info as any), files, artifacts, checkpoints, size_bytes: await store.sizeOnDisk(id), links };
+  };
+
+  app.get('/v1/models', {
+    schema: {
+      tags: ['models'],
+      summary: 'List models, newest first',
+      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })), offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })) }),
+      response: { 200: Type.Object({ models: Type.Array(ModelView), total: Type.Integer() }) },
+    },
     handler: async (req) => {
-      const id = req.params.id;
-      const info = await store.readInfo(id);
-      if (!info) throw new ModelNotFound(id);
-      const url = (rel: string) => `/v1/models/${id}/files/${rel}`;
-      const files = (await store.listFinal(id)).map((f) => ({ ...f, url: url(`final/${f.name}`) }));
-      const checkpoints = (await store.listCheckpoints(id)).map((c) => ({ ...c, files: c.files.map((f) => ({ ...f, url: url(`checkpoints/${c.name}/${f.name}`) })) }));
-      return { ...(info as any), files, checkpoints };
+      const all = await store.list();
+      const offset = req.query.offset ?? 0;
+      const page = all.slice(offset, offset + (req.query.limit ?? 20));
+      return { models: await Promise.all(page.map((info) => describe(info.id))), total: all.length };
     },
   });
+
+  app.get('/v1/models/:id', {
+    schema: { tags: ['models'], summary: 'Describe a model: spec, summary, final metrics, checkpoints, files, size', params: Params, response: { 200: ModelView, 404: ProblemSchema } },
+    handler: async (req) => describe(req.params.id),
+  });
+
+  app.delete('/v1/models/:id', {
+    schema: { tags: ['models'], summary: 'Delete a model and all its files', params: Params, response: { 204: Type.Null(), 404: ProblemSchema } },
+    handler: async (req, reply) => {
+      if (!(await store.remove(req.params.id))) throw new ModelNotFound(req.params.id);
+      return reply.code(204).send(null);
+    },
+  });
+
+  app.get('/v1/models/:id/archive', {
+    schema: {
+      tags: ['models'],
+      summary: 'Download the final model (or ?checkpoint=<name>) as one .tar.gz in the TensorFlow.js layers format',
+      params: Params,
+      querystring: Type.Object({ checkpoint: Type.Optional(Type.String({ maxLength: 200 })) }),
+      response: { 200: { description: 'A gzipped tar of model.json, weights.bin and optimizer state', content: { 'application/gzip': { schema: Type.String({ format: 'binary' }) } } }, 404: ProblemSchema },
+    },
+    handler: async (req, reply) => {
+      const { id } = req.params;
+      const { checkpoint } = req.query;
+      if (!(await store.readInfo(id))) throw new ModelNotFound(id);
+      const dir = await store.filesDir(id, checkpoint);
+      if (!dir) throw new CheckpointNotFound(id, checkpoint ?? 'final');
+      const names = (await fs.readdir(dir)).filter((n) => !n.startsWith('.')).sort();
+      const filename = `${id}${checkpoint ? `-${checkpoint}` : ''}.tar.gz`;
+      return reply
+        .type('application/gzip')
+        .header('content-disposition', `attachment; filename="${filename}"`)
+        .send(tar.c({ gzip: true, cwd: dir, portable: true }, names) as unknown as string);
+    },
+  });
+
+  const WaitQuery = Type.Object({
+    wait: Type.Optional(Type.Number({ minimum: 0, maximum: 300, description: 'Seconds to wait for the result; 200 with the finished job if it ends in time, else 202 with its link.' })),
+    checkpoint: Type.Optional(Type.String({ maxLength: 200 })),
+  });
+  const shortcut = (kind: 'predict' | 'evaluate') => async (req: any, reply: any) => {
+    const { id } = req.params;
+    const { wait, checkpoint } = req.query;
+    if (!(await store.readInfo(id))) throw new ModelNotFound(id);
+    const body = kind === 'predict' ? { type: 'predict' as const, model_id: id, checkpoint, predict: req.body } : { type: 'evaluate' as const, model_id: id, checkpoint, evaluate: req.body };
+    const record = await submitJob(app.services, body, req.log);
+    const ended = wait ? await waitForEnd(app.services, record.id, wait) : undefined;
+    if (ended) return reply.code(200).send(viewOf(ended));
+    return reply.code(202).header('location', `/v1/jobs/${record.id}`).send(viewOf((await app.services.jobs.get(record.id)) ?? record));
+  };
+  for (const kind of ['predict', 'evaluate'] as const) {
+    app.post(`/v1/models/:id/${kind}`, {
+      schema: {
+        tags: ['models'],
+        summary: kind === 'predict' ? 'Predict with a model (a predict job; ?wait=SECONDS answers with the result)' : 'Evaluate a model (an evaluate job; ?wait=SECONDS answers with the result)',
+        params: Params,
+        querystring: WaitQuery,
+        body: kind === 'predict' ? PredictSpec : EvaluateSpec,
+        response: { 200: JobView, 202: JobView, 400: ProblemSchema, 404: ProblemSchema, 422: ProblemSchema },
+      },
+      handler: shortcut(kind),
+    });
+  }
 
   app.get('/v1/models/:id/files/*', {
     schema: {

@@ -36,6 +36,42 @@ export class ModelStore {
     return path.join(this.root, 'models', modelId);
   }
 
+  /** Every model's info, newest first. */
+  async list(): Promise<Array<Record<string, any>>> {
+    const ids = (await fs.readdir(path.join(this.root, 'models')).catch(() => [] as string[])).filter((n) => SAFE_ID.test(n));
+    const infos = await Promise.all(ids.map((id) => this.readInfo(id)));
+    return infos.filter((i): i is Record<string, any> => !!i).sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
+  }
+
+  async sizeOnDisk(modelId: string): Promise<number> {
+    let total = 0;
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+        const p = path.join(dir, entry.name);
+        if (entry.isDirectory()) await walk(p);
+        else total += (await fs.stat(p)).size;
+      }
+    };
+    await walk(this.dir(modelId));
+    return total;
+  }
+
+  async remove(modelId: string): Promise<boolean> {
+    if (!SAFE_ID.test(modelId) || !(await this.readInfo(modelId))) return false;
+    // Rename first so readers never see a half-deleted model, then delete.
+    const doomed = path.join(this.root, 'models', `.deleted-${modelId}`);
+    await fs.rename(this.dir(modelId), doomed);
+    await fs.rm(doomed, { recursive: true, force: true });
+    return true;
+  }
+
+  /** The folder holding the final model or one checkpoint, if it exists. */
+  async filesDir(modelId: string, checkpoint?: string): Promise<string | undefined> {
+    if (checkpoint !== undefined && !isSafeCheckpointName(checkpoint)) return undefined;
+    const dir = checkpoint === undefined ? path.join(this.dir(modelId), 'final') : path.join(this.dir(modelId), 'checkpoints', checkpoint);
+    return (await fs.stat(dir).then((s) => s.isDirectory(), () => false)) ? dir : undefined;
+  }
+
   async writeInfo(modelId: string, info: unknown): Promise<void> {
     await writeFileAtomic(path.join(this.dir(modelId), 'info.json'), JSON.stringify(info, null, 2));
   }

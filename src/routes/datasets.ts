@@ -1,0 +1,157 @@
+/**
+ * Datasets: numpy arrays uploaded once (multipart/form-data), then referenced by jobs.
+ *
+ *   curl -F file=@x_train.npy -F file=@y_train.npy http://127.0.0.1:3000/v1/datasets
+ *
+ * The store is exposed as `app.datasets` for other routes. @fastify/multipart is registered for the
+ * upload route only: every other route keeps rejecting multipart bodies.
+ */
+import path from 'node:path';
+import fp from 'fastify-plugin';
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { DatasetStore, type DatasetInfo, type UploadPart } from '../datasets/dataset-store.ts';
+import { BadMultipart, DatasetNotFound, DatasetTooLarge, InvalidDatasetFile, NotMultipart } from '../datasets/errors.ts';
+import { sendProblem } from '../plugins/problems.ts';
+import { ProblemSchema } from './problem-schema.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Uploaded datasets: resolve `{dataset, array}` references with `app.datasets.readArray(...)`. */
+    datasets: DatasetStore;
+  }
+}
+
+const GiB = 1024 * 1024 * 1024;
+
+/** DATASET_MAX_BYTES: the largest upload (all parts together) and the largest stored dataset. */
+export function datasetMaxBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.DATASET_MAX_BYTES;
+  if (raw === undefined || raw === '') return GiB;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1024) throw new Error(`DATASET_MAX_BYTES must be an integer >= 1024, got "${raw}"`);
+  return n;
+}
+
+const ArrayEntry = Type.Object({
+  shape: Type.Array(Type.Integer({ minimum: 0 })),
+  dtype: Type.Union([Type.Literal('float32'), Type.Literal('int32')], { description: 'After normalization: floats become float32, integers and booleans int32.' }),
+  columns: Type.Optional(Type.Array(Type.String(), { description: 'Column names, for an array from a CSV file.' })),
+});
+
+const DatasetView = Type.Object({
+  id: Type.String(),
+  created_at: Type.String(),
+  bytes: Type.Integer({ description: 'Bytes the stored arrays take on disk.' }),
+  arrays: Type.Record(Type.String(), ArrayEntry, { description: 'By array name.' }),
+  links: Type.Object({ self: Type.String() }),
+});
+
+const UploadBody = Type.Object(
+  {
+    file: Type.Array(Type.String({ format: 'binary' }), {
+      description:
+        'One or more files, each in a part named "file". .npy: one array named after the file (x_train.npy → x_train). ' +
+        '.npz (numpy.savez/savez_compressed): one array per member. .csv: a header row of column names, then numbers → one 2-D float32 array. ' +
+        '.json: a nested array of numbers → one array.',
+    }),
+  },
+  { description: 'multipart/form-data; the parts are streamed to disk and checked by the handler (the schema documents them, it is not used to validate).' },
+);
+
+const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+
+const viewOf = (info: DatasetInfo) => ({ ...info, links: { self: `/v1/datasets/${info.id}` } });
+
+/** The request's file parts as the store wants them; anything else in the form is refused. */
+async function* fileParts(req: FastifyRequest): AsyncGenerator<UploadPart> {
+  const parts = req.parts();
+  for (;;) {
+    let next: IteratorResult<Awaited<ReturnType<typeof parts.next>>['value']>;
+    try {
+      next = await parts.next();
+    } catch (err) {
+      const e = err as { statusCode?: number; message: string };
+      // busboy's own errors (no boundary, truncated body) carry no status: the client sent bad multipart.
+      throw e.statusCode ? err : new BadMultipart(e.message);
+    }
+    if (next.done) return;
+    const part = next.value;
+    if (part.type !== 'file') throw new InvalidDatasetFile('', `unexpected form field "${part.fieldname}": send only files, each in a part named "file"`);
+    if (part.fieldname !== 'file') {
+      part.file.resume();
+      throw new InvalidDatasetFile(part.filename ?? '', `files go in parts named "file", not "${part.fieldname}" (curl -F file=@x_train.npy)`);
+    }
+    if (!part.filename) {
+      part.file.resume();
+      throw new InvalidDatasetFile('', 'a "file" part has no file name; the array is named after it (x_train.npy → x_train)');
+    }
+    yield { filename: part.filename, file: part.file };
+  }
+}
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const store = app.datasets;
+  await app.register(multipart, { limits: { fileSize: store.maxBytes }, attachFieldsToBody: false });
+
+  app.post('/v1/datasets', {
+    schema: {
+      tags: ['datasets'],
+      summary: 'Upload a dataset: .npy, .npz, .csv or .json files',
+      description:
+        'Each "file" part becomes one or more named arrays, normalized to float32 (floats) or int32 (integers, booleans) in C order. ' +
+        'All or nothing: a dataset exists only if every part was valid. curl -F file=@x_train.npy -F file=@y_train.npy …/v1/datasets',
+      consumes: ['multipart/form-data'],
+      body: UploadBody,
+      response: { 201: DatasetView, 400: ProblemSchema, 413: ProblemSchema, 415: ProblemSchema, 422: ProblemSchema },
+    },
+    // The body is a stream read by the handler, so it is not validated against the (documenting) schema.
+    validatorCompiler: () => () => true,
+    onRequest: async (req) => {
+      const type = req.headers['content-type'] ?? '';
+      if (!/^multipart\/form-data\b/i.test(type)) throw new NotMultipart(type.split(';')[0] || 'none');
+    },
+    handler: async (req, reply) => {
+      try {
+        const info = await store.save(fileParts(req));
+        req.log.info({ datasetId: info.id, bytes: info.bytes, arrays: Object.keys(info.arrays) }, 'dataset saved');
+        return reply.code(201).header('location', `/v1/datasets/${info.id}`).send(viewOf(info));
+      } catch (err) {
+        // The client may still be sending: close the connection after answering rather than read the rest.
+        if (!req.raw.complete) reply.header('connection', 'close');
+        if (err instanceof InvalidDatasetFile) return sendProblem(reply, 422, err.message, { code: err.code, errors: err.issues });
+        if (err instanceof DatasetTooLarge) return sendProblem(reply, 413, err.message, { code: err.code });
+        throw err;
+      }
+    },
+  });
+
+  app.get('/v1/datasets/:id', {
+    schema: { tags: ['datasets'], summary: 'Describe a dataset: its arrays, shapes and dtypes', params: Params, response: { 200: DatasetView, 404: ProblemSchema } },
+    handler: async (req) => {
+      const info = await store.get(req.params.id);
+      if (!info) throw new DatasetNotFound(req.params.id);
+      return viewOf(info);
+    },
+  });
+
+  app.delete('/v1/datasets/:id', {
+    schema: { tags: ['datasets'], summary: 'Delete a dataset', params: Params, response: { 204: Type.Null({ description: 'Deleted' }), 404: ProblemSchema } },
+    handler: async (req, reply) => {
+      if (!(await store.remove(req.params.id))) throw new DatasetNotFound(req.params.id);
+      return reply.code(204).send(null);
+    },
+  });
+};
+
+export default fp(
+  async (app) => {
+    const { config } = app.services;
+    app.decorate('datasets', new DatasetStore(path.join(config.checkpointDir, 'datasets'), { maxBytes: datasetMaxBytes() }));
+    // Encapsulated: multipart parsing stays with the dataset routes.
+    await app.register(routes);
+  },
+  { name: 'datasets', dependencies: ['services'] },
+);

@@ -1,0 +1,27 @@
+import type { Stack } from './stack.ts';
+
+export async function post(stack: Stack, url: string, body: unknown) {
+  const res = await fetch(`${stack.baseUrl}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as any, headers: res.headers };
+}
+
+export async function getJson(stack: Stack, url: string) {
+  const res = await fetch(`${stack.baseUrl}${url}`);
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+export async function del(stack: Stack, url: string) {
+  const res = await fetch(`${stack.baseUrl}${url}`, { method: 'DELETE' });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+export async function waitForState(stack: Stack, id: string, states: string[], timeoutMs = 60_000) {
+  const start = Date.now();
+  for (;;) {
+    const { body } = await getJson(stack, `/v1/jobs/${id}`);
+    if (states.includes(body.state)) return body;
+    if (Date.now() - start > timeoutMs) throw new Error(`job ${id} still ${body.state} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
