@@ -11,6 +11,8 @@ export interface Config {
   workers: number;
   dataDir: string;
   checkpointDir: string;
+  /** Uploaded datasets; on the checkpoint volume, which API and workers share. */
+  datasetDir: string;
   logLevel: string;
   /** Seconds between SSE heartbeat comments. */
   sseHeartbeatS: number;
@@ -29,6 +31,7 @@ function int(name: string, value: string | undefined, fallback: number, min = 0)
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(env.DATA_DIR ?? 'data');
+  const checkpointDir = path.resolve(env.CHECKPOINT_DIR ?? path.join(dataDir, 'checkpoints'));
   return {
     host: env.HOST ?? '127.0.0.1',
     port: int('PORT', env.PORT, 3000),
@@ -37,7 +40,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queueName: env.QUEUE_NAME ?? 'jobs',
     workers: int('WORKERS', env.WORKERS, 1),
     dataDir,
-    checkpointDir: path.resolve(env.CHECKPOINT_DIR ?? path.join(dataDir, 'checkpoints')),
+    checkpointDir,
+    datasetDir: path.join(checkpointDir, 'datasets'),
     logLevel: env.LOG_LEVEL ?? 'info',
     sseHeartbeatS: int('SSE_HEARTBEAT_S', env.SSE_HEARTBEAT_S, 15, 1),
     jobTtlS: int('JOB_TTL_S', env.JOB_TTL_S, 7 * 24 * 3600, 60),

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/engine/backend.ts';
 import { ModelStore } from '../src/store/model-store.ts';
 import { ModelCache } from '../workers/model-loader.ts';
+import { DatasetStore } from '../src/datasets/dataset-store.ts';
 import { runJob } from '../workers/run-job.ts';
 import { seedMlpJob } from './helpers/specs.ts';
 
@@ -39,7 +40,7 @@ describe('runJob (fit)', () => {
       const before = tf.memory().numTensors;
       const events: Array<[string, any]> = [];
       const modelId = `m${run}`;
-      const result = await runJob({ jobId: `j${run}`, modelId, job: callbackJob() }, { store, cache: new ModelCache(store, 2) }, (type, data) => events.push([type, data]));
+      const result = await runJob({ jobId: `j${run}`, modelId, job: callbackJob() }, { store, cache: new ModelCache(store, 2), datasets: new DatasetStore(path.join(store.root, 'datasets'), { maxBytes: 0 }) }, (type, data) => events.push([type, data]));
       assert.equal(tf.memory().numTensors, before, `run ${run}: tensors before and after a job`);
 
       const history = result.history!;
@@ -74,7 +75,7 @@ describe('runJob (fit)', () => {
     const before = tf.memory().numTensors;
     const spec = seedMlpJob({ epochs: 1 });
     (spec.model as any).weights = { dense_2: [[[0]], [0]] };
-    await assert.rejects(runJob({ jobId: 'bad', modelId: 'bad', job: spec }, { store, cache: new ModelCache(store, 2) }, () => {}), /weights\.dense_2\[0\]: expected shape \[64,64\]/);
+    await assert.rejects(runJob({ jobId: 'bad', modelId: 'bad', job: spec }, { store, cache: new ModelCache(store, 2), datasets: new DatasetStore(path.join(store.root, 'datasets'), { maxBytes: 0 }) }, () => {}), /weights\.dense_2\[0\]: expected shape \[64,64\]/);
     assert.equal(tf.memory().numTensors, before);
   });
 });

@@ -4,12 +4,13 @@
  * decides where events go.
  */
 import * as tf from '@tensorflow/tfjs';
-import { bindData, materialize } from '../src/spec/arrays.ts';
+import { bindData, datasetRefs, materialize, type HostArray } from '../src/spec/arrays.ts';
+import type { DatasetStore } from '../src/datasets/dataset-store.ts';
 import { checkpointNameOf } from '../src/spec/callback-checks.ts';
 import { resolveCompile } from '../src/spec/compile.ts';
 import { checkGraph, normalizeModel } from '../src/spec/graph.ts';
 import type { ResumeFrom } from '../src/spec/check-job.ts';
-import type { Data, EvaluateSpec, FitJobCreate, JobCreate, PredictSpec } from '../src/spec/schema.ts';
+import type { Data, DatasetArray, EvaluateSpec, FitJobCreate, JobCreate, PredictSpec } from '../src/spec/schema.ts';
 import { initBackend } from '../src/engine/backend.ts';
 import type { Callback, Logs, TrainingContext } from '../src/engine/callbacks/callback.ts';
 import { makeCallbacks, type CallbackHooks } from '../src/engine/callbacks/index.ts';
@@ -52,10 +53,22 @@ export class JobCancelled extends Error {}
 export interface RunContext {
   store: ModelStore;
   cache: ModelCache;
+  datasets: DatasetStore;
+}
+
+/** Dataset arrays a job references, read from disk before the (synchronous) tensor building. */
+let loadedArrays: Map<DatasetArray, HostArray> | undefined;
+
+async function loadDatasetArrays(job: JobCreate, datasets: DatasetStore): Promise<Map<DatasetArray, HostArray>> {
+  const loaded = new Map<DatasetArray, HostArray>();
+  for (const ref of datasetRefs(job)) {
+    loaded.set(ref, await datasets.readArray(ref.dataset, ref.array, { rows: ref.rows, columns: ref.columns }));
+  }
+  return loaded;
 }
 
 function tensors(data: Data, names: string[], at: string, dtypes?: Array<'float32' | 'int32'>): tf.Tensor[] {
-  return bindData(data, names, at, (a, p, name) => toTensor(materialize(a, p), dtypes?.[names.indexOf(name)]));
+  return bindData(data, names, at, (a, p, name) => toTensor(materialize(a, p, loadedArrays), dtypes?.[names.indexOf(name)]));
 }
 
 function dataset(model: KerasModel, x: Data, y: Data, w: Data | undefined, at: string): Dataset {
@@ -246,6 +259,16 @@ async function runFit(input: JobInput, job: FitJobCreate, { store }: RunContext,
 }
 
 export async function runJob(input: JobInput, ctx: RunContext, emit: Emit, signal?: AbortSignal): Promise<JobResult> {
+  loadedArrays = await loadDatasetArrays(input.job, ctx.datasets);
+  try {
+    return await dispatch(input, ctx, emit, signal);
+  } finally {
+    // One job at a time per trainer process; drop the host copies as soon as it ends.
+    loadedArrays = undefined;
+  }
+}
+
+async function dispatch(input: JobInput, ctx: RunContext, emit: Emit, signal?: AbortSignal): Promise<JobResult> {
   const job = input.job;
   if (job.type === 'fit') return runFit(input, job, ctx, emit, signal);
   const backend = await initBackend();

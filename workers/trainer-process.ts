@@ -6,6 +6,7 @@
 import { loadConfig } from '../src/config.ts';
 import { initBackend } from '../src/engine/backend.ts';
 import { ModelStore } from '../src/store/model-store.ts';
+import { DatasetStore } from '../src/datasets/dataset-store.ts';
 import { ModelCache } from './model-loader.ts';
 import { JobCancelled, runJob } from './run-job.ts';
 import type { FromTrainer, ToTrainer } from './trainer-protocol.ts';
@@ -14,6 +15,7 @@ const send = (msg: FromTrainer) => process.send!(msg);
 const config = loadConfig();
 const store = new ModelStore(config.checkpointDir);
 const cache = new ModelCache(store, Number(process.env.MODEL_CACHE_SIZE ?? 4));
+const datasets = new DatasetStore(config.datasetDir, { maxBytes: 0 });
 const running = new Map<string, AbortController>();
 
 process.on('message', (msg: ToTrainer) => {
@@ -24,7 +26,7 @@ process.on('message', (msg: ToTrainer) => {
   const { input } = msg;
   const abort = new AbortController();
   running.set(input.jobId, abort);
-  runJob(input, { store, cache }, (type, data) => send({ kind: 'event', jobId: input.jobId, type, data }), abort.signal)
+  runJob(input, { store, cache, datasets }, (type, data) => send({ kind: 'event', jobId: input.jobId, type, data }), abort.signal)
     .then((result) => send({ kind: 'done', jobId: input.jobId, result }))
     .catch((err: Error) => send({ kind: 'error', jobId: input.jobId, message: err.message, cancelled: err instanceof JobCancelled || abort.signal.aborted }))
     .finally(() => running.delete(input.jobId));

@@ -404,6 +404,9 @@ export class DatasetStore {
 
   /** Streams one part to disk, counting bytes against the budget of the whole request. */
   private async receive(part: UploadPart, dest: string, budget: Budget): Promise<void> {
+    const tooLarge = () => new DatasetTooLarge(`${part.filename} is larger than ${budget.maxBytes} bytes (DATASET_MAX_BYTES)`);
+    // busboy signals its fileSize limit with 'limit' and then only drops bytes: stop at once instead.
+    part.file.once('limit', () => (part.file as NodeJS.ReadableStream & { destroy(err: Error): void }).destroy(tooLarge()));
     await pipeline(
       part.file,
       async function* (source: AsyncIterable<string | Buffer>) {
@@ -415,7 +418,7 @@ export class DatasetStore {
       createWriteStream(dest, { flags: 'wx' }),
     );
     // @fastify/multipart (busboy) cuts a file at its fileSize limit and marks the stream truncated.
-    if ((part.file as { truncated?: boolean }).truncated) throw new DatasetTooLarge(`${part.filename} is larger than ${budget.maxBytes} bytes (DATASET_MAX_BYTES)`);
+    if ((part.file as { truncated?: boolean }).truncated) throw tooLarge();
   }
 
   private async convertOne(ext: string, upload: string, tmp: string, name: string, budget: Budget, label: string, taken: Record<string, unknown>) {

@@ -13,8 +13,8 @@ import { TERMINAL_EVENTS } from '../events/event-log.ts';
 import { modelLookup } from './model-lookup.ts';
 
 export async function submitJob(services: Services, body: JobCreate, log: FastifyBaseLogger): Promise<JobRecord> {
-  const { jobs, events, queue, models } = services;
-  const checked = await checkJob(body, modelLookup(models));
+  const { jobs, events, queue, models, datasetArrays } = services;
+  const checked = await checkJob(body, modelLookup(models), (id) => datasetArrays.get(id));
   const id = randomUUID();
   const record: JobRecord = {
     id,

@@ -13,6 +13,7 @@ import { createQueue, type QueuedJob } from '../jobs/queue.ts';
 import { connectRedis } from '../redis/connect.ts';
 import { Keys } from '../redis/keys.ts';
 import { ModelStore } from '../store/model-store.ts';
+import { DatasetStore } from '../datasets/dataset-store.ts';
 
 export interface Services {
   config: Config;
@@ -23,6 +24,8 @@ export interface Services {
   events: EventLog;
   hub: EventHub;
   models: ModelStore;
+  /** Read side of uploaded datasets (jobs reference their arrays). */
+  datasetArrays: DatasetStore;
 }
 
 declare module 'fastify' {
@@ -50,6 +53,7 @@ export default fp<{ config: Config }>(
       events,
       hub: new EventHub(sub, events, keys),
       models: new ModelStore(config.checkpointDir),
+      datasetArrays: new DatasetStore(config.datasetDir, { maxBytes: 0 }),
     });
     app.addHook('onClose', async () => {
       await queue.close();

@@ -4,7 +4,7 @@
  * the worker materializes them.
  */
 import { SpecError, fail } from './problem.ts';
-import type { ArrayLike, Data, EncodedArray, RandomArray } from './schema.ts';
+import type { ArrayLike, Data, DatasetArray, EncodedArray, RandomArray } from './schema.ts';
 
 export type DType = 'float32' | 'int32';
 
@@ -19,7 +19,46 @@ export interface HostArray extends ArrayInfo {
 
 const isEncoded = (a: unknown): a is EncodedArray => typeof a === 'object' && a !== null && 'b64' in a;
 const isRandom = (a: unknown): a is RandomArray => typeof a === 'object' && a !== null && 'random' in a;
-const isArrayLike = (a: unknown): a is ArrayLike => Array.isArray(a) || isEncoded(a) || isRandom(a);
+export const isDatasetArray = (a: unknown): a is DatasetArray => typeof a === 'object' && a !== null && 'dataset' in a && 'array' in a;
+const isArrayLike = (a: unknown): a is ArrayLike => Array.isArray(a) || isEncoded(a) || isRandom(a) || isDatasetArray(a);
+
+/** Shapes of uploaded dataset arrays, looked up before the (synchronous) checks run. */
+export type DatasetShapes = Map<string, { arrays: Record<string, { shape: number[]; dtype: DType; columns?: string[] }> }>;
+
+/** Every {dataset, array} reference in a job body. */
+export function datasetRefs(node: unknown, out: DatasetArray[] = []): DatasetArray[] {
+  if (Array.isArray(node)) {
+    if (node.length && typeof node[0] !== 'number') for (const n of node) datasetRefs(n, out);
+  } else if (node && typeof node === 'object') {
+    if (isDatasetArray(node)) out.push(node);
+    else for (const v of Object.values(node)) datasetRefs(v, out);
+  }
+  return out;
+}
+
+function describeDatasetArray(a: DatasetArray, at: string, datasets?: DatasetShapes): ArrayInfo {
+  const ds = datasets?.get(a.dataset);
+  if (!ds) fail(`${at}/dataset`, `no dataset "${a.dataset}"`);
+  const info = ds.arrays[a.array];
+  if (!info) fail(`${at}/array`, `dataset "${a.dataset}" has no array "${a.array}"; it has ${Object.keys(ds.arrays).join(', ')}`);
+  const shape = [...info.shape];
+  if (a.rows) {
+    const n = shape[0];
+    const norm = (i: number) => (i < 0 ? Math.max(0, n + i) : Math.min(i, n));
+    const [start, stop] = [norm(a.rows[0]), norm(a.rows[1])];
+    if (stop <= start) fail(`${at}/rows`, `selects no rows of ${n}`);
+    shape[0] = stop - start;
+  }
+  if (a.columns) {
+    if (shape.length !== 2) fail(`${at}/columns`, `columns select along the last axis of a 2-D array; "${a.array}" has shape ${JSON.stringify(info.shape)}`);
+    a.columns.forEach((c, i) => {
+      const ok = typeof c === 'string' ? info.columns?.includes(c) : c < shape[1] && c >= -shape[1];
+      if (!ok) fail(`${at}/columns/${i}`, `no column ${JSON.stringify(c)}${info.columns ? `; columns are ${info.columns.join(', ')}` : ''}`);
+    });
+    shape[1] = a.columns.length;
+  }
+  return { shape, dtype: info.dtype };
+}
 
 /** Walks a nested JSON array once: checks it is rectangular, numeric and finite, returns its shape. */
 function nestedShape(value: unknown[], at: string): ArrayInfo {
@@ -48,8 +87,9 @@ function nestedShape(value: unknown[], at: string): ArrayInfo {
 
 const BYTES: Record<DType, number> = { float32: 4, int32: 4 };
 
-export function describeArray(a: ArrayLike, at: string): ArrayInfo {
+export function describeArray(a: ArrayLike, at: string, datasets?: DatasetShapes): ArrayInfo {
   if (Array.isArray(a)) return nestedShape(a, at);
+  if (isDatasetArray(a)) return describeDatasetArray(a, at, datasets);
   if (isEncoded(a)) {
     const count = a.shape.reduce((x, y) => x * y, 1);
     const bytes = Math.floor((a.b64.replace(/=+$/, '').length * 3) / 4);
@@ -79,7 +119,16 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-export function materialize(a: ArrayLike, at = ''): HostArray {
+/**
+ * The values of an array. Dataset arrays live on disk and are read beforehand (async), then
+ * handed in through `loaded`.
+ */
+export function materialize(a: ArrayLike, at = '', loaded?: Map<DatasetArray, HostArray>): HostArray {
+  if (isDatasetArray(a)) {
+    const host = loaded?.get(a);
+    if (!host) throw new Error(`${at}: dataset array ${a.dataset}/${a.array} was not loaded`);
+    return host;
+  }
   const info = describeArray(a, at);
   const count = info.shape.reduce((x, y) => x * y, 1);
   if (Array.isArray(a)) {
@@ -115,7 +164,7 @@ export function materialize(a: ArrayLike, at = ''): HostArray {
  * input/output, a list in model order, or a dict keyed by name.
  */
 export function bindData<T>(data: Data, names: string[], at: string, each: (a: ArrayLike, at: string, name: string) => T): T[] {
-  if (!Array.isArray(data) && !isEncoded(data) && !isRandom(data)) {
+  if (!Array.isArray(data) && !isEncoded(data) && !isRandom(data) && !isDatasetArray(data)) {
     const dict = data as Record<string, ArrayLike>;
     const extra = Object.keys(dict).filter((k) => !names.includes(k));
     if (extra.length) fail(`${at}/${extra[0]}`, `no model input/output is named "${extra[0]}"; expected keys ${names.join(', ')}`);

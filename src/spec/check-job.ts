@@ -2,7 +2,7 @@
  * Everything checked at submit time beyond the JSON schema: the graph, the compile section, the data
  * (shapes, sample counts) and the callbacks. Run once in the API so errors come back before enqueueing.
  */
-import { describeArray, bindData, type ArrayInfo } from './arrays.ts';
+import { bindData, datasetRefs, describeArray, type ArrayInfo, type DatasetShapes } from './arrays.ts';
 import { checkCallbackConfig } from './callback-checks.ts';
 import { CALLBACKS, resolve } from './catalog.ts';
 import { resolveCompile } from './compile.ts';
@@ -10,8 +10,11 @@ import { checkGraph, normalizeModel, type CheckedGraph } from './graph.ts';
 import { SpecError, fail, type SpecIssue } from './problem.ts';
 import type { CompileSpec, Data, EvaluateSpec, FitSpec, JobCreate, ModelSpec } from './schema.ts';
 
+/** Dataset shapes for the job being checked; set by checkJob around its synchronous checks. */
+let datasetShapes: DatasetShapes | undefined;
+
 function describeData(data: Data, names: string[], at: string): ArrayInfo[] {
-  return bindData(data, names, at, (a, p) => describeArray(a, p));
+  return bindData(data, names, at, (a, p) => describeArray(a, p, datasetShapes));
 }
 
 function checkInputs(infos: ArrayInfo[], graph: CheckedGraph, at: string): void {
@@ -80,6 +83,7 @@ export interface StoredModel {
 }
 
 export type ModelLookup = (modelId: string) => Promise<StoredModel | undefined>;
+export type DatasetLookup = (datasetId: string) => Promise<{ arrays: Record<string, { shape: number[]; dtype: 'float32' | 'int32'; columns?: string[] }> } | null | undefined>;
 
 /** Where a fit continues from: the stored model's weights, optimizer state, epoch count and history. */
 export interface ResumeFrom {
@@ -123,13 +127,31 @@ async function storedModel(lookup: ModelLookup, modelId: string, checkpoint: str
 }
 
 /** Every check that needs no worker: run once in the API, so errors come back before anything is queued. */
-export async function checkJob(job: JobCreate, lookup: ModelLookup): Promise<CheckedJob> {
+export async function checkJob(job: JobCreate, lookup: ModelLookup, datasets: DatasetLookup): Promise<CheckedJob> {
+  const shapes: DatasetShapes = new Map();
+  for (const ref of datasetRefs(job)) {
+    if (shapes.has(ref.dataset)) continue;
+    const info = await datasets(ref.dataset);
+    if (info) shapes.set(ref.dataset, info);
+  }
+  const stored = job.type === 'fit' ? undefined : await storedModel(lookup, job.model_id, job.checkpoint, '');
+  const resumeFrom = job.type === 'fit' && job.initial_model ? await storedModel(lookup, job.initial_model.model_id, job.initial_model.checkpoint, '/initial_model') : undefined;
+  // Everything below is synchronous, so the module-level dataset context cannot interleave.
+  datasetShapes = shapes;
+  try {
+    return checkLoaded(job, stored, resumeFrom);
+  } finally {
+    datasetShapes = undefined;
+  }
+}
+
+function checkLoaded(job: JobCreate, stored: StoredModel | undefined, base: StoredModel | undefined): CheckedJob {
   if (job.type === 'fit') {
     let resolved = job;
     let resume: ResumeFrom | undefined;
-    if (job.initial_model) {
+    if (job.initial_model && base) {
       const { model_id, checkpoint } = job.initial_model;
-      const stored = await storedModel(lookup, model_id, checkpoint, '/initial_model');
+      const stored = base;
       const point = checkpoint === undefined ? undefined : stored.checkpoints[checkpoint];
       if (point?.weights_only) fail('/initial_model/checkpoint', `checkpoint "${checkpoint}" holds weights only (save_weights_only); training cannot resume its optimizer state`);
       resolved = { ...job, model: job.model ?? stored.spec.model, compile: job.compile ?? stored.spec.compile };
@@ -155,8 +177,7 @@ export async function checkJob(job: JobCreate, lookup: ModelLookup): Promise<Che
     if (job.predict) checkX(job.predict.x, graph, '/predict/x');
     return { job: resolved, graph, epochs, samples, resume };
   }
-  const stored = await storedModel(lookup, job.model_id, job.checkpoint, '');
-  const graph = checkGraph(normalizeModel(stored.spec.model));
+  const graph = checkGraph(normalizeModel(stored!.spec.model));
   if (job.type === 'evaluate') {
     checkEvaluate(job.evaluate, graph, '/evaluate');
     return { job, graph, epochs: 0 };
