@@ -8,6 +8,8 @@ export const FileNotFound = createError('KJ_ERR_FILE_NOT_FOUND', 'Model "%s" has
 export const BadEventId = createError('KJ_ERR_BAD_EVENT_ID', 'Last-Event-ID "%s" is not an event id of this stream (expected "<ms>-<seq>")', 400);
 export const JobFinished = createError('KJ_ERR_JOB_FINISHED', 'Job "%s" has already ended (%s)', 409);
 export const BadCursor = createError('KJ_ERR_BAD_CURSOR', 'cursor "%s" is not a job id of this listing', 400);
+export const NoPredictions = createError('KJ_ERR_NO_PREDICTIONS', 'Job "%s" has no predictions (not a predict job, or not finished)', 409);
+export const ResultNotFound = createError('KJ_ERR_RESULT_NOT_FOUND', 'Job "%s" has no result file "%s"; it has %s', 404);
 export const QueueUnavailable = createError('KJ_ERR_QUEUE_UNAVAILABLE', 'The job could not be queued: %s', 503);
 
 export interface ProblemIssue {

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { bindData, datasetRefs, materialize, type HostArray } from '../src/spec/arrays.ts';
 import type { DatasetStore } from '../src/datasets/dataset-store.ts';
+import { writeNpy } from '../src/datasets/npy.ts';
 import { checkpointNameOf } from '../src/spec/callback-checks.ts';
 import { resolveCompile } from '../src/spec/compile.ts';
 import { checkGraph, normalizeModel } from '../src/spec/graph.ts';
@@ -34,9 +35,10 @@ export type Emit = (type: string, data: Record<string, unknown>) => void;
 
 export interface JobOutput {
   evaluate?: Logs;
-  /** One array per model output, in output order. */
+  /** One array per model output, in output order (left out when larger than PREDICTIONS_INLINE_MAX numbers). */
   predictions?: unknown[];
   output_names?: string[];
+  shapes?: number[][];
 }
 
 export interface JobResult {
@@ -161,14 +163,25 @@ function evaluateWith(trainer: Trainer, model: KerasModel, spec: EvaluateSpec, e
   }
 }
 
-function predictWith(trainer: Trainer, model: KerasModel, spec: PredictSpec, emit: Emit): JobOutput {
+/** Predictions up to this many numbers are also returned inline in the job's result. */
+const INLINE_PREDICTIONS = Number(process.env.PREDICTIONS_INLINE_MAX ?? 100_000);
+
+async function predictWith(jobId: string, store: ModelStore, trainer: Trainer, model: KerasModel, spec: PredictSpec, emit: Emit): Promise<JobOutput> {
   const x = inputs(model, spec.x, '/predict/x');
   try {
     const outputs = trainer.predict(x, { batchSize: spec.batch_size ?? 32 });
-    const predictions = outputs.map((t) => t.arraySync());
-    emit('predict', { output_names: model.outputNames, shapes: outputs.map((t) => t.shape) });
-    tf.dispose(outputs);
-    return { predictions, output_names: model.outputNames };
+    try {
+      // Every output is also stored as .npy, for callers that want numpy (or too many numbers for JSON).
+      for (const [k, t] of outputs.entries()) {
+        await store.writeResult(jobId, `${model.outputNames[k]}.npy`, writeNpy({ shape: t.shape, dtype: 'float32', values: t.dataSync() as Float32Array }));
+      }
+      const count = outputs.reduce((n, t) => n + t.size, 0);
+      emit('predict', { output_names: model.outputNames, shapes: outputs.map((t) => t.shape) });
+      const inline = count <= INLINE_PREDICTIONS ? { predictions: outputs.map((t) => t.arraySync()) } : {};
+      return { ...inline, output_names: model.outputNames, shapes: outputs.map((t) => t.shape) };
+    } finally {
+      tf.dispose(outputs);
+    }
   } finally {
     tf.dispose(x);
   }
@@ -249,7 +262,7 @@ async function runFit(input: JobInput, job: FitJobCreate, { store }: RunContext,
     emit('train_end', { epochs_run: totalEpochs, logs: finalLogs });
     const result: JobOutput = {};
     if (job.evaluate) result.evaluate = evaluateWith(trainer, model, job.evaluate, emit);
-    if (job.predict) Object.assign(result, predictWith(trainer, model, job.predict, emit));
+    if (job.predict) Object.assign(result, await predictWith(input.jobId, store, trainer, model, job.predict, emit));
     return { history, epochs_run: totalEpochs, model_id: modelId, backend, result };
   } finally {
     tf.dispose(owned);
@@ -274,5 +287,5 @@ async function dispatch(input: JobInput, ctx: RunContext, emit: Emit, signal?: A
   const backend = await initBackend();
   const { model, trainer } = await ctx.cache.get(job.model_id, job.checkpoint);
   if (job.type === 'evaluate') return { backend, model_id: job.model_id, result: { evaluate: evaluateWith(trainer, model, job.evaluate, emit) } };
-  return { backend, model_id: job.model_id, result: predictWith(trainer, model, job.predict, emit) };
+  return { backend, model_id: job.model_id, result: await predictWith(input.jobId, ctx.store, trainer, model, job.predict, emit) };
 }

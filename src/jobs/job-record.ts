@@ -22,6 +22,7 @@ export const JobView = Type.Object({
       evaluate: Type.Optional(Type.Record(Type.String(), Type.Number(), { description: 'keras Model.evaluate(return_dict=True)' })),
       predictions: Type.Optional(Type.Array(Type.Unknown(), { description: 'One nested array per model output, in output order (keras Model.predict).' })),
       output_names: Type.Optional(Type.Array(Type.String())),
+      shapes: Type.Optional(Type.Array(Type.Array(Type.Integer()), { description: 'Shape of each prediction array; each is also at /v1/jobs/{id}/result/{output}.npy.' })),
     }),
   ),
   cancel_requested: Type.Optional(Type.Boolean()),

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { BadCursor, JobFinished, JobNotFound } from '../errors.ts';
+import { createReadStream } from 'node:fs';
+import { BadCursor, JobFinished, JobNotFound, NoPredictions, ResultNotFound } from '../errors.ts';
 import { JobState, JobView, TERMINAL_STATES, jobLinks, type JobRecord } from '../jobs/job-record.ts';
 import { submitJob } from '../jobs/submit.ts';
 import { JobCreate } from '../spec/schema.ts';
@@ -96,6 +97,30 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
       const record = await store.get(req.params.id);
       if (!record) throw new JobNotFound(req.params.id);
       return viewOf(record);
+    },
+  });
+
+  app.get('/v1/jobs/:id/result/:file', {
+    schema: {
+      tags: ['jobs'],
+      summary: 'Predictions of a job as .npy: predictions.npy (single-output models) or <output name>.npy',
+      params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }), file: Type.String({ pattern: '^[A-Za-z0-9_.-]+\\.npy$', maxLength: 210 }) }),
+      response: { 200: { description: 'A numpy .npy file (float32, C order)', content: { 'application/octet-stream': { schema: Type.String({ format: 'binary' }) } } }, 404: ProblemSchema, 409: ProblemSchema },
+    },
+    handler: async (req, reply) => {
+      const { id, file } = req.params;
+      const record = await store.get(id);
+      if (!record) throw new JobNotFound(id);
+      const names = record.result?.output_names;
+      if (!names) throw new NoPredictions(id);
+      let name = file.slice(0, -'.npy'.length);
+      if (name === 'predictions' && !names.includes('predictions')) {
+        if (names.length !== 1) throw new ResultNotFound(id, file, names.map((n) => `${n}.npy`).join(', '));
+        name = names[0];
+      }
+      const path = names.includes(name) ? await app.services.models.resultFile(id, `${name}.npy`) : undefined;
+      if (!path) throw new ResultNotFound(id, file, names.map((n) => `${n}.npy`).join(', '));
+      return reply.type('application/octet-stream').header('content-disposition', `attachment; filename="${file}"`).send(createReadStream(path) as unknown as string);
     },
   });
 

@@ -36,6 +36,18 @@ export class ModelStore {
     return path.join(this.root, 'models', modelId);
   }
 
+  /** Result files of a job (predictions as .npy), outside any model: results/<job id>/<name>. */
+  async writeResult(jobId: string, name: string, data: Uint8Array): Promise<void> {
+    if (!SAFE_ID.test(jobId) || !isSafeCheckpointName(name)) throw new Error(`invalid result file ${jobId}/${name}`);
+    await writeFileAtomic(path.join(this.root, 'results', jobId, name), data);
+  }
+
+  async resultFile(jobId: string, name: string): Promise<string | undefined> {
+    if (!SAFE_ID.test(jobId) || !isSafeCheckpointName(name)) return undefined;
+    const file = path.join(this.root, 'results', jobId, name);
+    return (await fs.stat(file).then((s) => s.isFile(), () => false)) ? file : undefined;
+  }
+
   /** Every model's info, newest first. */
   async list(): Promise<Array<Record<string, any>>> {
     const ids = (await fs.readdir(path.join(this.root, 'models')).catch(() => [] as string[])).filter((n) => SAFE_ID.test(n));
