@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { startStack, type Stack } from './helpers/stack.ts';
@@ -373,10 +374,39 @@ describe('datasets', () => {
       form.append('note', 'text');
       const res = await fetch(`${stack.baseUrl}/v1/datasets`, { method: 'POST', body: form });
       assert.equal(res.status, 422);
-      assert.match(((await res.json()) as any).detail, /unexpected form field "note"/);
+      const field = (await res.json()) as any;
+      assert.match(field.detail, /^unexpected form field "note"/);
+      assert.deepEqual(field.errors.map((e: any) => e.pointer), ['/file']);
       const none = await fetch(`${stack.baseUrl}/v1/datasets`, { method: 'POST', body: new FormData() });
       assert.equal(none.status, 422);
-      assert.match(((await none.json()) as any).detail, /no files/);
+      assert.match(((await none.json()) as any).detail, /^no files/);
+      await assertNothingLeft();
+    });
+
+    test('a malformed or cut-off multipart body is 400, and a client that hangs up leaves nothing behind', async () => {
+      const part = '--B\r\nContent-Disposition: form-data; name="file"; filename="y.npy"\r\n\r\n';
+      for (const [type, body] of [
+        ['multipart/form-data', part],
+        ['multipart/form-data; boundary=B', part + 'no closing boundary'],
+      ]) {
+        const res = await fetch(`${stack.baseUrl}/v1/datasets`, { method: 'POST', headers: { 'content-type': type }, body });
+        assert.equal(res.status, 400, type);
+        assert.equal(((await res.json()) as any).code, 'KJ_ERR_BAD_MULTIPART');
+      }
+      // Half an upload, then the connection drops.
+      await new Promise<void>((resolve) => {
+        const req = http.request(`${stack.baseUrl}/v1/datasets`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=B' } });
+        req.on('error', () => resolve());
+        req.write(part);
+        req.write(Buffer.alloc(256 * 1024));
+        setTimeout(() => req.destroy(), 100);
+      });
+      for (let i = 0; ; i++) {
+        const names = await fs.readdir(root);
+        if (names.every((n) => kept.has(n))) break;
+        if (i === 50) assert.fail(`left behind after a dropped upload: ${names.filter((n) => !kept.has(n))}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
       await assertNothingLeft();
     });
 
@@ -395,6 +425,10 @@ describe('datasets', () => {
         /The upload is larger than 4194304 bytes \(DATASET_MAX_BYTES\)/,
         413,
       );
+      // The limit holds for what is stored too: 2 MiB of uint8 would take 8 MiB as int32.
+      const n = 2 * 1024 * 1024;
+      const u8 = Buffer.concat([Buffer.from(npyHeader([n], 'int32').toString('latin1').replace("'<i4'", "'|u1'"), 'latin1'), Buffer.alloc(n, 7)]);
+      await fileError([{ name: 'u8.npy', data: u8 }], '', /u8\.npy: stored as float32\/int32 the arrays would take more than 4194304 bytes/, 413);
       // The server still answers on a fresh connection.
       assert.equal((await fetch(`${stack.baseUrl}/v1/datasets/x`)).status, 404);
     });

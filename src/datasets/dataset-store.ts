@@ -16,7 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import type { DType, HostArray } from '../spec/arrays.ts';
-import { BadArraySelection, DatasetArrayNotFound, DatasetNotFound, DatasetTooLarge, InvalidDatasetFile } from './errors.ts';
+import { BadArraySelection, BadMultipart, DatasetArrayNotFound, DatasetNotFound, DatasetTooLarge, InvalidDatasetFile } from './errors.ts';
 import { NpyDecoder, NpyError, npyHeader, parseNpyHeader, shapeText } from './npy.ts';
 
 export interface DatasetArrayInfo {
@@ -407,16 +407,22 @@ export class DatasetStore {
     const tooLarge = () => new DatasetTooLarge(`${part.filename} is larger than ${budget.maxBytes} bytes (DATASET_MAX_BYTES)`);
     // busboy signals its fileSize limit with 'limit' and then only drops bytes: stop at once instead.
     part.file.once('limit', () => (part.file as NodeJS.ReadableStream & { destroy(err: Error): void }).destroy(tooLarge()));
-    await pipeline(
-      part.file,
-      async function* (source: AsyncIterable<string | Buffer>) {
-        for await (const chunk of source) {
-          budget.receive(chunk.length);
-          yield chunk;
-        }
-      },
-      createWriteStream(dest, { flags: 'wx' }),
-    );
+    try {
+      await pipeline(
+        part.file,
+        async function* (source: AsyncIterable<string | Buffer>) {
+          for await (const chunk of source) {
+            budget.receive(chunk.length);
+            yield chunk;
+          }
+        },
+        createWriteStream(dest, { flags: 'wx' }),
+      );
+    } catch (err) {
+      // Disk errors are ours (500); anything else broke the incoming stream: a cut-off or malformed body.
+      if (err instanceof DatasetTooLarge || (err as NodeJS.ErrnoException).syscall) throw err;
+      throw new BadMultipart(`${part.filename}: ${(err as Error).message}`);
+    }
     // @fastify/multipart (busboy) cuts a file at its fileSize limit and marks the stream truncated.
     if ((part.file as { truncated?: boolean }).truncated) throw tooLarge();
   }

@@ -13,7 +13,7 @@ export const BadArraySelection = createError('KJ_ERR_BAD_ARRAY_SELECTION', '%s',
 
 /**
  * One uploaded part that cannot become an array: answered 422 with `errors: [{pointer: '/file/<filename>', message}]`.
- * `file` is the part's file name as the client sent it.
+ * `file` is the part's file name as the client sent it ('' when the problem is with the form itself).
  */
 export class InvalidDatasetFile extends Error {
   readonly code = 'KJ_ERR_INVALID_DATASET';
@@ -23,8 +23,8 @@ export class InvalidDatasetFile extends Error {
     readonly file: string,
     message: string,
   ) {
-    super(`${file}: ${message}`);
+    super(file ? `${file}: ${message}` : message);
     this.name = 'InvalidDatasetFile';
-    this.issues = [{ pointer: pointer('file', file), message }];
+    this.issues = [{ pointer: file ? pointer('file', file) : '/file', message }];
   }
 }
