@@ -16,6 +16,7 @@ export default fp(
         tags: [
           { name: 'jobs', description: 'Submit and follow training jobs' },
           { name: 'models', description: 'Trained models and checkpoints' },
+          { name: 'datasets', description: 'Uploaded numpy/CSV/JSON arrays that jobs can reference' },
           { name: 'ops', description: 'Health' },
         ],
       },

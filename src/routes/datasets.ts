@@ -6,9 +6,8 @@
  * The store is exposed as `app.datasets` for other routes. @fastify/multipart is registered for the
  * upload route only: every other route keeps rejecting multipart bodies.
  */
-import path from 'node:path';
 import fp from 'fastify-plugin';
-import multipart from '@fastify/multipart';
+import multipart, { type Multipart } from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -41,13 +40,16 @@ const ArrayEntry = Type.Object({
   columns: Type.Optional(Type.Array(Type.String(), { description: 'Column names, for an array from a CSV file.' })),
 });
 
-const DatasetView = Type.Object({
-  id: Type.String(),
-  created_at: Type.String(),
-  bytes: Type.Integer({ description: 'Bytes the stored arrays take on disk.' }),
-  arrays: Type.Record(Type.String(), ArrayEntry, { description: 'By array name.' }),
-  links: Type.Object({ self: Type.String() }),
-});
+const DatasetView = Type.Object(
+  {
+    id: Type.String(),
+    created_at: Type.String(),
+    bytes: Type.Integer({ description: 'Bytes the stored arrays take on disk.' }),
+    arrays: Type.Record(Type.String(), ArrayEntry, { description: 'By array name.' }),
+    links: Type.Object({ self: Type.String() }),
+  },
+  { description: 'A dataset: its arrays by name, as stored (float32 or int32, C order).' },
+);
 
 const UploadBody = Type.Object(
   {
@@ -69,7 +71,7 @@ const viewOf = (info: DatasetInfo) => ({ ...info, links: { self: `/v1/datasets/$
 async function* fileParts(req: FastifyRequest): AsyncGenerator<UploadPart> {
   const parts = req.parts();
   for (;;) {
-    let next: IteratorResult<Awaited<ReturnType<typeof parts.next>>['value']>;
+    let next: IteratorResult<Multipart>;
     try {
       next = await parts.next();
     } catch (err) {
@@ -149,7 +151,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 export default fp(
   async (app) => {
     const { config } = app.services;
-    app.decorate('datasets', new DatasetStore(path.join(config.checkpointDir, 'datasets'), { maxBytes: datasetMaxBytes() }));
+    // config.datasetDir is <CHECKPOINT_DIR>/datasets: the volume the API and the workers share.
+    app.decorate('datasets', new DatasetStore(config.datasetDir, { maxBytes: datasetMaxBytes() }));
     // Encapsulated: multipart parsing stays with the dataset routes.
     await app.register(routes);
   },
