@@ -11,7 +11,7 @@ import { runCase, type CaseResult } from '../src/parity/run-case.ts';
 const args = process.argv.slice(2);
 const jsonAt = args.indexOf('--json');
 const jsonFile = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
-const dirs = args.filter((a, i) => a !== '--json' && i !== jsonAt + 1);
+const dirs = args.filter((_, i) => jsonAt < 0 || (i !== jsonAt && i !== jsonAt + 1));
 if (dirs.length !== 1 || (jsonAt >= 0 && !jsonFile)) {
   console.error('usage: npm run parity -- DIR [--json FILE]');
   process.exit(2);
