@@ -20,6 +20,15 @@ export interface Config {
   jobTtlS: number;
   /** Largest accepted request body in bytes. */
   bodyLimit: number;
+  /** BullMQ lock: a worker that stops renewing it for this long is presumed dead. */
+  lockDurationMs: number;
+  /** How often workers look for jobs whose worker died. */
+  stalledIntervalMs: number;
+  /** Crashes of a job's worker tolerated before the job fails (each resumes from its last checkpoint). */
+  maxCrashes: number;
+  /** A worker restarts its trainer process after this many jobs, or when it grows past this RSS. */
+  recycleAfterJobs: number;
+  recycleRssMb: number;
 }
 
 function int(name: string, value: string | undefined, fallback: number, min = 0): number {
@@ -46,5 +55,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sseHeartbeatS: int('SSE_HEARTBEAT_S', env.SSE_HEARTBEAT_S, 15, 1),
     jobTtlS: int('JOB_TTL_S', env.JOB_TTL_S, 7 * 24 * 3600, 60),
     bodyLimit: int('BODY_LIMIT', env.BODY_LIMIT, 64 * 1024 * 1024, 1024),
+    lockDurationMs: int('LOCK_DURATION_MS', env.LOCK_DURATION_MS, 30_000, 1000),
+    stalledIntervalMs: int('STALLED_INTERVAL_MS', env.STALLED_INTERVAL_MS, 30_000, 500),
+    maxCrashes: int('MAX_CRASHES', env.MAX_CRASHES, 2, 0),
+    recycleAfterJobs: int('RECYCLE_AFTER_JOBS', env.RECYCLE_AFTER_JOBS, 50, 1),
+    recycleRssMb: int('RECYCLE_RSS_MB', env.RECYCLE_RSS_MB, 3072, 64),
   };
 }

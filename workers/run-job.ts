@@ -221,18 +221,20 @@ async function runFit(input: JobInput, job: FitJobCreate, { store }: RunContext,
     const train = dataset(model, fit.x, fit.y, fit.sample_weight, '/fit');
     const validation = fit.validation_data ? dataset(model, fit.validation_data.x, fit.validation_data.y, fit.validation_data.sample_weight, '/fit/validation_data') : undefined;
     owned.push(...train.x, ...train.y, ...(train.sampleWeight ?? []), ...(validation ? [...validation.x, ...validation.y, ...(validation.sampleWeight ?? [])] : []));
+    const existing = await store.readInfo(modelId);
     await store.writeInfo(modelId, {
       id: modelId,
       job_id: input.jobId,
-      created_at: new Date().toISOString(),
+      created_at: existing?.created_at ?? new Date().toISOString(),
       status: 'training',
       backend,
       spec: { model: { ...job.model, weights: undefined }, compile: job.compile },
       summary: graph.summary,
-      ...(resume ? { parent: { model_id: resume.model_id, checkpoint: resume.checkpoint ?? null } } : {}),
+      ...(existing?.parent ? { parent: existing.parent } : resume && resume.model_id !== modelId ? { parent: { model_id: resume.model_id, checkpoint: resume.checkpoint ?? null } } : {}),
     });
     const previous = resume?.history ?? {};
     const user = makeCallbacks(fit.callbacks ?? [], callbackHooks(store, modelId, emit));
+    resume?.callbacks?.forEach((state, i) => state !== null && state !== undefined && user[i]?.setState?.(state));
     const callbacks = [...user, new EventReporter(emit, backend), new EpochCheckpointer(previous, store, modelId, user, emit)];
     const initialEpoch = fit.initial_epoch ?? resume?.initial_epoch ?? 0;
     const { history: fresh, epochsRun } = await trainer.fit(train, {

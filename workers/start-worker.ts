@@ -4,7 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { QueueEvents, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config.ts';
 import { EventLog } from '../src/events/event-log.ts';
@@ -13,7 +13,9 @@ import { connectRedis } from '../src/redis/connect.ts';
 import { Keys } from '../src/redis/keys.ts';
 import type { QueuedJob } from '../src/jobs/queue.ts';
 import { JobCancelled, TrainerClient } from './trainer-client.ts';
-import type { JobRecord } from '../src/jobs/job-record.ts';
+import { TERMINAL_STATES, type JobRecord } from '../src/jobs/job-record.ts';
+import type { ResumeFrom } from '../src/spec/check-job.ts';
+import { ModelStore } from '../src/store/model-store.ts';
 
 export interface RunningWorker {
   id: string;
@@ -25,7 +27,8 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   const redis = connectRedis(config.redisUrl);
   const events = new EventLog(redis, keys);
   const jobs = new JobStore(redis, keys);
-  const trainer = new TrainerClient();
+  const trainer = new TrainerClient({ afterJobs: config.recycleAfterJobs, rssBytes: config.recycleRssMb * 1024 * 1024 });
+  const models = new ModelStore(config.checkpointDir);
   const workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const backend = await trainer.start();
   log.info({ workerId, backend }, 'trainer ready');
@@ -38,11 +41,14 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
 
   // Cancels reach the worker holding the job through pub/sub (BullMQ's own cancel only works in-process).
   const cancelSub = connectRedis(config.redisUrl);
-  let current: { jobId: string; cancel(reason: 'cancel' | 'timeout'): void } | undefined;
+  type StopReason = 'cancel' | 'timeout' | 'shutdown';
+  let current: { jobId: string; cancel(reason: StopReason): void } | undefined;
   await cancelSub.subscribe(keys.cancelChannel());
   cancelSub.on('message', (_channel: string, jobId: string) => {
     if (current?.jobId === jobId) current.cancel('cancel');
   });
+
+  let closing = false;
 
   const finish = async (jobId: string, state: 'completed' | 'failed' | 'cancelled', fields: Partial<JobRecord>, data: Record<string, unknown>) => {
     await jobs.update(jobId, { state, finished_at: new Date().toISOString(), ...fields });
@@ -50,9 +56,20 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     await jobs.expire(jobId, config.jobTtlS);
   };
 
-  const process_ = async (bullJob: Job<QueuedJob>) => {
-    const { jobId, modelId, job, resume } = bullJob.data;
-    let stopReason: 'cancel' | 'timeout' | undefined;
+  /**
+   * A fit job that already checkpointed epochs under its model id was interrupted (its worker
+   * crashed or shut down): it continues from the newest one, callbacks' state included.
+   */
+  const ownResumePoint = async (data: QueuedJob): Promise<ResumeFrom | undefined> => {
+    if (data.job.type !== 'fit' || !data.modelId) return undefined;
+    const latest = await models.latestEpochCheckpoint(data.modelId);
+    if (!latest) return undefined;
+    return { model_id: data.modelId, checkpoint: latest.name, initial_epoch: latest.state.epoch + 1, history: latest.state.history ?? {}, callbacks: latest.state.callbacks };
+  };
+
+  const process_ = async (bullJob: Job<QueuedJob>, token?: string) => {
+    const { jobId, modelId, job } = bullJob.data;
+    let stopReason: StopReason | undefined;
     current = {
       jobId,
       cancel(reason) {
@@ -60,6 +77,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
         trainer.cancel(jobId);
       },
     };
+    if (closing) current.cancel('shutdown');
     const timer = job.timeout_s ? setTimeout(() => current?.cancel('timeout'), job.timeout_s * 1000) : undefined;
     try {
       const record = await jobs.get(jobId);
@@ -67,8 +85,14 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
         if (record) await finish(jobId, 'cancelled', {}, { reason: 'cancelled before it started' });
         return { cancelled: true };
       }
-      await jobs.update(jobId, { state: 'running', started_at: new Date().toISOString(), backend, attempts: bullJob.attemptsMade + 1 });
+      const own = await ownResumePoint(bullJob.data);
+      const resume = own ?? bullJob.data.resume;
+      await jobs.update(jobId, { state: 'running', started_at: record.started_at ?? new Date().toISOString(), backend, attempts: (record.attempts ?? 0) + 1 });
       await events.append(jobId, 'state', { state: 'running', worker: workerId, backend });
+      if (own) {
+        await jobs.update(jobId, { history: own.history, progress: { epoch: own.initial_epoch, epochs: job.type === 'fit' ? (job.fit.epochs ?? 1) : 0 } });
+        await events.append(jobId, 'resumed', { epoch: own.initial_epoch, checkpoint: own.checkpoint, attempt: (record.attempts ?? 0) + 1 });
+      }
       // Events go out in order; record updates ride the same chain.
       let chain = Promise.resolve();
       const history: Record<string, number[]> = structuredClone(resume?.history ?? {});
@@ -94,6 +118,13 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
           await finish(jobId, 'cancelled', {}, { reason: message });
           return { cancelled: true };
         }
+        if (err instanceof JobCancelled && stopReason === 'shutdown') {
+          // Hand the job back: another worker (or this one, restarted) resumes it from its last checkpoint.
+          await jobs.update(jobId, { state: 'queued' });
+          await events.append(jobId, 'state', { state: 'queued', reason: 'worker shutting down; the job resumes from its last checkpoint' });
+          await bullJob.moveToWait(token);
+          throw new WaitingError();
+        }
         const reported = stopReason === 'timeout' ? `timed out: the job ran longer than timeout_s=${job.timeout_s} s (${message})` : message;
         log.warn({ jobId, err: reported }, 'job failed');
         await finish(jobId, 'failed', { error: { message: reported } }, { error: { message: reported } });
@@ -106,22 +137,44 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     }
   };
 
+  // A job whose workers kept dying is failed by BullMQ's stall check, where no processor runs:
+  // the record learns of it here.
+  const eventsConnection = connectRedis(config.redisUrl);
+  const queueEvents = new QueueEvents(config.queueName, { connection: eventsConnection, prefix: config.redisPrefix });
+  queueEvents.on('failed', ({ jobId, failedReason }) => {
+    void (async () => {
+      const record = await jobs.get(jobId);
+      if (!record || TERMINAL_STATES.has(record.state)) return;
+      const message = /stalled/.test(failedReason)
+        ? `the worker running this job died ${config.maxCrashes + 1} times (BullMQ: ${failedReason}); its checkpoints are kept and it can be resumed with initial_model`
+        : failedReason;
+      await finish(jobId, 'failed', { error: { message } }, { error: { message } });
+    })().catch((err) => log.error({ err: (err as Error).message, jobId }, 'could not record a stalled job'));
+  });
+
   const workerConnection = connectRedis(config.redisUrl);
   const worker = new Worker<QueuedJob>(config.queueName, process_, {
     connection: workerConnection,
     prefix: config.redisPrefix,
     concurrency: 1,
-    // Training runs in the child, so this process's event loop stays free to renew locks;
-    // the lock only has to outlast a busy moment of this loop, not a batch.
-    lockDuration: 60_000,
+    // Training runs in the child, so this process's event loop stays free to renew locks: a long
+    // batch cannot look like a stall. A dead worker's job is taken back after the lock expires.
+    lockDuration: config.lockDurationMs,
+    stalledInterval: config.stalledIntervalMs,
+    maxStalledCount: config.maxCrashes,
   });
   worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
 
   return {
     id: workerId,
     async close() {
+      closing = true;
       clearInterval(beat);
+      // Stop training after the current batch; the processor hands the job back to the queue.
+      current?.cancel('shutdown');
       await worker.close();
+      await queueEvents.close();
+      eventsConnection.disconnect();
       workerConnection.disconnect();
       cancelSub.disconnect();
       await trainer.stop();

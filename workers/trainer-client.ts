@@ -19,8 +19,17 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+export interface RecyclePolicy {
+  afterJobs: number;
+  rssBytes: number;
+}
+
 export class TrainerClient {
   private child?: ChildProcess;
+  private jobsRun = 0;
+  private lastRss = 0;
+  /** tfjs-node keeps memory across model loads: a fresh trainer process every so often gives it back. */
+  constructor(private readonly recycle: RecyclePolicy = { afterJobs: Infinity, rssBytes: Infinity }) {}
   private ready?: Promise<string>;
   private pending?: Pending;
   /** Cancels that arrived before their job reached the child; sent right after it. */
@@ -43,6 +52,8 @@ export class TrainerClient {
         if (msg.kind === 'event') p.onEvent(msg.type, msg.data);
         else if (msg.kind === 'done') {
           this.pending = undefined;
+          this.jobsRun += 1;
+          this.lastRss = msg.rssBytes;
           p.resolve(msg.result);
         } else if (msg.kind === 'error') {
           this.pending = undefined;
@@ -51,6 +62,7 @@ export class TrainerClient {
       });
       child.on('exit', (code, signal) => {
         reject(new Error(`trainer process exited before it was ready (code ${code}, signal ${signal})`));
+        if (this.child !== child) return; // an old process, already replaced
         this.child = undefined;
         this.ready = undefined;
         const p = this.pending;
@@ -62,6 +74,10 @@ export class TrainerClient {
   }
 
   async run(input: JobInput, onEvent: Pending['onEvent']): Promise<JobResult> {
+    if (this.child && (this.jobsRun >= this.recycle.afterJobs || this.lastRss >= this.recycle.rssBytes)) {
+      await this.stop();
+      this.recycles += 1;
+    }
     await this.start();
     if (this.pending) throw new Error('trainer is busy');
     return new Promise<JobResult>((resolve, reject) => {
@@ -76,6 +92,9 @@ export class TrainerClient {
     else this.early.add(jobId);
   }
 
+  /** How many times the trainer process was replaced. */
+  recycles = 0;
+
   get pid(): number | undefined {
     return this.child?.pid;
   }
@@ -87,5 +106,9 @@ export class TrainerClient {
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });
+    this.child = undefined;
+    this.ready = undefined;
+    this.jobsRun = 0;
+    this.lastRss = 0;
   }
 }

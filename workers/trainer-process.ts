@@ -27,7 +27,7 @@ process.on('message', (msg: ToTrainer) => {
   const abort = new AbortController();
   running.set(input.jobId, abort);
   runJob(input, { store, cache, datasets }, (type, data) => send({ kind: 'event', jobId: input.jobId, type, data }), abort.signal)
-    .then((result) => send({ kind: 'done', jobId: input.jobId, result }))
+    .then((result) => send({ kind: 'done', jobId: input.jobId, result, rssBytes: process.memoryUsage().rss }))
     .catch((err: Error) => send({ kind: 'error', jobId: input.jobId, message: err.message, cancelled: err instanceof JobCancelled || abort.signal.aborted }))
     .finally(() => running.delete(input.jobId));
 });

@@ -6,5 +6,5 @@ export type ToTrainer = { kind: 'run'; input: JobInput } | { kind: 'cancel'; job
 export type FromTrainer =
   | { kind: 'ready'; backend: string }
   | { kind: 'event'; jobId: string; type: string; data: Record<string, unknown> }
-  | { kind: 'done'; jobId: string; result: JobResult }
+  | { kind: 'done'; jobId: string; result: JobResult; rssBytes: number }
   | { kind: 'error'; jobId: string; message: string; cancelled?: boolean };

@@ -7,6 +7,9 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
 import type { EventLog, JobEvent } from './event-log.ts';
 
+/** Delay before a subscriber whose read failed tries again. */
+const RETRY_MS = 500;
+
 export interface Subscription {
   close(): void;
 }
@@ -27,6 +30,20 @@ export class EventHub {
     sub.on('message', (channel: string) => {
       for (const s of this.byChannel.get(channel) ?? []) void this.pump(s);
     });
+    // Nudges published while this connection was down or resubscribing reached nobody (a Redis
+    // restart, a network blip). ioredis resubscribes on 'ready'; once a PING sent after that is
+    // answered, the SUBSCRIBEs have taken effect, so every subscriber pulls what it missed.
+    sub.on('ready', () => {
+      if (this.byChannel.size === 0) return;
+      void this.sub.ping().then(
+        () => this.pumpAll(),
+        () => this.pumpAll(),
+      );
+    });
+  }
+
+  private pumpAll(): void {
+    for (const set of this.byChannel.values()) for (const s of set) void this.pump(s);
   }
 
   get subscriberCount(): number {
@@ -75,6 +92,10 @@ export class EventHub {
           s.deliver(events);
         }
       } while (s.again && !s.closed);
+    } catch {
+      // A read that failed (Redis gone with retries off, a connection closed under it) must not
+      // become an unhandled rejection: try again shortly; the cursor has not moved.
+      if (!s.closed) setTimeout(() => void this.pump(s), RETRY_MS).unref();
     } finally {
       s.pumping = false;
     }

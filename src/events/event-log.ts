@@ -1,8 +1,10 @@
 /**
  * The per-job event log: a Redis Stream (replayable by id, shared by every API instance) plus a
  * pub/sub nudge so live subscribers need no polling. XADD and PUBLISH run in one Lua script, so a
- * subscriber is never nudged for an event that is not in the stream yet.
+ * subscriber is never nudged for an event that is not in the stream yet. Appends are idempotent
+ * (see APPEND), so an event is stored exactly once even when a reconnect resends it.
  */
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
 
@@ -14,8 +16,22 @@ export interface JobEvent {
 
 export const TERMINAL_EVENTS = new Set(['completed', 'failed', 'cancelled']);
 
+/**
+ * ioredis resends a command whose reply was lost when the connection broke (Redis killed after
+ * running and fsyncing it, a network blip), so an append can reach Redis twice. Each append
+ * carries a token; a resend finds it among the newest entries and returns the id stored the
+ * first time instead of appending again. Only a resend, right after a reconnect, can repeat a
+ * token, and at most a few other appends to the same job can come in between.
+ */
 const APPEND = `
-local id = redis.call('XADD', KEYS[1], '*', 'type', ARGV[1], 'data', ARGV[2])
+local recent = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 16)
+for _, entry in ipairs(recent) do
+  local f = entry[2]
+  for i = 1, #f, 2 do
+    if f[i] == 'append_token' and f[i + 1] == ARGV[4] then return entry[1] end
+  end
+end
+local id = redis.call('XADD', KEYS[1], '*', 'type', ARGV[1], 'data', ARGV[2], 'append_token', ARGV[4])
 redis.call('PUBLISH', KEYS[2], id)
 if ARGV[3] ~= '' then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
 return id`;
@@ -25,7 +41,8 @@ export class EventLog {
 
   /** Appends an event; `ttlS` (for terminal events) lets the stream expire after the job ends. */
   async append(jobId: string, type: string, data: unknown, ttlS?: number): Promise<string> {
-    return (await this.redis.eval(APPEND, 2, this.keys.events(jobId), this.keys.eventsChannel(jobId), type, JSON.stringify(data ?? null), ttlS ? String(ttlS) : '')) as string;
+    const token = randomUUID();
+    return (await this.redis.eval(APPEND, 2, this.keys.events(jobId), this.keys.eventsChannel(jobId), type, JSON.stringify(data ?? null), ttlS ? String(ttlS) : '', token)) as string;
   }
 
   async last(jobId: string): Promise<JobEvent | undefined> {

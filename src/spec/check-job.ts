@@ -91,6 +91,8 @@ export interface ResumeFrom {
   checkpoint?: string;
   initial_epoch: number;
   history: Record<string, number[]>;
+  /** State of the job's own callbacks, when the same job resumes after a crash or a shutdown. */
+  callbacks?: unknown[];
 }
 
 export interface CheckedJob {

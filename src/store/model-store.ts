@@ -48,6 +48,15 @@ export class ModelStore {
     return (await fs.stat(file).then((s) => s.isFile(), () => false)) ? file : undefined;
   }
 
+  /** The newest epoch checkpoint (written after every epoch): where a crashed fit resumes. */
+  async latestEpochCheckpoint(modelId: string): Promise<{ name: string; state: Record<string, any> } | undefined> {
+    const epochs = (await this.listCheckpoints(modelId)).filter((c) => /^epoch-\d+$/.test(c.name));
+    const last = epochs.at(-1);
+    if (!last) return undefined;
+    const state = JSON.parse(await fs.readFile(path.join(this.dir(modelId), 'checkpoints', last.name, 'state.json'), 'utf8'));
+    return { name: last.name, state };
+  }
+
   /** Every model's info, newest first. */
   async list(): Promise<Array<Record<string, any>>> {
     const ids = (await fs.readdir(path.join(this.root, 'models')).catch(() => [] as string[])).filter((n) => SAFE_ID.test(n));

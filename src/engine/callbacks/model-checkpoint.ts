@@ -52,7 +52,7 @@ export class ModelCheckpoint implements Callback {
 
   setState(s: unknown) {
     const st = s as { best: number; mode?: Mode };
-    this.best = st.best;
+    this.best = st.best ?? (st.mode === 'max' ? -Infinity : Infinity);
     this.mode = st.mode;
   }
 

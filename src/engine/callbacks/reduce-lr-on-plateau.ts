@@ -45,6 +45,8 @@ export class ReduceLROnPlateau implements Callback {
     const st = s as State & { mode?: Mode };
     this.state = { wait: st.wait, best: st.best, cooldown_counter: st.cooldown_counter };
     this.mode = st.mode;
+    // A checkpoint's JSON turns ±Infinity (no best yet) into null.
+    if (st.best === null) this.state.best = st.mode === 'max' ? -Infinity : Infinity;
   }
 
   onTrainBegin(ctx: TrainingContext) {
