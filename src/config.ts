@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_LIMITS, type Limits } from './spec/limits.ts';
 
 /** Everything the service reads from the environment, parsed and checked once. */
 export interface Config {
@@ -29,6 +30,7 @@ export interface Config {
   /** A worker restarts its trainer process after this many jobs, or when it grows past this RSS. */
   recycleAfterJobs: number;
   recycleRssMb: number;
+  limits: Limits;
 }
 
 function int(name: string, value: string | undefined, fallback: number, min = 0): number {
@@ -60,5 +62,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxCrashes: int('MAX_CRASHES', env.MAX_CRASHES, 2, 0),
     recycleAfterJobs: int('RECYCLE_AFTER_JOBS', env.RECYCLE_AFTER_JOBS, 50, 1),
     recycleRssMb: int('RECYCLE_RSS_MB', env.RECYCLE_RSS_MB, 3072, 64),
+    limits: {
+      maxLayers: int('MAX_LAYERS', env.MAX_LAYERS, DEFAULT_LIMITS.maxLayers, 1),
+      maxParams: int('MAX_PARAMS', env.MAX_PARAMS, DEFAULT_LIMITS.maxParams, 1),
+      maxArrayElements: int('MAX_ARRAY_ELEMENTS', env.MAX_ARRAY_ELEMENTS, DEFAULT_LIMITS.maxArrayElements, 1),
+      maxEpochSamples: int('MAX_EPOCH_SAMPLES', env.MAX_EPOCH_SAMPLES, DEFAULT_LIMITS.maxEpochSamples, 1),
+      maxBatchSize: int('MAX_BATCH_SIZE', env.MAX_BATCH_SIZE, DEFAULT_LIMITS.maxBatchSize, 1),
+    },
   };
 }

@@ -10,6 +10,8 @@ export const JobFinished = createError('KJ_ERR_JOB_FINISHED', 'Job "%s" has alre
 export const BadCursor = createError('KJ_ERR_BAD_CURSOR', 'cursor "%s" is not a job id of this listing', 400);
 export const NoPredictions = createError('KJ_ERR_NO_PREDICTIONS', 'Job "%s" has no predictions (not a predict job, or not finished)', 409);
 export const ResultNotFound = createError('KJ_ERR_RESULT_NOT_FOUND', 'Job "%s" has no result file "%s"; it has %s', 404);
+export const IdempotencyMismatch = createError('KJ_ERR_IDEMPOTENCY_MISMATCH', 'Idempotency-Key "%s" was already used with a different body', 422);
+export const IdempotencyInFlight = createError('KJ_ERR_IDEMPOTENCY_IN_FLIGHT', 'A request with Idempotency-Key "%s" is still being accepted; retry shortly', 409);
 export const QueueUnavailable = createError('KJ_ERR_QUEUE_UNAVAILABLE', 'The job could not be queued: %s', 503);
 
 export interface ProblemIssue {

@@ -2,9 +2,9 @@
  * Accepting a job: check it in full, record it, announce it, queue it — or leave nothing behind.
  * Shared by POST /v1/jobs and the synchronous model shortcuts.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { QueueUnavailable } from '../errors.ts';
+import { IdempotencyInFlight, IdempotencyMismatch, QueueUnavailable } from '../errors.ts';
 import type { Services } from '../plugins/services.ts';
 import { checkJob } from '../spec/check-job.ts';
 import type { JobCreate } from '../spec/schema.ts';
@@ -12,10 +12,52 @@ import type { JobRecord } from './job-record.ts';
 import { TERMINAL_EVENTS } from '../events/event-log.ts';
 import { modelLookup } from './model-lookup.ts';
 
-export async function submitJob(services: Services, body: JobCreate, log: FastifyBaseLogger): Promise<JobRecord> {
+export interface SubmitOptions {
+  /** Idempotency-Key header: the same key (with the same body) returns the same job. */
+  idempotencyKey?: string;
+}
+
+/**
+ * Claims an idempotency key for a job id, atomically. Returns the job id that owns the key: ours,
+ * or the one an earlier request with this key created (then the bodies must match).
+ */
+async function claimKey(services: Services, key: string, id: string, body: JobCreate): Promise<string> {
+  const redisKey = services.keys.idempotency(key);
+  const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+  const set = await services.redis.set(redisKey, `${id} ${hash}`, 'EX', services.config.jobTtlS, 'NX');
+  if (set === 'OK') return id;
+  const [owner, ownerHash] = ((await services.redis.get(redisKey)) ?? '').split(' ');
+  if (ownerHash && ownerHash !== hash) throw new IdempotencyMismatch(key);
+  return owner;
+}
+
+export async function submitJob(services: Services, body: JobCreate, log: FastifyBaseLogger, options: SubmitOptions = {}): Promise<{ record: JobRecord; replayed: boolean }> {
   const { jobs, events, queue, models, datasetArrays } = services;
-  const checked = await checkJob(body, modelLookup(models), (id) => datasetArrays.get(id));
   const id = randomUUID();
+  if (options.idempotencyKey) {
+    const owner = await claimKey(services, options.idempotencyKey, id, body);
+    if (owner !== id) {
+      const existing = await jobs.get(owner);
+      if (existing) return { record: existing, replayed: true };
+      // The first request is still being accepted (or failed): wait briefly for its record.
+      for (let i = 0; i < 50 && !(await jobs.get(owner)); i++) await new Promise((r) => setTimeout(r, 20));
+      const late = await jobs.get(owner);
+      if (late) return { record: late, replayed: true };
+      throw new IdempotencyInFlight(options.idempotencyKey);
+    }
+  }
+  try {
+    return { record: await accept(services, id, body, log), replayed: false };
+  } catch (err) {
+    // A rejected request must not hold the key: the client may fix the body and retry with it.
+    if (options.idempotencyKey) await services.redis.del(services.keys.idempotency(options.idempotencyKey));
+    throw err;
+  }
+}
+
+async function accept(services: Services, id: string, body: JobCreate, log: FastifyBaseLogger): Promise<JobRecord> {
+  const { jobs, events, queue, models, datasetArrays } = services;
+  const checked = await checkJob(body, { models: modelLookup(models), datasets: (dataset) => datasetArrays.get(dataset), limits: services.config.limits });
   const record: JobRecord = {
     id,
     type: body.type,

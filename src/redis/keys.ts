@@ -18,6 +18,9 @@ export class Keys {
   cancelChannel() {
     return `${this.prefix}:cancel`;
   }
+  idempotency(key: string) {
+    return `${this.prefix}:idem:${key}`;
+  }
   workerHeartbeat() {
     return `${this.prefix}:workers`;
   }

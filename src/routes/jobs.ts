@@ -10,7 +10,7 @@ import { ProblemSchema } from './problem-schema.ts';
 const JobAccepted = Type.Object({
   id: Type.String(),
   type: Type.String(),
-  state: Type.Literal('queued'),
+  state: Type.Literal('queued', { description: 'Always queued on creation (a replayed Idempotency-Key answers the original acceptance).' }),
   links: Type.Object({ self: Type.String(), events: Type.String() }),
 });
 
@@ -34,11 +34,13 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Submit a job: fit, evaluate or predict',
       description: 'Checks the whole spec (graph, shapes, names, data, referenced models) and queues it. Sections mirror the Keras calls: model, compile, fit, evaluate, predict.',
       body: JobCreate,
-      response: { 202: JobAccepted, 400: ProblemSchema, 422: ProblemSchema, 503: ProblemSchema },
+      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Retrying with the same key (and body) returns the same job instead of creating another.' })) }),
+      response: { 202: JobAccepted, 400: ProblemSchema, 409: ProblemSchema, 413: ProblemSchema, 422: ProblemSchema, 503: ProblemSchema },
     },
     handler: async (req, reply) => {
-      const record = await submitJob(app.services, req.body, req.log);
+      const { record, replayed } = await submitJob(app.services, req.body, req.log, { idempotencyKey: req.headers['idempotency-key'] });
       const { id, type } = record;
+      if (replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(202).header('location', `/v1/jobs/${id}`).send({ id, type, state: 'queued', links: { self: `/v1/jobs/${id}`, events: `/v1/jobs/${id}/events` } });
     },
   });

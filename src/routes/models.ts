@@ -129,7 +129,7 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
     const { wait, checkpoint } = req.query;
     if (!(await store.readInfo(id))) throw new ModelNotFound(id);
     const body = kind === 'predict' ? { type: 'predict' as const, model_id: id, checkpoint, predict: req.body } : { type: 'evaluate' as const, model_id: id, checkpoint, evaluate: req.body };
-    const record = await submitJob(app.services, body, req.log);
+    const { record } = await submitJob(app.services, body, req.log, { idempotencyKey: req.headers['idempotency-key'] });
     const ended = wait ? await waitForEnd(app.services, record.id, wait) : undefined;
     if (ended) return reply.code(200).send(viewOf(ended));
     return reply.code(202).header('location', `/v1/jobs/${record.id}`).send(viewOf((await app.services.jobs.get(record.id)) ?? record));

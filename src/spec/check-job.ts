@@ -7,14 +7,31 @@ import { checkCallbackConfig } from './callback-checks.ts';
 import { CALLBACKS, resolve } from './catalog.ts';
 import { resolveCompile } from './compile.ts';
 import { checkGraph, normalizeModel, type CheckedGraph } from './graph.ts';
+import { DEFAULT_LIMITS, MAX_NESTING, type Limits } from './limits.ts';
 import { SpecError, fail, type SpecIssue } from './problem.ts';
 import type { CompileSpec, Data, EvaluateSpec, FitSpec, JobCreate, ModelSpec } from './schema.ts';
 
-/** Dataset shapes for the job being checked; set by checkJob around its synchronous checks. */
+/** Dataset shapes and limits for the job being checked; set by checkJob around its synchronous checks. */
 let datasetShapes: DatasetShapes | undefined;
+let limits: Limits = DEFAULT_LIMITS;
 
 function describeData(data: Data, names: string[], at: string): ArrayInfo[] {
-  return bindData(data, names, at, (a, p) => describeArray(a, p, datasetShapes));
+  return bindData(data, names, at, (a, p) => {
+    const info = describeArray(a, p, datasetShapes);
+    const elements = info.shape.reduce((x, y) => x * y, 1);
+    if (elements > limits.maxArrayElements) fail(p, `has ${elements} numbers; the limit is ${limits.maxArrayElements} (MAX_ARRAY_ELEMENTS)`);
+    return info;
+  });
+}
+
+/** Size caps that need the checked graph and the data. */
+function checkSize(graph: CheckedGraph, fit: FitSpec | undefined, samples: number | undefined): void {
+  if (graph.layers.length > limits.maxLayers) fail('/model', `has ${graph.layers.length} layers; the limit is ${limits.maxLayers} (MAX_LAYERS)`);
+  if (graph.summary.total_params > limits.maxParams) fail('/model', `has ${graph.summary.total_params} parameters; the limit is ${limits.maxParams} (MAX_PARAMS)`);
+  if (!fit) return;
+  if ((fit.batch_size ?? 32) > limits.maxBatchSize) fail('/fit/batch_size', `is ${fit.batch_size}; the limit is ${limits.maxBatchSize} (MAX_BATCH_SIZE)`);
+  const budget = (fit.epochs ?? 1) * (samples ?? 0);
+  if (budget > limits.maxEpochSamples) fail('/fit/epochs', `epochs × samples = ${budget}; the limit is ${limits.maxEpochSamples} (MAX_EPOCH_SAMPLES)`);
 }
 
 function checkInputs(infos: ArrayInfo[], graph: CheckedGraph, at: string): void {
@@ -129,7 +146,15 @@ async function storedModel(lookup: ModelLookup, modelId: string, checkpoint: str
 }
 
 /** Every check that needs no worker: run once in the API, so errors come back before anything is queued. */
-export async function checkJob(job: JobCreate, lookup: ModelLookup, datasets: DatasetLookup): Promise<CheckedJob> {
+export interface CheckOptions {
+  models: ModelLookup;
+  datasets: DatasetLookup;
+  limits?: Limits;
+}
+
+export async function checkJob(job: JobCreate, { models: lookup, datasets, limits: caps }: CheckOptions): Promise<CheckedJob> {
+  const depth = nestingDepth(job);
+  if (depth > MAX_NESTING) fail('', `JSON nesting is ${depth} deep; the limit is ${MAX_NESTING}`);
   const shapes: DatasetShapes = new Map();
   for (const ref of datasetRefs(job)) {
     if (shapes.has(ref.dataset)) continue;
@@ -140,11 +165,28 @@ export async function checkJob(job: JobCreate, lookup: ModelLookup, datasets: Da
   const resumeFrom = job.type === 'fit' && job.initial_model ? await storedModel(lookup, job.initial_model.model_id, job.initial_model.checkpoint, '/initial_model') : undefined;
   // Everything below is synchronous, so the module-level dataset context cannot interleave.
   datasetShapes = shapes;
+  limits = caps ?? DEFAULT_LIMITS;
   try {
     return checkLoaded(job, stored, resumeFrom);
   } finally {
     datasetShapes = undefined;
+    limits = DEFAULT_LIMITS;
   }
+}
+
+/** Iterative, so a hostile 100k-deep body cannot overflow the stack here either. */
+function nestingDepth(root: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (!node || typeof node !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_NESTING) return deepest;
+    const children = Array.isArray(node) ? (typeof node[0] === 'number' ? [] : node) : Object.values(node);
+    for (const child of children) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 function checkLoaded(job: JobCreate, stored: StoredModel | undefined, base: StoredModel | undefined): CheckedJob {
@@ -169,6 +211,7 @@ function checkLoaded(job: JobCreate, stored: StoredModel | undefined, base: Stor
     const graph = checkGraph(normalizeModel(resolved.model));
     resolveCompile(resolved.compile, graph.outputs);
     const samples = checkFit(job.fit, graph);
+    checkSize(graph, job.fit, samples);
     const epochs = job.fit.epochs ?? 1;
     const initialEpoch = job.fit.initial_epoch ?? resume?.initial_epoch ?? 0;
     if (initialEpoch >= epochs) {
@@ -180,6 +223,7 @@ function checkLoaded(job: JobCreate, stored: StoredModel | undefined, base: Stor
     return { job: resolved, graph, epochs, samples, resume };
   }
   const graph = checkGraph(normalizeModel(stored!.spec.model));
+  checkSize(graph, undefined, undefined);
   if (job.type === 'evaluate') {
     checkEvaluate(job.evaluate, graph, '/evaluate');
     return { job, graph, epochs: 0 };
