@@ -6,6 +6,8 @@ import type { Config } from './config.ts';
 import openapi from './plugins/openapi.ts';
 import problems from './plugins/problems.ts';
 import services from './plugins/services.ts';
+import auth from './plugins/auth.ts';
+import rateLimit from './plugins/rate-limit.ts';
 import { ProblemSchema } from './routes/problem-schema.ts';
 import datasets from './routes/datasets.ts';
 import events from './routes/events.ts';
@@ -38,6 +40,8 @@ export async function buildApp({ config, logger }: AppOptions) {
   await app.register(problems);
   await app.register(openapi);
   await app.register(services, { config });
+  await app.register(auth);
+  await app.register(rateLimit);
   await app.register(datasets);
   await app.register(health);
   await app.register(jobs);

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_LIMITS, type Limits } from './spec/limits.ts';
 
@@ -31,6 +33,38 @@ export interface Config {
   recycleAfterJobs: number;
   recycleRssMb: number;
   limits: Limits;
+  /** SHA-256 (hex) of each API key → its tenant. Empty: the service runs open. */
+  apiKeys: Map<string, string>;
+  /** Requests per minute per API key (or per client address when open). */
+  rateLimitPerMinute: number;
+}
+
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * API_KEYS="tenantA:keyA,tenantB:keyB" (hashed here, never kept in clear) and/or API_KEYS_FILE,
+ * one "tenant:sha256-of-key" per line, so keys are hashed at rest.
+ */
+function loadApiKeys(env: NodeJS.ProcessEnv): Map<string, string> {
+  const keys = new Map<string, string>();
+  const add = (tenant: string, hash: string, where: string) => {
+    if (!/^[A-Za-z0-9_.-]{1,100}$/.test(tenant)) throw new Error(`${where}: tenant "${tenant}" must be letters, digits, _ . -`);
+    keys.set(hash, tenant);
+  };
+  for (const entry of (env.API_KEYS ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+    const at = entry.indexOf(':');
+    if (at < 1 || at === entry.length - 1) throw new Error('API_KEYS must look like tenantA:keyA,tenantB:keyB');
+    add(entry.slice(0, at), sha256(entry.slice(at + 1)), 'API_KEYS');
+  }
+  if (env.API_KEYS_FILE) {
+    for (const line of fs.readFileSync(env.API_KEYS_FILE, 'utf8').split('\n').map((l) => l.trim())) {
+      if (!line || line.startsWith('#')) continue;
+      const m = /^([^:\s]+)[:\s]+([0-9a-f]{64})$/i.exec(line);
+      if (!m) throw new Error(`API_KEYS_FILE: expected "tenant:sha256hex" lines, got "${line.slice(0, 40)}"`);
+      add(m[1], m[2].toLowerCase(), 'API_KEYS_FILE');
+    }
+  }
+  return keys;
 }
 
 function int(name: string, value: string | undefined, fallback: number, min = 0): number {
@@ -62,6 +96,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxCrashes: int('MAX_CRASHES', env.MAX_CRASHES, 2, 0),
     recycleAfterJobs: int('RECYCLE_AFTER_JOBS', env.RECYCLE_AFTER_JOBS, 50, 1),
     recycleRssMb: int('RECYCLE_RSS_MB', env.RECYCLE_RSS_MB, 3072, 64),
+    apiKeys: loadApiKeys(env),
+    rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', env.RATE_LIMIT_PER_MINUTE, 6000, 1),
     limits: {
       maxLayers: int('MAX_LAYERS', env.MAX_LAYERS, DEFAULT_LIMITS.maxLayers, 1),
       maxParams: int('MAX_PARAMS', env.MAX_PARAMS, DEFAULT_LIMITS.maxParams, 1),

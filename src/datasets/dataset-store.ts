@@ -28,6 +28,8 @@ export interface DatasetArrayInfo {
 
 export interface DatasetInfo {
   id: string;
+  /** The API key tenant that uploaded it. */
+  tenant?: string;
   created_at: string;
   /** Bytes of the stored arrays (.npy files, headers included). */
   bytes: number;
@@ -351,7 +353,7 @@ export class DatasetStore {
    * Receives every part to disk, converts each, and publishes the dataset at once. Throws
    * InvalidDatasetFile (422), DatasetTooLarge (413) or the stream's own error; nothing is left behind.
    */
-  async save(parts: AsyncIterable<UploadPart>): Promise<DatasetInfo> {
+  async save(parts: AsyncIterable<UploadPart>, tenant?: string): Promise<DatasetInfo> {
     const id = randomUUID();
     const tmp = path.join(this.root, `.tmp-${id}`);
     const budget = new Budget(this.maxBytes);
@@ -384,7 +386,7 @@ export class DatasetStore {
         await fs.rm(upload, { force: true });
       }
       if (n === 0) throw new InvalidDatasetFile('', 'no files: send one or more "file" parts (.npy, .npz, .csv, .json)');
-      const info: DatasetInfo = { id, created_at: new Date().toISOString(), bytes, arrays };
+      const info: DatasetInfo = { id, ...(tenant ? { tenant } : {}), created_at: new Date().toISOString(), bytes, arrays };
       const metaHandle = await fs.open(path.join(tmp, 'meta.json'), 'wx');
       try {
         await metaHandle.writeFile(JSON.stringify(info, null, 2));
@@ -517,6 +519,12 @@ export class DatasetStore {
     } finally {
       zip.close();
     }
+  }
+
+  /** The dataset if it belongs to the tenant; another tenant's dataset looks like none. */
+  async getOwned(id: string, tenant: string): Promise<DatasetInfo | null> {
+    const info = await this.get(id);
+    return info && info.tenant === tenant ? info : null;
   }
 
   async get(id: string): Promise<DatasetInfo | null> {

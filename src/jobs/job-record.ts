@@ -28,6 +28,7 @@ export const JobView = Type.Object({
   cancel_requested: Type.Optional(Type.Boolean()),
   backend: Type.Optional(Type.String({ description: 'TensorFlow.js backend that ran the job: tensorflow (libtensorflow) or cpu (pure JS).' })),
   attempts: Type.Integer(),
+  tenant: Type.String({ description: 'The API key tenant that owns the job ("public" when the service runs without keys).' }),
   links: Type.Object({ self: Type.String(), events: Type.String(), model: Type.Optional(Type.String()) }),
 });
 

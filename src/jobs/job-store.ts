@@ -33,7 +33,7 @@ export class JobStore {
     await this.redis
       .multi()
       .hset(this.keys.job(record.id), encode(record))
-      .zadd(this.keys.jobIndex(), Date.parse(record.created_at), record.id)
+      .zadd(this.keys.jobIndex(record.tenant), Date.parse(record.created_at), record.id)
       .exec();
   }
 
@@ -47,8 +47,14 @@ export class JobStore {
   }
 
   /** Removes a record that never made it into the queue. */
-  async remove(id: string): Promise<void> {
-    await this.redis.multi().del(this.keys.job(id)).zrem(this.keys.jobIndex(), id).exec();
+  async remove(id: string, tenant: string): Promise<void> {
+    await this.redis.multi().del(this.keys.job(id)).zrem(this.keys.jobIndex(tenant), id).exec();
+  }
+
+  /** The record if it exists and belongs to the tenant: another tenant's job looks like no job. */
+  async getOwned(id: string, tenant: string): Promise<JobRecord | undefined> {
+    const record = await this.get(id);
+    return record && record.tenant === tenant ? record : undefined;
   }
 
   async expire(id: string, ttlS: number): Promise<void> {

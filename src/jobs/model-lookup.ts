@@ -2,9 +2,9 @@ import type { ModelLookup, StoredModel } from '../spec/check-job.ts';
 import type { ModelStore } from '../store/model-store.ts';
 
 /** What job checks need to know of a stored model, read from its folder. */
-export function modelLookup(store: ModelStore): ModelLookup {
+export function modelLookup(store: ModelStore, tenant: string): ModelLookup {
   return async (modelId: string): Promise<StoredModel | undefined> => {
-    const info = await store.readInfo(modelId);
+    const info = await store.readOwned(modelId, tenant);
     if (!info) return undefined;
     const checkpoints: StoredModel['checkpoints'] = {};
     for (const c of await store.listCheckpoints(modelId)) checkpoints[c.name] = { epoch: c.epoch, history: c.history, weights_only: c.weights_only };

@@ -8,6 +8,7 @@ import type { JobCreate } from '../spec/schema.ts';
 /** What a worker receives: the checked job, and for fit jobs the id its model will get. */
 export interface QueuedJob {
   jobId: string;
+  tenant: string;
   modelId?: string;
   job: JobCreate;
   resume?: ResumeFrom;

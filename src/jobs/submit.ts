@@ -13,6 +13,7 @@ import { TERMINAL_EVENTS } from '../events/event-log.ts';
 import { modelLookup } from './model-lookup.ts';
 
 export interface SubmitOptions {
+  tenant: string;
   /** Idempotency-Key header: the same key (with the same body) returns the same job. */
   idempotencyKey?: string;
 }
@@ -21,8 +22,8 @@ export interface SubmitOptions {
  * Claims an idempotency key for a job id, atomically. Returns the job id that owns the key: ours,
  * or the one an earlier request with this key created (then the bodies must match).
  */
-async function claimKey(services: Services, key: string, id: string, body: JobCreate): Promise<string> {
-  const redisKey = services.keys.idempotency(key);
+async function claimKey(services: Services, tenant: string, key: string, id: string, body: JobCreate): Promise<string> {
+  const redisKey = services.keys.idempotency(tenant, key);
   const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
   const set = await services.redis.set(redisKey, `${id} ${hash}`, 'EX', services.config.jobTtlS, 'NX');
   if (set === 'OK') return id;
@@ -31,11 +32,11 @@ async function claimKey(services: Services, key: string, id: string, body: JobCr
   return owner;
 }
 
-export async function submitJob(services: Services, body: JobCreate, log: FastifyBaseLogger, options: SubmitOptions = {}): Promise<{ record: JobRecord; replayed: boolean }> {
-  const { jobs, events, queue, models, datasetArrays } = services;
+export async function submitJob(services: Services, body: JobCreate, log: FastifyBaseLogger, options: SubmitOptions): Promise<{ record: JobRecord; replayed: boolean }> {
+  const { jobs } = services;
   const id = randomUUID();
   if (options.idempotencyKey) {
-    const owner = await claimKey(services, options.idempotencyKey, id, body);
+    const owner = await claimKey(services, options.tenant, options.idempotencyKey, id, body);
     if (owner !== id) {
       const existing = await jobs.get(owner);
       if (existing) return { record: existing, replayed: true };
@@ -47,17 +48,23 @@ export async function submitJob(services: Services, body: JobCreate, log: Fastif
     }
   }
   try {
-    return { record: await accept(services, id, body, log), replayed: false };
+    return { record: await accept(services, id, options.tenant, body, log), replayed: false };
   } catch (err) {
     // A rejected request must not hold the key: the client may fix the body and retry with it.
-    if (options.idempotencyKey) await services.redis.del(services.keys.idempotency(options.idempotencyKey));
+    if (options.idempotencyKey) await services.redis.del(services.keys.idempotency(options.tenant, options.idempotencyKey));
     throw err;
   }
 }
 
-async function accept(services: Services, id: string, body: JobCreate, log: FastifyBaseLogger): Promise<JobRecord> {
+async function accept(services: Services, id: string, tenant: string, body: JobCreate, log: FastifyBaseLogger): Promise<JobRecord> {
   const { jobs, events, queue, models, datasetArrays } = services;
-  const checked = await checkJob(body, { models: modelLookup(models), datasets: (dataset) => datasetArrays.get(dataset), limits: services.config.limits });
+  const checked = await checkJob(body, {
+    models: modelLookup(models, tenant),
+    datasets: async (dataset) => {
+      return (await datasetArrays.getOwned(dataset, tenant)) ?? undefined;
+    },
+    limits: services.config.limits,
+  });
   const record: JobRecord = {
     id,
     type: body.type,
@@ -66,15 +73,16 @@ async function accept(services: Services, id: string, body: JobCreate, log: Fast
     progress: { epoch: checked.resume?.initial_epoch ?? 0, epochs: checked.epochs },
     history: checked.resume?.history ?? {},
     attempts: 0,
+    tenant,
     ...(body.type !== 'fit' ? { model_id: body.model_id } : {}),
   };
   await jobs.create(record);
   try {
     await events.append(id, 'state', { state: 'queued' });
-    await queue.add(body.type, { jobId: id, modelId: body.type === 'fit' ? randomUUID() : undefined, job: checked.job, resume: checked.resume }, { jobId: id, priority: body.priority });
+    await queue.add(body.type, { jobId: id, tenant, modelId: body.type === 'fit' ? randomUUID() : undefined, job: checked.job, resume: checked.resume }, { jobId: id, priority: body.priority });
   } catch (err) {
     // Nothing half-written: a job that is not in the queue does not exist.
-    await Promise.allSettled([jobs.remove(id), events.remove(id)]);
+    await Promise.allSettled([jobs.remove(id, tenant), events.remove(id)]);
     throw new QueueUnavailable((err as Error).message);
   }
   log.info({ jobId: id, type: body.type, samples: checked.samples, epochs: checked.epochs }, 'job queued');

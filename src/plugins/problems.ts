@@ -6,7 +6,7 @@ import type { FastifyError, FastifyReply } from 'fastify';
 import { SpecError } from '../spec/problem.ts';
 import type { Problem, ProblemIssue } from '../errors.ts';
 
-const TITLES: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const TITLES: Record<number, string> = { 401: 'Unauthorized', 429: 'Too Many Requests', 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
 export function sendProblem(reply: FastifyReply, status: number, detail: string, extra: { code?: string; errors?: ProblemIssue[] } = {}) {
   const body: Problem = { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, ...extra };

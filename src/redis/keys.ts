@@ -4,9 +4,9 @@ export class Keys {
   job(id: string) {
     return `${this.prefix}:job:${id}`;
   }
-  /** Sorted set of job ids by creation time, for listing. */
-  jobIndex() {
-    return `${this.prefix}:jobs`;
+  /** Sorted set of a tenant's job ids by creation time, for listing. */
+  jobIndex(tenant: string) {
+    return `${this.prefix}:jobs:${tenant}`;
   }
   events(id: string) {
     return `${this.prefix}:job:${id}:events`;
@@ -18,8 +18,8 @@ export class Keys {
   cancelChannel() {
     return `${this.prefix}:cancel`;
   }
-  idempotency(key: string) {
-    return `${this.prefix}:idem:${key}`;
+  idempotency(tenant: string, key: string) {
+    return `${this.prefix}:idem:${tenant}:${key}`;
   }
   workerHeartbeat() {
     return `${this.prefix}:workers`;

@@ -117,7 +117,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     handler: async (req, reply) => {
       try {
-        const info = await store.save(fileParts(req));
+        const info = await store.save(fileParts(req), req.tenant);
         req.log.info({ datasetId: info.id, bytes: info.bytes, arrays: Object.keys(info.arrays) }, 'dataset saved');
         return reply.code(201).header('location', `/v1/datasets/${info.id}`).send(viewOf(info));
       } catch (err) {
@@ -133,7 +133,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/v1/datasets/:id', {
     schema: { tags: ['datasets'], summary: 'Describe a dataset: its arrays, shapes and dtypes', params: Params, response: { 200: DatasetView, 404: ProblemSchema } },
     handler: async (req) => {
-      const info = await store.get(req.params.id);
+      const info = await store.getOwned(req.params.id, req.tenant);
       if (!info) throw new DatasetNotFound(req.params.id);
       return viewOf(info);
     },
@@ -142,7 +142,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete('/v1/datasets/:id', {
     schema: { tags: ['datasets'], summary: 'Delete a dataset', params: Params, response: { 204: Type.Null({ description: 'Deleted' }), 404: ProblemSchema } },
     handler: async (req, reply) => {
-      if (!(await store.remove(req.params.id))) throw new DatasetNotFound(req.params.id);
+      if (!(await store.getOwned(req.params.id, req.tenant)) || !(await store.remove(req.params.id))) throw new DatasetNotFound(req.params.id);
       return reply.code(204).send(null);
     },
   });

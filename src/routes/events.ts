@@ -32,7 +32,7 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     handler: async (req, reply) => {
-      const record = await jobs.get(req.params.id);
+      const record = await jobs.getOwned(req.params.id, req.tenant);
       if (!record) throw new JobNotFound(req.params.id);
       const after = req.headers['last-event-id'] ?? req.query.last_event_id ?? '0';
       if (after !== '0' && !isStreamId(after)) throw new BadEventId(after);

@@ -38,7 +38,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
       response: { 202: JobAccepted, 400: ProblemSchema, 409: ProblemSchema, 413: ProblemSchema, 422: ProblemSchema, 503: ProblemSchema },
     },
     handler: async (req, reply) => {
-      const { record, replayed } = await submitJob(app.services, req.body, req.log, { idempotencyKey: req.headers['idempotency-key'] });
+      const { record, replayed } = await submitJob(app.services, req.body, req.log, { tenant: req.tenant, idempotencyKey: req.headers['idempotency-key'] });
       const { id, type } = record;
       if (replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(202).header('location', `/v1/jobs/${id}`).send({ id, type, state: 'queued', links: { self: `/v1/jobs/${id}`, events: `/v1/jobs/${id}/events` } });
@@ -62,7 +62,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
       const limit = req.query.limit ?? 20;
       let start = 0;
       if (cursor) {
-        const rank = await redis.zrevrank(keys.jobIndex(), cursor);
+        const rank = await redis.zrevrank(keys.jobIndex(req.tenant), cursor);
         if (rank === null) throw new BadCursor(cursor);
         start = rank + 1;
       }
@@ -71,13 +71,13 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
       let exhausted = false;
       // Filters apply after reading, so scan in chunks until the page is full.
       while (page.length < limit && !exhausted) {
-        const ids = await redis.zrevrange(keys.jobIndex(), start, start + 199);
+        const ids = await redis.zrevrange(keys.jobIndex(req.tenant), start, start + 199);
         exhausted = ids.length < 200;
         start += ids.length;
         for (const id of ids) {
           const record = await store.get(id);
           if (!record) {
-            await redis.zrem(keys.jobIndex(), id); // expired
+            await redis.zrem(keys.jobIndex(req.tenant), id); // expired
             start -= 1;
             continue;
           }
@@ -87,8 +87,8 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
           if (page.length === limit) break;
         }
       }
-      const lastRank = lastId ? await redis.zrevrank(keys.jobIndex(), lastId) : null;
-      const more = page.length === limit && lastRank !== null && lastRank < (await redis.zcard(keys.jobIndex())) - 1;
+      const lastRank = lastId ? await redis.zrevrank(keys.jobIndex(req.tenant), lastId) : null;
+      const more = page.length === limit && lastRank !== null && lastRank < (await redis.zcard(keys.jobIndex(req.tenant))) - 1;
       return { jobs: page, next_cursor: more ? lastId! : null };
     },
   });
@@ -96,7 +96,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/v1/jobs/:id', {
     schema: { tags: ['jobs'], summary: 'Poll a job', params: JobParams, response: { 200: JobView, 404: ProblemSchema } },
     handler: async (req) => {
-      const record = await store.get(req.params.id);
+      const record = await store.getOwned(req.params.id, req.tenant);
       if (!record) throw new JobNotFound(req.params.id);
       return viewOf(record);
     },
@@ -111,7 +111,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
     },
     handler: async (req, reply) => {
       const { id, file } = req.params;
-      const record = await store.get(id);
+      const record = await store.getOwned(id, req.tenant);
       if (!record) throw new JobNotFound(id);
       const names = record.result?.output_names;
       if (!names) throw new NoPredictions(id);
@@ -136,7 +136,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
     },
     handler: async (req, reply) => {
       const id = req.params.id;
-      const record = await store.get(id);
+      const record = await store.getOwned(id, req.tenant);
       if (!record) throw new JobNotFound(id);
       if (TERMINAL_STATES.has(record.state)) throw new JobFinished(id, record.state);
       // Flag first: a worker that picks the job up from now on sees it and does not start it.

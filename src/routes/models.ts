@@ -58,8 +58,8 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
   const { models: store } = app.services;
   const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
-  const describe = async (id: string) => {
-    const info = await store.readInfo(id);
+  const describe = async (id: string, tenant: string) => {
+    const info = await store.readOwned(id, tenant);
     if (!info) throw new ModelNotFound(id);
     const url = (rel: string) => `/v1/models/${id}/files/${rel}`;
     const files = (await store.listFinal(id)).map((f) => ({ ...f, url: url(`final/${f.name}`) }));
@@ -77,22 +77,22 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Type.Object({ models: Type.Array(ModelView), total: Type.Integer() }) },
     },
     handler: async (req) => {
-      const all = await store.list();
+      const all = (await store.list()).filter((info) => info.tenant === req.tenant);
       const offset = req.query.offset ?? 0;
       const page = all.slice(offset, offset + (req.query.limit ?? 20));
-      return { models: await Promise.all(page.map((info) => describe(info.id))), total: all.length };
+      return { models: await Promise.all(page.map((info) => describe(info.id, req.tenant))), total: all.length };
     },
   });
 
   app.get('/v1/models/:id', {
     schema: { tags: ['models'], summary: 'Describe a model: spec, summary, final metrics, checkpoints, files, size', params: Params, response: { 200: ModelView, 404: ProblemSchema } },
-    handler: async (req) => describe(req.params.id),
+    handler: async (req) => describe(req.params.id, req.tenant),
   });
 
   app.delete('/v1/models/:id', {
     schema: { tags: ['models'], summary: 'Delete a model and all its files', params: Params, response: { 204: Type.Null(), 404: ProblemSchema } },
     handler: async (req, reply) => {
-      if (!(await store.remove(req.params.id))) throw new ModelNotFound(req.params.id);
+      if (!(await store.readOwned(req.params.id, req.tenant)) || !(await store.remove(req.params.id))) throw new ModelNotFound(req.params.id);
       return reply.code(204).send(null);
     },
   });
@@ -108,7 +108,7 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
     handler: async (req, reply) => {
       const { id } = req.params;
       const { checkpoint } = req.query;
-      if (!(await store.readInfo(id))) throw new ModelNotFound(id);
+      if (!(await store.readOwned(id, req.tenant))) throw new ModelNotFound(id);
       const dir = await store.filesDir(id, checkpoint);
       if (!dir) throw new CheckpointNotFound(id, checkpoint ?? 'final');
       const names = (await fs.readdir(dir)).filter((n) => !n.startsWith('.')).sort();
@@ -127,12 +127,12 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
   const shortcut = (kind: 'predict' | 'evaluate') => async (req: any, reply: any) => {
     const { id } = req.params;
     const { wait, checkpoint } = req.query;
-    if (!(await store.readInfo(id))) throw new ModelNotFound(id);
+    if (!(await store.readOwned(id, req.tenant))) throw new ModelNotFound(id);
     const body = kind === 'predict' ? { type: 'predict' as const, model_id: id, checkpoint, predict: req.body } : { type: 'evaluate' as const, model_id: id, checkpoint, evaluate: req.body };
-    const { record } = await submitJob(app.services, body, req.log, { idempotencyKey: req.headers['idempotency-key'] });
+    const { record } = await submitJob(app.services, body, req.log, { tenant: req.tenant, idempotencyKey: req.headers['idempotency-key'] });
     const ended = wait ? await waitForEnd(app.services, record.id, wait) : undefined;
     if (ended) return reply.code(200).send(viewOf(ended));
-    return reply.code(202).header('location', `/v1/jobs/${record.id}`).send(viewOf((await app.services.jobs.get(record.id)) ?? record));
+    return reply.code(202).header('location', `/v1/jobs/${record.id}`).send(viewOf((await app.services.jobs.getOwned(record.id, req.tenant)) ?? record));
   };
   for (const kind of ['predict', 'evaluate'] as const) {
     app.post(`/v1/models/:id/${kind}`, {
@@ -158,7 +158,7 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
     handler: async (req, reply) => {
       const { id } = req.params;
       const rel = req.params['*'];
-      if (!(await store.readInfo(id))) throw new ModelNotFound(id);
+      if (!(await store.readOwned(id, req.tenant))) throw new ModelNotFound(id);
       const file = await store.resolveFile(id, rel);
       if (!file) throw new FileNotFound(id, rel);
       const name = rel.split('/').pop()!;

@@ -39,7 +39,8 @@ export function datasetRefs(node: unknown, out: DatasetArray[] = []): DatasetArr
 function describeDatasetArray(a: DatasetArray, at: string, datasets?: DatasetShapes): ArrayInfo {
   const ds = datasets?.get(a.dataset);
   if (!ds) fail(`${at}/dataset`, `no dataset "${a.dataset}"`);
-  const info = ds.arrays[a.array];
+  // Own entries only: an array named "constructor" must not find Object.prototype's.
+  const info = Object.hasOwn(ds.arrays, a.array) ? ds.arrays[a.array] : undefined;
   if (!info) fail(`${at}/array`, `dataset "${a.dataset}" has no array "${a.array}"; it has ${Object.keys(ds.arrays).join(', ')}`);
   const shape = [...info.shape];
   if (a.rows) {

@@ -131,20 +131,26 @@ export interface Resolved {
   alias?: string;
 }
 
+/** A table entry by name: own entries only, so "constructor" or "toString" never find Object.prototype's. */
+function own<T>(table: Record<string, T>, name: unknown): T | undefined {
+  return typeof name === 'string' && Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
 /**
  * Turns a string or {class_name, config} into its canonical class and config.
  * Returns an error message (naming what is supported) instead of throwing, so callers attach a pointer.
  */
 export function resolve(family: Family, id: Identifier, what: string): Resolved | { error: string; key?: string } {
   if (typeof id === 'string') {
-    const hit = family.aliases[id] ?? (family.classes[id] ? [id] : undefined);
+    const hit = own(family.aliases, id) ?? (own(family.classes, id) ? [id] : undefined);
     if (!hit) return { error: `unknown ${what} "${id}"; supported: ${supported(family)}` };
     return { class_name: hit[0], config: { ...(hit[1] ?? {}) }, alias: id };
   }
-  const hit = family.classes[id.class_name] ? id.class_name : family.aliases[id.class_name]?.[0];
-  if (!hit || !family.classes[hit]) return { error: `unknown ${what} class "${id.class_name}"; supported: ${supported(family)}` };
+  const hit = own(family.classes, id.class_name) ? id.class_name : own(family.aliases, id.class_name)?.[0];
+  const keys = own(family.classes, hit);
+  if (!hit || !keys) return { error: `unknown ${what} class "${id.class_name}"; supported: ${supported(family)}` };
   const config = { ...(id.config ?? {}) };
-  const allowed = new Set(family.classes[hit]);
+  const allowed = new Set(keys);
   for (const key of Object.keys(config)) {
     if (!allowed.has(key)) return { error: `${hit} has no option "${key}"; it accepts ${[...allowed].join(', ')}`, key };
   }

@@ -93,6 +93,12 @@ export class ModelStore {
     return (await fs.stat(dir).then((s) => s.isDirectory(), () => false)) ? dir : undefined;
   }
 
+  /** A model's info if it belongs to the tenant; another tenant's model looks like no model. */
+  async readOwned(modelId: string, tenant: string): Promise<Record<string, any> | undefined> {
+    const info = await this.readInfo(modelId);
+    return info && info.tenant === tenant ? info : undefined;
+  }
+
   async writeInfo(modelId: string, info: unknown): Promise<void> {
     await writeFileAtomic(path.join(this.dir(modelId), 'info.json'), JSON.stringify(info, null, 2));
   }
