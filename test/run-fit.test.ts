@@ -40,7 +40,7 @@ describe('runJob (fit)', () => {
       const before = tf.memory().numTensors;
       const events: Array<[string, any]> = [];
       const modelId = `m${run}`;
-      const result = await runJob({ jobId: `j${run}`, modelId, job: callbackJob() }, { store, cache: new ModelCache(store, 2), datasets: new DatasetStore(path.join(store.root, 'datasets'), { maxBytes: 0 }) }, (type, data) => events.push([type, data]));
+      const result = await runJob({ jobId: `j${run}`, tenant: 'public', modelId, job: callbackJob() }, { store, cache: new ModelCache(store, 2), datasets: new DatasetStore(path.join(store.root, 'datasets'), { maxBytes: 0 }) }, (type, data) => events.push([type, data]));
       assert.equal(tf.memory().numTensors, before, `run ${run}: tensors before and after a job`);
 
       const history = result.history!;
@@ -75,7 +75,7 @@ describe('runJob (fit)', () => {
     const before = tf.memory().numTensors;
     const spec = seedMlpJob({ epochs: 1 });
     (spec.model as any).weights = { dense_2: [[[0]], [0]] };
-    await assert.rejects(runJob({ jobId: 'bad', modelId: 'bad', job: spec }, { store, cache: new ModelCache(store, 2), datasets: new DatasetStore(path.join(store.root, 'datasets'), { maxBytes: 0 }) }, () => {}), /weights\.dense_2\[0\]: expected shape \[64,64\]/);
+    await assert.rejects(runJob({ jobId: 'bad', tenant: 'public', modelId: 'bad', job: spec }, { store, cache: new ModelCache(store, 2), datasets: new DatasetStore(path.join(store.root, 'datasets'), { maxBytes: 0 }) }, () => {}), /weights\.dense_2\[0\]: expected shape \[64,64\]/);
     assert.equal(tf.memory().numTensors, before);
   });
 });

@@ -24,6 +24,7 @@ import { ModelCache, loadModel, loadOptimizerState } from './model-loader.ts';
 
 export interface JobInput {
   jobId: string;
+  tenant: string;
   /** The id the trained model gets (fit jobs). */
   modelId?: string;
   /** The job as checked by the API (a fit job's model and compile already filled in). */
@@ -224,6 +225,7 @@ async function runFit(input: JobInput, job: FitJobCreate, { store }: RunContext,
     const existing = await store.readInfo(modelId);
     await store.writeInfo(modelId, {
       id: modelId,
+      tenant: input.tenant,
       job_id: input.jobId,
       created_at: existing?.created_at ?? new Date().toISOString(),
       status: 'training',

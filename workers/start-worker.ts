@@ -68,7 +68,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   };
 
   const process_ = async (bullJob: Job<QueuedJob>, token?: string) => {
-    const { jobId, modelId, job } = bullJob.data;
+    const { jobId, tenant, modelId, job } = bullJob.data;
     let stopReason: StopReason | undefined;
     current = {
       jobId,
@@ -106,7 +106,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
         });
       };
       try {
-        const result = await trainer.run({ jobId, modelId, job, resume }, onEvent);
+        const result = await trainer.run({ jobId, tenant, modelId, job, resume }, onEvent);
         await chain;
         const modelFields = job.type === 'fit' ? { model_id: result.model_id, history: result.history } : {};
         await finish(jobId, 'completed', { ...modelFields, result: result.result }, { ...modelFields, result: result.result });
