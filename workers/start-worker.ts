@@ -19,6 +19,8 @@ import { ModelStore } from '../src/store/model-store.ts';
 
 export interface RunningWorker {
   id: string;
+  /** The current trainer process (changes when it is recycled). */
+  trainerPid(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -167,6 +169,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
 
   return {
     id: workerId,
+    trainerPid: () => trainer.pid,
     async close() {
       closing = true;
       clearInterval(beat);

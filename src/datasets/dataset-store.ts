@@ -55,6 +55,8 @@ export const DATASET_EXTENSIONS = ['.npy', '.npz', '.csv', '.json'];
 const MiB = 1024 * 1024;
 /** JSON is parsed whole in memory; larger arrays belong in .npy/.npz. */
 const JSON_MAX_BYTES = 64 * MiB;
+/** Dimensions of a JSON array (numpy allows 64; the engine's inputs have at most 9). */
+const JSON_MAX_DEPTH = 32;
 const CSV_MAX_LINE = 1 * MiB;
 const WRITE_CHUNK = 1 * MiB;
 /** zlib.crc32 arrived in Node 20.15; without it zip members are not CRC-checked (the .npy checks still apply). */
@@ -273,6 +275,8 @@ function jsonArray(value: unknown, label: string): HostArray {
   const shape: number[] = [];
   let cursor: unknown = value;
   while (Array.isArray(cursor)) {
+    // Refused before the (recursive) walk below: nesting as deep as the call stack would crash it.
+    if (shape.length === JSON_MAX_DEPTH) throw new InvalidDatasetFile(label, `lists nest more than ${JSON_MAX_DEPTH} levels deep; upload arrays of at most ${JSON_MAX_DEPTH} dimensions`);
     shape.push(cursor.length);
     if (cursor.length === 0) break;
     cursor = cursor[0];

@@ -131,8 +131,27 @@ export class Trainer {
     return { perOutput, total: total as tf.Scalar };
   }
 
+  /**
+   * Sparse crossentropy needs integer class indices below the number of classes; anything else
+   * would train on garbage (tfjs's oneHot silently zeroes it), so it is refused with the numbers.
+   */
+  private checkLabels(y: tf.Tensor[], at: string): void {
+    this.compiled.losses.forEach((loss, k) => {
+      if (loss.class_name !== 'SparseCategoricalCrossentropy') return;
+      const classes = this.model.symbolic.outputs[k].shape.at(-1) as number;
+      const [lo, hi] = tf.tidy(() => [tf.min(y[k]).dataSync()[0], tf.max(y[k]).dataSync()[0]]);
+      const integral = tf.tidy(() => tf.all(tf.equal(y[k], tf.round(tf.cast(y[k], 'float32')))).dataSync()[0]);
+      const where = this.model.outputNames.length > 1 ? `${at}/${this.model.outputNames[k]}` : at;
+      if (lo < 0 || hi >= classes || !integral) {
+        throw new Error(`${where}: SparseCategoricalCrossentropy needs integer class indices in [0, ${classes}); the labels range over [${lo}, ${hi}]${integral ? '' : ' and are not all integers'}`);
+      }
+    });
+  }
+
   async fit(data: Dataset, options: FitOptions = {}): Promise<{ history: History; epochsRun: number }> {
     const batchSize = options.batchSize ?? 32;
+    this.checkLabels(data.y, '/fit/y');
+    if (options.validationData) this.checkLabels(options.validationData.y, '/fit/validation_data/y');
     const epochs = options.epochs ?? 1;
     let train = data;
     let validation = options.validationData;
@@ -252,6 +271,7 @@ export class Trainer {
   /** keras Model.evaluate(return_dict=True): same averaging as fit, inference mode. */
   evaluate(data: Dataset, options: { batchSize?: number } = {}): Logs {
     const batchSize = options.batchSize ?? 32;
+    this.checkLabels(data.y, 'y');
     const metrics = this.ensureMetrics(data.y);
     for (const m of metrics.flat()) m.reset();
     const n = data.x[0].shape[0]!;

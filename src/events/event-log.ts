@@ -24,7 +24,7 @@ export const TERMINAL_EVENTS = new Set(['completed', 'failed', 'cancelled']);
  * token, and at most a few other appends to the same job can come in between.
  */
 const APPEND = `
-local recent = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 16)
+local recent = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 8)
 for _, entry in ipairs(recent) do
   local f = entry[2]
   for i = 1, #f, 2 do

@@ -15,13 +15,18 @@ function frame(e: JobEvent): string {
 
 const events: FastifyPluginAsyncTypebox = async (app) => {
   const { jobs, events: log, hub, config } = app.services;
+  /** Open streams, so a shutting-down API can tell each client to reconnect (to another instance). */
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const close of [...open]) close();
+  });
 
   app.get('/v1/jobs/:id/events', {
     schema: {
       tags: ['jobs'],
       summary: 'Follow a job live (text/event-stream)',
       description:
-        'Events: state, train_begin, epoch_begin, epoch_end (Keras logs), checkpoint, early_stopping, learning_rate_reduced, train_end, then one of completed / failed / cancelled, after which the stream closes. Reconnect with the Last-Event-ID header (or ?last_event_id=) to resume without gaps or duplicates. A comment line is sent every 15 s as a heartbeat.',
+        'Events: state, resumed, train_begin, epoch_begin, epoch_end (Keras logs), checkpoint, early_stopping, learning_rate_reduced, train_end, then one of completed / failed / cancelled, after which the stream closes. A server that shuts down sends `reconnect` (no id) and closes: reconnect with Last-Event-ID. Reconnect with the Last-Event-ID header (or ?last_event_id=) to resume without gaps or duplicates. A comment line is sent every 15 s as a heartbeat.',
       params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }),
       querystring: Type.Object({ last_event_id: Type.Optional(Type.String({ maxLength: 50 })) }),
       headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ maxLength: 50 })) }),
@@ -55,10 +60,17 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       const finish = () => {
         if (finished) return;
         finished = true;
+        open.delete(shutdown);
         clearInterval(heartbeat);
         subscription?.close();
         res.end();
       };
+      // No id on this event: the client's Last-Event-ID stays the last real event's.
+      const shutdown = () => {
+        if (!finished) res.write(`event: reconnect\ndata: ${JSON.stringify({ reason: 'server shutting down; reconnect with Last-Event-ID' })}\n\n`);
+        finish();
+      };
+      open.add(shutdown);
       req.raw.on('close', finish);
 
       subscription = await hub.subscribe(record.id, after, (batch) => {

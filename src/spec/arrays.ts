@@ -25,13 +25,20 @@ const isArrayLike = (a: unknown): a is ArrayLike => Array.isArray(a) || isEncode
 /** Shapes of uploaded dataset arrays, looked up before the (synchronous) checks run. */
 export type DatasetShapes = Map<string, { arrays: Record<string, { shape: number[]; dtype: DType; columns?: string[] }> }>;
 
-/** Every {dataset, array} reference in a job body. */
-export function datasetRefs(node: unknown, out: DatasetArray[] = []): DatasetArray[] {
-  if (Array.isArray(node)) {
-    if (node.length && typeof node[0] !== 'number') for (const n of node) datasetRefs(n, out);
-  } else if (node && typeof node === 'object') {
-    if (isDatasetArray(node)) out.push(node);
-    else for (const v of Object.values(node)) datasetRefs(v, out);
+/** Every {dataset, array} reference in a job body. Iterative: a body may nest far deeper than the call stack. */
+export function datasetRefs(root: unknown, out: DatasetArray[] = []): DatasetArray[] {
+  const pending: unknown[] = [root];
+  while (pending.length) {
+    const node = pending.pop();
+    if (Array.isArray(node)) {
+      if (node.length && typeof node[0] !== 'number') for (let i = node.length - 1; i >= 0; i--) pending.push(node[i]);
+    } else if (node && typeof node === 'object') {
+      if (isDatasetArray(node)) out.push(node);
+      else {
+        const values = Object.values(node);
+        for (let i = values.length - 1; i >= 0; i--) pending.push(values[i]);
+      }
+    }
   }
   return out;
 }
@@ -61,11 +68,23 @@ function describeDatasetArray(a: DatasetArray, at: string, datasets?: DatasetSha
   return { shape, dtype: info.dtype };
 }
 
+/** Nested arrays deeper than this are refused before they are walked (a model input has at most 8 dimensions besides the batch). */
+const MAX_NESTED_DEPTH = 32;
+
+/** A short description of a JSON value for messages: never the whole (possibly huge or deeply nested) value. */
+function preview(value: unknown): string {
+  if (Array.isArray(value)) return `a list of ${value.length} items`;
+  if (value !== null && typeof value === 'object') return 'an object';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
 /** Walks a nested JSON array once: checks it is rectangular, numeric and finite, returns its shape. */
 function nestedShape(value: unknown[], at: string): ArrayInfo {
   const shape: number[] = [];
   let cursor: unknown = value;
   while (Array.isArray(cursor)) {
+    if (shape.length === MAX_NESTED_DEPTH) fail(at, `nests lists more than ${MAX_NESTED_DEPTH} levels deep; an array has at most 9 dimensions (the batch and 8 more)`);
     shape.push(cursor.length);
     if (cursor.length === 0) break;
     cursor = cursor[0];
@@ -73,7 +92,7 @@ function nestedShape(value: unknown[], at: string): ArrayInfo {
   let allInts = true;
   const walk = (node: unknown, depth: number, path: string): void => {
     if (depth === shape.length) {
-      if (typeof node !== 'number' || !Number.isFinite(node)) fail(path, `expected a finite number, got ${JSON.stringify(node)}`);
+      if (typeof node !== 'number' || !Number.isFinite(node)) fail(path, `expected a finite number, got ${preview(node)}`);
       if (!Number.isInteger(node)) allInts = false;
       return;
     }
@@ -88,12 +107,26 @@ function nestedShape(value: unknown[], at: string): ArrayInfo {
 
 const BYTES: Record<DType, number> = { float32: 4, int32: 4 };
 
+/** Base64 (standard or URL-safe alphabet), padding only at the end; whitespace is ignored, as Buffer.from ignores it. */
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+/** The number of bytes a base64 string decodes to, or undefined when it is not base64 (Buffer.from would silently decode less). */
+export function base64Bytes(b64: string): number | undefined {
+  const s = b64.replace(/\s+/g, '');
+  if (!BASE64.test(s)) return undefined;
+  const body = s.replace(/=+$/, '');
+  if (body.length % 4 === 1) return undefined;
+  if (s.length !== body.length && s.length % 4 !== 0) return undefined;
+  return Math.floor((body.length * 3) / 4);
+}
+
 export function describeArray(a: ArrayLike, at: string, datasets?: DatasetShapes): ArrayInfo {
   if (Array.isArray(a)) return nestedShape(a, at);
   if (isDatasetArray(a)) return describeDatasetArray(a, at, datasets);
   if (isEncoded(a)) {
     const count = a.shape.reduce((x, y) => x * y, 1);
-    const bytes = Math.floor((a.b64.replace(/=+$/, '').length * 3) / 4);
+    const bytes = base64Bytes(a.b64);
+    if (bytes === undefined) fail(`${at}/b64`, 'is not valid base64 (A-Z a-z 0-9 + / or - _, "=" padding only at the end)');
     if (bytes !== count * BYTES[a.dtype]) {
       fail(`${at}/b64`, `holds ${bytes} bytes but shape ${JSON.stringify(a.shape)} of ${a.dtype} needs ${count * BYTES[a.dtype]}`);
     }

@@ -28,6 +28,17 @@ export function isSafeCheckpointName(name: string): boolean {
   return SAFE_NAME.test(name) && !name.includes('..');
 }
 
+/** A disk problem becomes an error that says what could not be written, and where. */
+async function writing<T>(what: string, root: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const hint = e.code === 'ENOSPC' ? ' (the disk is full)' : e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'EPERM' ? ' (not writable)' : '';
+    throw new Error(`could not write ${what} under CHECKPOINT_DIR (${root})${hint}: ${e.code ?? ''} ${e.message}`.trim());
+  }
+}
+
 export class ModelStore {
   constructor(readonly root: string) {}
 
@@ -100,7 +111,7 @@ export class ModelStore {
   }
 
   async writeInfo(modelId: string, info: unknown): Promise<void> {
-    await writeFileAtomic(path.join(this.dir(modelId), 'info.json'), JSON.stringify(info, null, 2));
+    await writing(`model ${modelId}'s info.json`, this.root, () => writeFileAtomic(path.join(this.dir(modelId), 'info.json'), JSON.stringify(info, null, 2)));
   }
 
   async readInfo(modelId: string): Promise<Record<string, any> | undefined> {
@@ -108,18 +119,19 @@ export class ModelStore {
     try {
       return JSON.parse(await fs.readFile(path.join(this.dir(modelId), 'info.json'), 'utf8'));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
       throw err;
     }
   }
 
   async writeFinal(modelId: string, files: Record<string, Uint8Array | string>): Promise<void> {
-    await writeDirAtomic(path.join(this.dir(modelId), 'final'), files);
+    await writing(`model ${modelId}'s final weights`, this.root, () => writeDirAtomic(path.join(this.dir(modelId), 'final'), files));
   }
 
   async writeCheckpoint(modelId: string, name: string, files: Record<string, Uint8Array | string>): Promise<void> {
     if (!isSafeCheckpointName(name)) throw new Error(`checkpoint name "${name}" must be a single file name (letters, digits, _ . = + -)`);
-    await writeDirAtomic(path.join(this.dir(modelId), 'checkpoints', name), files);
+    await writing(`checkpoint ${name} of model ${modelId}`, this.root, () => writeDirAtomic(path.join(this.dir(modelId), 'checkpoints', name), files));
   }
 
   /** Files a callback writes (CSVLogger) go to artifacts/ in the model's folder. */

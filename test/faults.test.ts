@@ -1,0 +1,81 @@
+/**
+ * Smaller faults: an unwritable checkpoint folder, labels the loss cannot take, the API shutting
+ * down under open streams, and a worker recycling its trainer process between jobs.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { startStack, type Stack } from './helpers/stack.ts';
+import { readEvents } from './helpers/sse.ts';
+import { post, waitForState } from './helpers/http.ts';
+import { seedMlpJob } from './helpers/specs.ts';
+
+describe('faults', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ env: { RECYCLE_AFTER_JOBS: '2' } });
+  });
+  after(async () => {
+    await stack.close();
+  });
+
+  test('labels outside the classes of a sparse crossentropy fail the job with the numbers', async () => {
+    const spec = seedMlpJob({ epochs: 1 });
+    spec.fit.y.random.high = 12; // 10 classes
+    const res = await post(stack, '/v1/jobs', spec);
+    const job = await waitForState(stack, res.body.id, ['failed', 'completed']);
+    assert.equal(job.state, 'failed');
+    assert.match(job.error.message, /\/fit\/y: SparseCategoricalCrossentropy needs integer class indices in \[0, 10\); the labels range over \[0, 11\]/);
+  });
+
+  test('a worker recycles its trainer process after RECYCLE_AFTER_JOBS jobs, losing nothing', async () => {
+    const pids = new Set<number>();
+    for (let i = 0; i < 3; i++) {
+      const res = await post(stack, '/v1/jobs', seedMlpJob({ epochs: 1, samples: 64 }));
+      const job = await waitForState(stack, res.body.id, ['completed', 'failed']);
+      assert.equal(job.state, 'completed', job.error?.message);
+      pids.add(stack.worker!.trainerPid()!);
+    }
+    assert.equal(pids.size, 2, 'a fresh trainer process after two jobs');
+  });
+
+  test('an unwritable checkpoint folder fails the job clearly and leaves no partial checkpoint', async () => {
+    // As root, permissions do not stop writes; a file where the models folder should be does.
+    const models = path.join(stack.config.checkpointDir, 'models');
+    const aside = `${models}.aside`;
+    await fs.rename(models, aside);
+    await fs.writeFile(models, 'not a folder');
+    try {
+      const res = await post(stack, '/v1/jobs', seedMlpJob({ epochs: 2 }));
+      const job = await waitForState(stack, res.body.id, ['failed', 'completed']);
+      assert.equal(job.state, 'failed');
+      assert.match(job.error.message, /could not write .* under CHECKPOINT_DIR .*ENOTDIR/);
+    } finally {
+      await fs.rm(models);
+      await fs.rename(aside, models);
+    }
+    const leftovers: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+        if (e.name.startsWith('.tmp-') || e.name.startsWith('.old-')) leftovers.push(path.join(dir, e.name));
+        if (e.isDirectory()) await walk(path.join(dir, e.name));
+      }
+    };
+    await walk(stack.config.checkpointDir);
+    assert.deepEqual(leftovers, []);
+  });
+
+  test('the API shutting down tells open streams to reconnect, then closes them', async () => {
+    const quiet = await startStack({ worker: false });
+    const res = await post(quiet, '/v1/jobs', seedMlpJob());
+    const reading = readEvents(`${quiet.baseUrl}/v1/jobs/${res.body.id}/events`, { timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    const closing = quiet.app.close();
+    const events = await reading;
+    await closing;
+    assert.deepEqual(events.map((e) => e.event), ['state', 'reconnect']);
+    assert.equal(events[1].id, undefined);
+    await quiet.close().catch(() => {});
+  });
+});
