@@ -36,6 +36,17 @@ export abstract class Optimizer {
     tf.tidy(() => this.lr.assign(tf.scalar(value)));
   }
 
+  private readonly constants = new Map<number, tf.Tensor>();
+  /** Scalars reused every step instead of uploading a new one per op. */
+  protected constant(value: number): tf.Tensor {
+    let c = this.constants.get(value);
+    if (!c) {
+      c = tf.keep(tf.scalar(value));
+      this.constants.set(value, c);
+    }
+    return c;
+  }
+
   protected slot(name: string, index: number, like: tf.Tensor): tf.Variable {
     const key = `${name}/${index}`;
     let v = this.slots.get(key);
@@ -94,6 +105,8 @@ export abstract class Optimizer {
 
   dispose(): void {
     this.lr.dispose();
+    for (const c of this.constants.values()) c.dispose();
+    this.constants.clear();
     for (const v of this.slots.values()) v.dispose();
     this.slots.clear();
   }
@@ -118,28 +131,33 @@ class SGD extends Optimizer {
 }
 
 class Adam extends Optimizer {
+  /** Step size lr·sqrt(1-b2^t)/(1-b1^t): the same for every variable, so computed once per step. */
+  private alpha?: tf.Tensor;
   constructor(config: Record<string, any>, className = 'Adam', defaultWeightDecay = 0) {
     super(className, config, 0.001);
     this.defaultWeightDecay = defaultWeightDecay;
   }
-  protected update(v: tf.Variable, g: tf.Tensor, i: number, t: number): void {
+  protected beginStep(t: number): void {
     const b1 = this.config.beta_1 ?? 0.9;
     const b2 = this.config.beta_2 ?? 0.999;
-    const eps = this.config.epsilon ?? 1e-7;
+    const b1Power = tf.pow(this.constant(b1), this.constant(t));
+    const b2Power = tf.pow(this.constant(b2), this.constant(t));
+    this.alpha = tf.div(tf.mul(this.lr, tf.sqrt(tf.sub(this.constant(1), b2Power))), tf.sub(this.constant(1), b1Power));
+  }
+  protected update(v: tf.Variable, g: tf.Tensor, i: number): void {
+    const b1 = this.config.beta_1 ?? 0.9;
+    const b2 = this.config.beta_2 ?? 0.999;
     const m = this.slot('momentum', i, v);
     const u = this.slot('velocity', i, v);
-    const b1Power = tf.pow(tf.scalar(b1), tf.scalar(t));
-    const b2Power = tf.pow(tf.scalar(b2), tf.scalar(t));
-    const alpha = tf.div(tf.mul(this.lr, tf.sqrt(tf.sub(1, b2Power))), tf.sub(1, b1Power));
-    m.assign(tf.add(m, tf.mul(tf.sub(g, m), 1 - b1)));
-    u.assign(tf.add(u, tf.mul(tf.sub(tf.square(g), u), 1 - b2)));
+    m.assign(tf.add(m, tf.mul(tf.sub(g, m), this.constant(1 - b1))));
+    u.assign(tf.add(u, tf.mul(tf.sub(tf.square(g), u), this.constant(1 - b2))));
     let denomSource: tf.Tensor = u;
     if (this.config.amsgrad) {
       const vhat = this.slot('velocity_hat', i, v);
       vhat.assign(tf.maximum(vhat, u));
       denomSource = vhat;
     }
-    v.assign(tf.sub(v, tf.div(tf.mul(m, alpha), tf.add(tf.sqrt(denomSource), eps))));
+    v.assign(tf.sub(v, tf.div(tf.mul(m, this.alpha!), tf.add(tf.sqrt(denomSource), this.constant(this.config.epsilon ?? 1e-7)))));
   }
 }
 
