@@ -17,6 +17,7 @@ import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import type { DType, HostArray } from '../spec/arrays.ts';
 import { BadArraySelection, BadMultipart, DatasetArrayNotFound, DatasetNotFound, DatasetTooLarge, InvalidDatasetFile } from './errors.ts';
+import { fsyncDir } from '../store/atomic.ts';
 import { NpyDecoder, NpyError, npyHeader, parseNpyHeader, shapeText } from './npy.ts';
 
 export interface DatasetArrayInfo {
@@ -143,15 +144,6 @@ class NpyFileWriter {
 
   async abort(): Promise<void> {
     await this.handle.close().catch(() => {});
-  }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 
@@ -333,6 +325,8 @@ function checkName(name: string, label: string, taken: Record<string, unknown>, 
   if (!ARRAY_NAME.test(name)) {
     throw new InvalidDatasetFile(label, `${what} "${name}" is not a valid array name (it must match ${ARRAY_NAME.source}: a letter or _ first, then letters, digits, _ . -)`);
   }
+  // As a key of a plain object "__proto__" would set the prototype instead of adding an array (and vanish).
+  if (name === '__proto__') throw new InvalidDatasetFile(label, `${what} "${name}" is not a valid array name (it is reserved)`);
   if (Object.hasOwn(taken, name)) throw new InvalidDatasetFile(label, `${what} "${name}" is a duplicate: another part of this upload already holds an array named "${name}"`);
 }
 
