@@ -43,7 +43,8 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
 
   // Cancels reach the worker holding the job through pub/sub (BullMQ's own cancel only works in-process).
   const cancelSub = connectRedis(config.redisUrl);
-  type StopReason = 'cancel' | 'timeout' | 'shutdown';
+  /** lost-lock: Redis was away longer than the lock, so the job may already run elsewhere. */
+  type StopReason = 'cancel' | 'timeout' | 'shutdown' | 'lost-lock';
   let current: { jobId: string; cancel(reason: StopReason): void } | undefined;
   await cancelSub.subscribe(keys.cancelChannel());
   cancelSub.on('message', (_channel: string, jobId: string) => {
@@ -83,6 +84,8 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     const timer = job.timeout_s ? setTimeout(() => current?.cancel('timeout'), job.timeout_s * 1000) : undefined;
     try {
       const record = await jobs.get(jobId);
+      // Re-delivered after it ended (its lock was lost during a Redis outage): nothing to do.
+      if (record && TERMINAL_STATES.has(record.state)) return { already: record.state };
       if (!record || record.cancel_requested) {
         if (record) await finish(jobId, 'cancelled', {}, { reason: 'cancelled before it started' });
         return { cancelled: true };
@@ -119,6 +122,11 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
         if (err instanceof JobCancelled && stopReason === 'cancel') {
           await finish(jobId, 'cancelled', {}, { reason: message });
           return { cancelled: true };
+        }
+        if (err instanceof JobCancelled && stopReason === 'lost-lock') {
+          // Another worker owns the job now; writing anything would race it.
+          log.warn({ jobId }, 'lost the job lock; stopped training and left the job to its new owner');
+          return { lostLock: true };
         }
         if (err instanceof JobCancelled && stopReason === 'shutdown') {
           // Hand the job back: another worker (or this one, restarted) resumes it from its last checkpoint.
@@ -166,6 +174,19 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     maxStalledCount: config.maxCrashes,
   });
   worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+  worker.on('lockRenewalFailed', (ids: string[]) => {
+    if (current && ids.includes(current.jobId)) current.cancel('lost-lock');
+  });
+  // ioredis reports every failed reconnect; one warning per connection state change is enough.
+  for (const [name, conn] of [['redis', redis], ['cancel', cancelSub], ['events', eventsConnection], ['worker', workerConnection]] as const) {
+    let reported = false;
+    conn.on('error', (err: Error) => {
+      if (!reported) log.warn({ connection: name, err: err.message }, 'redis connection error; reconnecting');
+      reported = true;
+    });
+    conn.on('ready', () => (reported = false));
+  }
+  queueEvents.on('error', () => {});
 
   return {
     id: workerId,

@@ -526,7 +526,7 @@ export class DatasetStore {
   }
 
   async get(id: string): Promise<DatasetInfo | null> {
-    if (!DATASET_ID.test(id)) return null;
+    if (typeof id !== 'string' || !DATASET_ID.test(id)) return null;
     try {
       return JSON.parse(await fs.readFile(path.join(this.dir(id), 'meta.json'), 'utf8')) as DatasetInfo;
     } catch (err) {
@@ -537,7 +537,7 @@ export class DatasetStore {
 
   /** Removes a dataset; false when there was none. Moved aside first, so no reader sees it half deleted. */
   async remove(id: string): Promise<boolean> {
-    if (!DATASET_ID.test(id)) return false;
+    if (typeof id !== 'string' || !DATASET_ID.test(id)) return false;
     const aside = path.join(this.root, `.old-${id}-${randomBytes(4).toString('hex')}`);
     try {
       await fs.rename(this.dir(id), aside);

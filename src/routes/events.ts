@@ -72,6 +72,9 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       };
       open.add(shutdown);
       req.raw.on('close', finish);
+      // The client may have left while this request waited (for Redis to come back, say): its
+      // 'close' is already behind us, and nothing else would end this stream before the job does.
+      if (res.destroyed) finish();
 
       subscription = await hub.subscribe(record.id, after, (batch) => {
         if (finished) return;

@@ -18,6 +18,8 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       let redisUp = true;
       let workers: Array<{ id: string; backend: string; pid: number; host: string; seen_at: string }> = [];
       try {
+        // Commands wait for a reconnect; a health check must answer now.
+        if (redis.status !== 'ready' && redis.status !== 'wait') throw new Error(`redis ${redis.status}`);
         const all = await redis.hgetall(keys.workerHeartbeat());
         const now = Date.now();
         workers = Object.entries(all)

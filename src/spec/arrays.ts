@@ -4,6 +4,8 @@
  * the worker materializes them.
  */
 import { SpecError, fail } from './problem.ts';
+import { Value } from 'typebox/value';
+import { DatasetArray as DatasetArraySchema, EncodedArray as EncodedArraySchema, RandomArray as RandomArraySchema } from './schema.ts';
 import type { ArrayLike, Data, DatasetArray, EncodedArray, RandomArray } from './schema.ts';
 
 export type DType = 'float32' | 'int32';
@@ -33,8 +35,10 @@ export function datasetRefs(root: unknown, out: DatasetArray[] = []): DatasetArr
     if (Array.isArray(node)) {
       if (node.length && typeof node[0] !== 'number') for (let i = node.length - 1; i >= 0; i--) pending.push(node[i]);
     } else if (node && typeof node === 'object') {
-      if (isDatasetArray(node)) out.push(node);
-      else {
+      if (isDatasetArray(node)) {
+        // Only well-formed references are looked up; a malformed one is refused where the array is described.
+        if (typeof node.dataset === 'string' && typeof node.array === 'string') out.push(node);
+      } else {
         const values = Object.values(node);
         for (let i = values.length - 1; i >= 0; i--) pending.push(values[i]);
       }
@@ -120,8 +124,20 @@ export function base64Bytes(b64: string): number | undefined {
   return Math.floor((body.length * 3) / 4);
 }
 
+/**
+ * The items of a list of arrays (x/y for several inputs/outputs) reach here unvalidated: the request
+ * schema can only say "a list". Each object form is checked against its own schema first.
+ */
+function checkForm(a: unknown, at: string): void {
+  const schema = isEncoded(a) ? EncodedArraySchema : isRandom(a) ? RandomArraySchema : isDatasetArray(a) ? DatasetArraySchema : undefined;
+  if (!schema || Value.Check(schema, a)) return;
+  const [first] = [...Value.Errors(schema, a)];
+  fail(`${at}${first?.instancePath ?? ''}`, `is not a valid array: ${first?.message ?? 'does not match the schema'}`);
+}
+
 export function describeArray(a: ArrayLike, at: string, datasets?: DatasetShapes): ArrayInfo {
   if (Array.isArray(a)) return nestedShape(a, at);
+  checkForm(a, at);
   if (isDatasetArray(a)) return describeDatasetArray(a, at, datasets);
   if (isEncoded(a)) {
     const count = a.shape.reduce((x, y) => x * y, 1);
@@ -203,7 +219,8 @@ export function bindData<T>(data: Data, names: string[], at: string, each: (a: A
     const extra = Object.keys(dict).filter((k) => !names.includes(k));
     if (extra.length) fail(`${at}/${extra[0]}`, `no model input/output is named "${extra[0]}"; expected keys ${names.join(', ')}`);
     return names.map((n) => {
-      if (!(n in dict)) fail(at, `missing key "${n}"; expected keys ${names.join(', ')}`);
+      // Own keys only: an input named "constructor" must not find Object.prototype's.
+      if (!Object.hasOwn(dict, n)) fail(at, `missing key "${n}"; expected keys ${names.join(', ')}`);
       return each(dict[n], `${at}/${n}`, n);
     });
   }

@@ -39,7 +39,8 @@ export function resolveCompile(compile: CompileSpec, outputs: string[], at = '/c
     for (const key of Object.keys(dict)) {
       if (!outputs.includes(key)) issues.push({ pointer: `${ptr}/${key}`, message: `no output is named "${key}"; outputs are ${outputs.join(', ')}` });
     }
-    return outputs.map((name) => (name in dict ? map(dict[name], `${ptr}/${name}`) : (fallback as T)));
+    // Own keys only: an output named "toString" must not find Object.prototype's.
+    return outputs.map((name) => (Object.hasOwn(dict, name) ? map(dict[name], `${ptr}/${name}`) : (fallback as T)));
   };
   const isIdentifier = (v: unknown) => typeof v === 'string' || (typeof v === 'object' && v !== null && !Array.isArray(v) && 'class_name' in v);
 

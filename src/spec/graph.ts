@@ -130,14 +130,15 @@ export function checkGraph(graph: Graph, at = '/model'): CheckedGraph {
   const layers = topoSort(graph, issues);
   if (issues.length) throw new SpecError(issues);
 
-  const shapes: Record<string, Shape> = {};
+  // No prototype: a layer named "constructor" or "toString" must not find Object.prototype's members.
+  const shapes: Record<string, Shape> = Object.create(null);
   for (const input of graph.inputs) shapes[input.name] = input.shape;
   const rows: SummaryRow[] = [];
   let trainable = 0;
   let frozen = 0;
   for (const layer of layers) {
-    const className = LAYER_ALIASES[layer.class_name] ?? layer.class_name;
-    const info = LAYERS[className];
+    const className = Object.hasOwn(LAYER_ALIASES, layer.class_name) ? LAYER_ALIASES[layer.class_name] : layer.class_name;
+    const info = Object.hasOwn(LAYERS, className) ? LAYERS[className] : undefined;
     if (!info) {
       issues.push({ pointer: `${layer.at}/class_name`, message: `unknown layer "${layer.class_name}"; supported: ${Object.keys(LAYERS).join(', ')}` });
       continue;

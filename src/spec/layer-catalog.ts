@@ -307,7 +307,7 @@ export function checkNamedOptions(cfg: Record<string, any>): [string, string] | 
       if (typeof name !== 'string' || !ACTIVATIONS.includes(name)) return [key, `unknown activation ${JSON.stringify(value)}; supported: ${ACTIVATIONS.join(', ')}`];
     } else if (key.endsWith('_initializer')) {
       const classes = Object.values(INITIALIZERS);
-      if (typeof name !== 'string' || !(name in INITIALIZERS || classes.includes(name))) return [key, `unknown initializer ${JSON.stringify(value)}; supported: ${Object.keys(INITIALIZERS).join(', ')}`];
+      if (typeof name !== 'string' || !(Object.hasOwn(INITIALIZERS, name) || classes.includes(name))) return [key, `unknown initializer ${JSON.stringify(value)}; supported: ${Object.keys(INITIALIZERS).join(', ')}`];
     } else if (key.endsWith('_regularizer')) {
       if (typeof name !== 'string' || !REGULARIZERS.includes(name)) return [key, `unknown regularizer ${JSON.stringify(value)}; supported: ${REGULARIZERS.join(', ')}`];
     }

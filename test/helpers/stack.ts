@@ -38,6 +38,7 @@ export async function startStack(options: { worker?: boolean; env?: Record<strin
   const address = app.server.address() as { port: number };
   const worker = options.worker === false ? undefined : await startWorker(config, pino({ level: config.logLevel }));
   const redis = new Redis(config.redisUrl);
+  redis.on('error', () => {}); // tests that restart Redis expect reconnect noise
   return {
     config,
     baseUrl: `http://127.0.0.1:${address.port}`,
