@@ -4,7 +4,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.ts';
 import openapi from './plugins/openapi.ts';
-import problems from './plugins/problems.ts';
+import problems, { sendProblem } from './plugins/problems.ts';
 import services from './plugins/services.ts';
 import auth from './plugins/auth.ts';
 import rateLimit from './plugins/rate-limit.ts';
@@ -25,6 +25,8 @@ export async function buildApp({ config, logger }: AppOptions) {
     logger: logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimit,
     requestIdHeader: 'x-request-id',
+    // Router errors (a malformed URL, a path parameter too long) get the problem format too.
+    frameworkErrors: (err, _req, reply) => sendProblem(reply, err.statusCode ?? 400, err.message, { code: err.code }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Bodies are JSON: reject what the schema does not allow instead of dropping or coercing it.

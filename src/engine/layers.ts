@@ -9,7 +9,7 @@ import { KerasGRU } from './keras-gru.ts';
 import type { GraphLayer } from '../spec/graph.ts';
 
 type Cfg = Record<string, any>;
-type Factory = (cfg: Cfg, common: Cfg) => tf.layers.Layer;
+type Factory = (cfg: Cfg, common: Cfg, inputShape?: Array<number | null>) => tf.layers.Layer;
 
 const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
@@ -70,7 +70,8 @@ const FACTORIES: Record<string, Factory> = {
   GlobalMaxPooling2D: (_cfg, c) => tf.layers.globalMaxPooling2d(c),
   GlobalAveragePooling1D: (_cfg, c) => tf.layers.globalAveragePooling1d(c),
   GlobalAveragePooling2D: (_cfg, c) => tf.layers.globalAveragePooling2d(c),
-  Flatten: (_cfg, c) => tf.layers.flatten(c),
+  // tfjs's Flatten refuses samples that are already flat; Keras's passes them through.
+  Flatten: (_cfg, c, input) => (input && input.length === 2 ? tf.layers.reshape({ ...c, targetShape: [input[1] as number] }) : tf.layers.flatten(c)),
   Reshape: (cfg, c) => tf.layers.reshape({ ...c, targetShape: cfg.target_shape }),
   Dropout: (cfg, c) => tf.layers.dropout({ ...c, ...pick(cfg, ['rate', 'noise_shape', 'seed']) }),
   Activation: (cfg, c) => tf.layers.activation({ ...c, ...act(cfg) }),
@@ -94,9 +95,9 @@ const FACTORIES: Record<string, Factory> = {
       : new KerasGRU({ ...c, name: c.name, units: cfg.units, activation: tfjsActivation(cfg.activation ?? 'tanh'), recurrentActivation: tfjsActivation(cfg.recurrent_activation ?? 'sigmoid'), useBias: cfg.use_bias, returnSequences: cfg.return_sequences, goBackwards: cfg.go_backwards }),
 };
 
-export function buildLayer(layer: GraphLayer): tf.layers.Layer {
+export function buildLayer(layer: GraphLayer, inputShape?: Array<number | null>): tf.layers.Layer {
   const factory = FACTORIES[layer.class_name];
   if (!factory) throw new Error(`layer class ${layer.class_name} is not available in the engine`);
   const common: Cfg = { name: layer.name, trainable: layer.config.trainable ?? true };
-  return factory(layer.config, common);
+  return factory(layer.config, common, inputShape);
 }

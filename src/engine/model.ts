@@ -37,9 +37,9 @@ export class KerasModel {
       symbols.set(input.name, tf.input({ name: input.name, shape: input.shape as number[], dtype: input.dtype ?? 'float32' }));
     }
     for (const spec of graph.layers) {
-      const layer = buildLayer(spec);
-      this.layers.set(spec.name, layer);
       const inbound = spec.inbound.map((n) => symbols.get(n)!);
+      const layer = buildLayer(spec, inbound[0].shape);
+      this.layers.set(spec.name, layer);
       symbols.set(spec.name, layer.apply(inbound.length === 1 ? inbound[0] : inbound) as tf.SymbolicTensor);
     }
     this.symbolic = tf.model({ inputs: this.inputNames.map((n) => symbols.get(n)!), outputs: this.outputNames.map((n) => symbols.get(n)!) });

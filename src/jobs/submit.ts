@@ -7,6 +7,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { IdempotencyInFlight, IdempotencyMismatch, QueueUnavailable } from '../errors.ts';
 import type { Services } from '../plugins/services.ts';
 import { checkJob } from '../spec/check-job.ts';
+import { checkNesting } from '../spec/limits.ts';
 import type { JobCreate } from '../spec/schema.ts';
 import type { JobRecord } from './job-record.ts';
 import { TERMINAL_EVENTS } from '../events/event-log.ts';
@@ -35,6 +36,8 @@ async function claimKey(services: Services, tenant: string, key: string, id: str
 export async function submitJob(services: Services, body: JobCreate, log: FastifyBaseLogger, options: SubmitOptions): Promise<{ record: JobRecord; replayed: boolean }> {
   const { jobs } = services;
   const id = randomUUID();
+  // Before hashing the body for the key: JSON.stringify must not meet a hostile nesting depth.
+  checkNesting(body);
   if (options.idempotencyKey) {
     const owner = await claimKey(services, options.tenant, options.idempotencyKey, id, body);
     if (owner !== id) {

@@ -7,7 +7,7 @@ import { checkCallbackConfig } from './callback-checks.ts';
 import { CALLBACKS, resolve } from './catalog.ts';
 import { resolveCompile } from './compile.ts';
 import { checkGraph, normalizeModel, type CheckedGraph } from './graph.ts';
-import { DEFAULT_LIMITS, MAX_NESTING, type Limits } from './limits.ts';
+import { DEFAULT_LIMITS, checkNesting, type Limits } from './limits.ts';
 import { SpecError, fail, type SpecIssue } from './problem.ts';
 import type { CompileSpec, Data, EvaluateSpec, FitSpec, JobCreate, ModelSpec } from './schema.ts';
 
@@ -138,7 +138,7 @@ function checkEvaluate(spec: EvaluateSpec, graph: CheckedGraph, at: string): voi
 async function storedModel(lookup: ModelLookup, modelId: string, checkpoint: string | undefined, at: string): Promise<StoredModel> {
   const stored = await lookup(modelId);
   if (!stored) fail(`${at}/model_id`, `no trained model "${modelId}"`);
-  if (checkpoint !== undefined && !stored.checkpoints[checkpoint]) {
+  if (checkpoint !== undefined && !Object.hasOwn(stored.checkpoints, checkpoint)) {
     fail(`${at}/checkpoint`, `model "${modelId}" has no checkpoint "${checkpoint}"; it has ${Object.keys(stored.checkpoints).join(', ') || 'none'}`);
   }
   if (checkpoint === undefined && stored.epochs_run === undefined) fail(`${at}/model_id`, `model "${modelId}" has not finished training; name one of its checkpoints`);
@@ -153,8 +153,7 @@ export interface CheckOptions {
 }
 
 export async function checkJob(job: JobCreate, { models: lookup, datasets, limits: caps }: CheckOptions): Promise<CheckedJob> {
-  const depth = nestingDepth(job);
-  if (depth > MAX_NESTING) fail('', `JSON nesting is ${depth} deep; the limit is ${MAX_NESTING}`);
+  checkNesting(job);
   const shapes: DatasetShapes = new Map();
   for (const ref of datasetRefs(job)) {
     if (shapes.has(ref.dataset)) continue;
@@ -174,21 +173,6 @@ export async function checkJob(job: JobCreate, { models: lookup, datasets, limit
   }
 }
 
-/** Iterative, so a hostile 100k-deep body cannot overflow the stack here either. */
-function nestingDepth(root: unknown): number {
-  let deepest = 0;
-  const stack: Array<[unknown, number]> = [[root, 1]];
-  while (stack.length) {
-    const [node, depth] = stack.pop()!;
-    if (!node || typeof node !== 'object') continue;
-    deepest = Math.max(deepest, depth);
-    if (deepest > MAX_NESTING) return deepest;
-    const children = Array.isArray(node) ? (typeof node[0] === 'number' ? [] : node) : Object.values(node);
-    for (const child of children) stack.push([child, depth + 1]);
-  }
-  return deepest;
-}
-
 function checkLoaded(job: JobCreate, stored: StoredModel | undefined, base: StoredModel | undefined): CheckedJob {
   if (job.type === 'fit') {
     let resolved = job;
@@ -196,7 +180,7 @@ function checkLoaded(job: JobCreate, stored: StoredModel | undefined, base: Stor
     if (job.initial_model && base) {
       const { model_id, checkpoint } = job.initial_model;
       const stored = base;
-      const point = checkpoint === undefined ? undefined : stored.checkpoints[checkpoint];
+      const point = checkpoint === undefined || !Object.hasOwn(stored.checkpoints, checkpoint) ? undefined : stored.checkpoints[checkpoint];
       if (point?.weights_only) fail('/initial_model/checkpoint', `checkpoint "${checkpoint}" holds weights only (save_weights_only); training cannot resume its optimizer state`);
       resolved = { ...job, model: job.model ?? stored.spec.model, compile: job.compile ?? stored.spec.compile };
       resume = {

@@ -1,3 +1,5 @@
+import { fail } from './problem.ts';
+
 /**
  * Caps on what one job may ask for, checked at submit time so a hostile or mistaken spec is
  * answered with the limit instead of tying up a worker. Each has an env var (see config).
@@ -22,3 +24,25 @@ export const DEFAULT_LIMITS: Limits = {
 
 /** JSON nesting deeper than this is refused before any walk over it (nested arrays have rank <= 8). */
 export const MAX_NESTING = 32;
+
+/** Iterative, so a hostile 100k-deep body cannot overflow the stack here either. */
+export function nestingDepth(root: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (!node || typeof node !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_NESTING) return deepest;
+    const children = Array.isArray(node) ? node : Object.values(node);
+    // Numbers are most of a big body: only containers go on the stack.
+    for (const child of children) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** Refuses bodies nested deeper than MAX_NESTING, before anything recursive (even JSON.stringify) walks them. */
+export function checkNesting(body: unknown): void {
+  const depth = nestingDepth(body);
+  if (depth > MAX_NESTING) fail('', `JSON nesting is ${depth} deep; the limit is ${MAX_NESTING}`);
+}
