@@ -3,12 +3,12 @@
  * multipart/form-data, described, read back with row/column selections and deleted; and every
  * way an upload is refused, each leaving nothing behind on disk.
  */
+import { zip } from './helpers/zip.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { startStack, type Stack } from './helpers/stack.ts';
 import { parseNpy, writeNpy, npyHeader } from '../src/datasets/npy.ts';
 import type { HostArray } from '../src/spec/arrays.ts';
@@ -44,47 +44,7 @@ function assertSum(actual: number, expected: number, what: string) {
   assert.ok(Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)), `${what}: sum ${actual} != ${expected}`);
 }
 
-/** A zip written by hand, so the test controls what its headers claim. */
-function zipOf(members: Array<{ name: string; data: Buffer; method: 0 | 8; declaredSize?: number }>): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const m of members) {
-    const body = m.method === 8 ? zlib.deflateRawSync(m.data) : m.data;
-    const name = Buffer.from(m.name);
-    const crc = zlib.crc32(m.data);
-    const size = m.declaredSize ?? m.data.length;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(m.method, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(size, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(m.method, 10);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(size, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, body);
-    centrals.push(central, name);
-    offset += local.length + name.length + body.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(members.length, 8);
-  end.writeUInt16LE(members.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, end]);
-}
+
 
 describe('datasets', () => {
   let stack: Stack;
@@ -306,26 +266,26 @@ describe('datasets', () => {
       const count = (50 * 1024 * 1024) / 4;
       const member = Buffer.concat([npyHeader([count], 'float32'), Buffer.alloc(count * 4)]);
       // Honest headers: refused from the declared sizes, before inflating anything.
-      const honest = zipOf([{ name: 'x.npy', data: member, method: 8 }]);
+      const honest = zip([{ name: 'x.npy', data: member, method: 8 }]);
       assert.ok(honest.length < 200_000, `the bomb is small (${honest.length} bytes)`);
       await fileError([{ name: 'bomb.npz', data: honest }], '', /bomb\.npz: its members would inflate to 52428928 bytes, more than 4194304/, 413);
       // Lying headers (declares 128 bytes): stopped while inflating.
-      const lying = zipOf([{ name: 'x.npy', data: member, method: 8, declaredSize: 128 }]);
+      const lying = zip([{ name: 'x.npy', data: member, method: 8, declaredSize: 128 }]);
       await fileError([{ name: 'liar.npz', data: lying }], '/file/liar.npz', /member "x\.npy": inflates to more than the 128 bytes its zip header declares/);
     });
 
     test('hand-made npz: stored and deflated members are read; bad members are refused', async () => {
       const a = writeNpy({ shape: [3], dtype: 'int32', values: Int32Array.from([1, 2, 3]) });
       const b = writeNpy({ shape: [2, 2], dtype: 'float32', values: Float32Array.from([0.5, 1.5, 2.5, 3.5]) });
-      const ok = await upload(stack, [{ name: 'ab.npz', data: zipOf([{ name: 'a.npy', data: a, method: 0 }, { name: 'b.npy', data: b, method: 8 }]) }]);
+      const ok = await upload(stack, [{ name: 'ab.npz', data: zip([{ name: 'a.npy', data: a, method: 0 }, { name: 'b.npy', data: b, method: 8 }]) }]);
       assert.equal(ok.status, 201, JSON.stringify(ok.body));
       kept.add(ok.body.id);
       assert.deepEqual(ok.body.arrays, { a: { shape: [3], dtype: 'int32' }, b: { shape: [2, 2], dtype: 'float32' } });
 
-      await fileError([{ name: 'notes.npz', data: zipOf([{ name: 'readme.txt', data: Buffer.from('hi'), method: 0 }]) }], '/file/notes.npz', /member "readme.txt" is not a .npy file/);
-      await fileError([{ name: 'bad.npz', data: zipOf([{ name: '1x.npy', data: a, method: 0 }]) }], '/file/bad.npz', /member "1x" is not a valid array name/);
-      await fileError([{ name: 'dup.npz', data: zipOf([{ name: 'a.npy', data: a, method: 0 }, { name: 'a.npy', data: a, method: 8 }]) }], '/file/dup.npz', /duplicate/);
-      const corrupt = zipOf([{ name: 'a.npy', data: a, method: 0 }]);
+      await fileError([{ name: 'notes.npz', data: zip([{ name: 'readme.txt', data: Buffer.from('hi'), method: 0 }]) }], '/file/notes.npz', /member "readme.txt" is not a .npy file/);
+      await fileError([{ name: 'bad.npz', data: zip([{ name: '1x.npy', data: a, method: 0 }]) }], '/file/bad.npz', /member "1x" is not a valid array name/);
+      await fileError([{ name: 'dup.npz', data: zip([{ name: 'a.npy', data: a, method: 0 }, { name: 'a.npy', data: a, method: 8 }]) }], '/file/dup.npz', /duplicate/);
+      const corrupt = zip([{ name: 'a.npy', data: a, method: 0 }]);
       corrupt[30 + 'a.npy'.length + a.length - 1] ^= 0xff; // flip a data byte: the CRC no longer matches
       await fileError([{ name: 'corrupt.npz', data: corrupt }], '/file/corrupt.npz', /CRC-32 mismatch/);
       await fileError([{ name: 'notzip.npz', data: 'PK but not really' }], '/file/notzip.npz', /not a valid .npz \(zip\) file/);

@@ -10,6 +10,7 @@ import type { Config } from '../src/config.ts';
 import { EventLog } from '../src/events/event-log.ts';
 import { JobStore } from '../src/jobs/job-store.ts';
 import { connectRedis } from '../src/redis/connect.ts';
+import { logErrorsOnce } from '../src/redis/quiet-errors.ts';
 import { Keys } from '../src/redis/keys.ts';
 import type { QueuedJob } from '../src/jobs/queue.ts';
 import { JobCancelled, TrainerClient } from './trainer-client.ts';
@@ -173,20 +174,12 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     stalledInterval: config.stalledIntervalMs,
     maxStalledCount: config.maxCrashes,
   });
-  worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+  logErrorsOnce(worker, (m) => log.warn(m), 'worker', workerConnection);
   worker.on('lockRenewalFailed', (ids: string[]) => {
     if (current && ids.includes(current.jobId)) current.cancel('lost-lock');
   });
-  // ioredis reports every failed reconnect; one warning per connection state change is enough.
-  for (const [name, conn] of [['redis', redis], ['cancel', cancelSub], ['events', eventsConnection], ['worker', workerConnection]] as const) {
-    let reported = false;
-    conn.on('error', (err: Error) => {
-      if (!reported) log.warn({ connection: name, err: err.message }, 'redis connection error; reconnecting');
-      reported = true;
-    });
-    conn.on('ready', () => (reported = false));
-  }
-  queueEvents.on('error', () => {});
+  for (const [name, conn] of [['redis', redis], ['cancel', cancelSub], ['events', eventsConnection]] as const) logErrorsOnce(conn, (m) => log.warn(m), name);
+  logErrorsOnce(queueEvents, (m) => log.warn(m), 'queue events', eventsConnection);
 
   return {
     id: workerId,

@@ -11,6 +11,7 @@ import { EventLog } from '../events/event-log.ts';
 import { JobStore } from '../jobs/job-store.ts';
 import { createQueue, type QueuedJob } from '../jobs/queue.ts';
 import { connectRedis } from '../redis/connect.ts';
+import { logErrorsOnce } from '../redis/quiet-errors.ts';
 import { Keys } from '../redis/keys.ts';
 import { ModelStore } from '../store/model-store.ts';
 import { DatasetStore } from '../datasets/dataset-store.ts';
@@ -40,10 +41,10 @@ export default fp<{ config: Config }>(
     // lazyConnect: building the app (e.g. to write the OpenAPI file) needs no Redis.
     const redis = connectRedis(config.redisUrl, { lazyConnect: true });
     const sub = connectRedis(config.redisUrl, { lazyConnect: true });
-    for (const conn of [redis, sub]) conn.on('error', (err) => app.log.warn({ err: err.message }, 'redis connection error'));
+    for (const [name, conn] of [['redis', redis], ['pub/sub', sub]] as const) logErrorsOnce(conn, (m) => app.log.warn(m), name);
     const events = new EventLog(redis, keys);
     const queue = createQueue(config);
-    queue.on('error', (err) => app.log.warn({ err: err.message }, 'queue error'));
+    logErrorsOnce(queue, (m) => app.log.warn(m), 'queue', redis);
     app.decorate('services', {
       config,
       keys,
