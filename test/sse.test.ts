@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from './helpers/stack.ts';
 import { seedMlpJob } from './helpers/specs.ts';
+import { readEvents } from './helpers/sse.ts';
 
 describe('event stream of a job nobody has picked up yet', () => {
   let stack: Stack;
@@ -38,6 +39,22 @@ describe('event stream of a job nobody has picked up yet', () => {
     const res = await fetch(`${stack.baseUrl}/v1/jobs/${id}/events`, { headers: { 'last-event-id': 'yesterday' } });
     assert.equal(res.status, 400);
     assert.match(((await res.json()) as any).detail, /yesterday/);
+  });
+
+  test('many followers of one job (one shared read per event) each get every event once, in order', async () => {
+    const url = `${stack.baseUrl}/v1/jobs/${id}/events`;
+    const followers = Array.from({ length: 12 }, () => readEvents(url, { limit: 1 + 30, timeoutMs: 20_000 }));
+    await new Promise((r) => setTimeout(r, 300));
+    for (let i = 0; i < 30; i++) {
+      await stack.app.services.events.append(id, 'tick', { i });
+      if (i === 10) followers.push(readEvents(url, { limit: 1 + 30, timeoutMs: 20_000 })); // joins mid-stream
+    }
+    const seen = await Promise.all(followers);
+    for (const events of seen) {
+      assert.equal(events[0].event, 'state');
+      assert.deepEqual(events.slice(1).map((e) => JSON.parse(e.data).i), [...Array(30).keys()]);
+      assert.equal(new Set(events.map((e) => e.id)).size, events.length);
+    }
   });
 
   test('Swagger UI is served at /docs', async () => {

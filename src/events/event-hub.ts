@@ -5,10 +5,15 @@
  */
 import type { Redis } from 'ioredis';
 import type { Keys } from '../redis/keys.ts';
-import type { EventLog, JobEvent } from './event-log.ts';
+import { compareStreamIds, type EventLog, type JobEvent } from './event-log.ts';
 
 /** Delay before a subscriber whose read failed tries again. */
 const RETRY_MS = 500;
+/** Above this many subscribers on one job, a nudge is served by one read for all of them. */
+const SHARED_READ_FROM = 4;
+
+/** Stream ids in order; "0" (from the start) sorts first. */
+const before = (a: string, b: string) => a !== b && (a === '0' || (b !== '0' && compareStreamIds(a, b) < 0));
 
 export interface Subscription {
   close(): void;
@@ -25,10 +30,15 @@ interface Subscriber {
 
 export class EventHub {
   private readonly byChannel = new Map<string, Set<Subscriber>>();
+  private readonly channelPumps = new Map<string, { pumping: boolean; again: boolean }>();
 
   constructor(private readonly sub: Redis, private readonly log: EventLog, private readonly keys: Keys) {
     sub.on('message', (channel: string) => {
-      for (const s of this.byChannel.get(channel) ?? []) void this.pump(s);
+      const set = this.byChannel.get(channel);
+      if (!set) return;
+      // Many followers of one job share one read instead of one XRANGE each.
+      if (set.size > SHARED_READ_FROM) void this.pumpChannel(channel, set);
+      else for (const s of set) void this.pump(s);
     });
     // Nudges published while this connection was down or resubscribing reached nobody (a Redis
     // restart, a network blip). ioredis resubscribes on 'ready'; once a PING sent after that is
@@ -70,10 +80,56 @@ export class EventHub {
         set!.delete(s);
         if (set!.size === 0 && this.byChannel.get(channel) === set) {
           this.byChannel.delete(channel);
+          this.channelPumps.delete(channel);
           void this.sub.unsubscribe(channel).catch(() => {});
         }
       },
     };
+  }
+
+  /**
+   * One read from the oldest cursor among the job's idle subscribers, then each gets exactly the
+   * events after its own cursor. A subscriber busy with its own catch-up is told to read again.
+   */
+  private async pumpChannel(channel: string, set: Set<Subscriber>): Promise<void> {
+    let state = this.channelPumps.get(channel);
+    if (!state) {
+      state = { pumping: false, again: false };
+      this.channelPumps.set(channel, state);
+    }
+    if (state.pumping) {
+      state.again = true;
+      return;
+    }
+    state.pumping = true;
+    try {
+      do {
+        state.again = false;
+        for (;;) {
+          const idle = [...set].filter((s) => !s.pumping && !s.closed);
+          if (idle.length === 0) break;
+          const from = idle.reduce((min, s) => (before(s.cursor, min) ? s.cursor : min), idle[0].cursor);
+          const events = await this.log.readAfter(idle[0].jobId, from);
+          if (events.length === 0) break;
+          for (const s of set) {
+            if (s.closed) continue;
+            if (s.pumping) {
+              s.again = true;
+              continue;
+            }
+            const fresh = events.filter((e) => before(s.cursor, e.id));
+            if (fresh.length === 0) continue;
+            s.cursor = fresh[fresh.length - 1].id;
+            s.deliver(fresh);
+          }
+        }
+      } while (state.again);
+    } catch {
+      setTimeout(() => void this.pumpChannel(channel, set), RETRY_MS).unref();
+    } finally {
+      state.pumping = false;
+      if (!this.byChannel.has(channel)) this.channelPumps.delete(channel);
+    }
   }
 
   private async pump(s: Subscriber): Promise<void> {
