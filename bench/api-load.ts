@@ -30,10 +30,12 @@ const small = JSON.stringify({
   fit: { x: { random: { kind: 'uniform', shape: [1000, 32] } }, y: { random: { kind: 'uniform', shape: [1000, 10] } }, epochs: 1 },
 });
 
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+
 async function submissions(seconds: number) {
-  const result = await autocannon({ url: `${base}/v1/jobs`, method: 'POST', headers: { 'content-type': 'application/json' }, body: small, connections: 32, duration: seconds });
+  const result = await autocannon({ url: `${base}/v1/jobs`, method: 'POST', headers: { 'content-type': 'application/json' }, body: small, connections: CONNECTIONS, duration: seconds });
   const ok = result['2xx'];
-  console.log(`submissions: ${(ok / seconds).toFixed(0)}/s accepted (${result.non2xx} non-2xx), latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms (32 connections, ${seconds} s)`);
+  console.log(`submissions: ${(ok / seconds).toFixed(0)}/s accepted (${result.non2xx} non-2xx), latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms (${CONNECTIONS} connections, ${seconds} s)`);
 }
 
 async function sseFanout(clients: number, events: number) {
