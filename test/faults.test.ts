@@ -29,6 +29,21 @@ describe('faults', () => {
     assert.match(job.error.message, /\/fit\/y: SparseCategoricalCrossentropy needs integer class indices in \[0, 10\); the labels range over \[0, 11\]/);
   });
 
+  test('a trainer process that dies mid-fit is replaced and the job resumes from its checkpoint', async () => {
+    const res = await post(stack, '/v1/jobs', seedMlpJob({ epochs: 8 }));
+    const first = await readEvents(`${stack.baseUrl}/v1/jobs/${res.body.id}/events`, { limit: 3 + 3 * 2 });
+    assert.equal(first.at(-1)!.event, 'checkpoint');
+    process.kill(stack.worker!.trainerPid()!, 'SIGKILL');
+    const job = await waitForState(stack, res.body.id, ['completed', 'failed'], 60_000);
+    assert.equal(job.state, 'completed', job.error?.message);
+    assert.equal(job.history.loss.length, 8, 'each epoch once');
+    const events = await readEvents(`${stack.baseUrl}/v1/jobs/${res.body.id}/events`);
+    const resumed = events.filter((e) => e.event === 'resumed').map((e) => JSON.parse(e.data));
+    assert.equal(resumed.length, 1);
+    assert.match(resumed[0].reason, /trainer process died/);
+    assert.ok(resumed[0].epoch >= 2);
+  });
+
   test('a worker recycles its trainer process after RECYCLE_AFTER_JOBS jobs, losing nothing', async () => {
     const pids = new Set<number>();
     for (let i = 0; i < 3; i++) {

@@ -13,7 +13,7 @@ import { connectRedis } from '../src/redis/connect.ts';
 import { logErrorsOnce } from '../src/redis/quiet-errors.ts';
 import { Keys } from '../src/redis/keys.ts';
 import type { QueuedJob } from '../src/jobs/queue.ts';
-import { JobCancelled, TrainerClient } from './trainer-client.ts';
+import { JobCancelled, TrainerClient, TrainerDied } from './trainer-client.ts';
 import { TERMINAL_STATES, type JobRecord } from '../src/jobs/job-record.ts';
 import type { ResumeFrom } from '../src/spec/check-job.ts';
 import { ModelStore } from '../src/store/model-store.ts';
@@ -92,7 +92,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
         return { cancelled: true };
       }
       const own = await ownResumePoint(bullJob.data);
-      const resume = own ?? bullJob.data.resume;
+      let resume = own ?? bullJob.data.resume;
       await jobs.update(jobId, { state: 'running', started_at: record.started_at ?? new Date().toISOString(), backend, attempts: (record.attempts ?? 0) + 1 });
       await events.append(jobId, 'state', { state: 'running', worker: workerId, backend });
       if (own) {
@@ -101,7 +101,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
       }
       // Events go out in order; record updates ride the same chain.
       let chain = Promise.resolve();
-      const history: Record<string, number[]> = structuredClone(resume?.history ?? {});
+      let history: Record<string, number[]> = structuredClone(resume?.history ?? {});
       const onEvent = (type: string, data: Record<string, unknown>) => {
         chain = chain.then(async () => {
           if (type === 'epoch_end') {
@@ -112,7 +112,26 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
         });
       };
       try {
-        const result = await trainer.run({ jobId, tenant, modelId, job, resume }, onEvent);
+        let result;
+        for (let trainerDeaths = 0; ; ) {
+          try {
+            result = await trainer.run({ jobId, tenant, modelId, job, resume }, onEvent);
+            break;
+          } catch (err) {
+            // The trainer process died but this worker lives: start a new one and resume, as a crashed worker's job would.
+            if (!(err instanceof TrainerDied) || stopReason || trainerDeaths >= config.maxCrashes) throw err;
+            trainerDeaths += 1;
+            await chain.catch(() => {});
+            const again = await ownResumePoint(bullJob.data);
+            if (again) {
+              resume = again;
+              history = structuredClone(again.history);
+              await jobs.update(jobId, { history: again.history, progress: { epoch: again.initial_epoch, epochs: job.type === 'fit' ? (job.fit.epochs ?? 1) : 0 } });
+            }
+            await events.append(jobId, 'resumed', { epoch: again?.initial_epoch ?? 0, checkpoint: again?.checkpoint ?? null, reason: (err as Error).message });
+            log.warn({ jobId, err: (err as Error).message }, 'trainer died; resuming on a new one');
+          }
+        }
         await chain;
         const modelFields = job.type === 'fit' ? { model_id: result.model_id, history: result.history } : {};
         await finish(jobId, 'completed', { ...modelFields, result: result.result }, { ...modelFields, result: result.result });

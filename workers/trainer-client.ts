@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { JobCancelled, type JobInput, type JobResult } from './run-job.ts';
 
 export { JobCancelled };
+
+/** The trainer process died under a job (a native crash, the OOM killer): the job itself may be fine. */
+export class TrainerDied extends Error {}
 import type { FromTrainer, ToTrainer } from './trainer-protocol.ts';
 
 const TRAINER = fileURLToPath(new URL('./trainer-process.ts', import.meta.url));
@@ -67,7 +70,7 @@ export class TrainerClient {
         this.ready = undefined;
         const p = this.pending;
         this.pending = undefined;
-        p?.reject(new Error(`trainer process died while training (code ${code}, signal ${signal})`));
+        p?.reject(new TrainerDied(`trainer process died while training (code ${code}, signal ${signal})`));
       });
     });
     return this.ready;
