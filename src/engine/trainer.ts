@@ -152,6 +152,7 @@ export class Trainer {
     const batchSize = options.batchSize ?? 32;
     this.checkLabels(data.y, '/fit/y');
     if (options.validationData) this.checkLabels(options.validationData.y, '/fit/validation_data/y');
+    // A validation split is part of data.y, checked above.
     const epochs = options.epochs ?? 1;
     let train = data;
     let validation = options.validationData;
@@ -250,7 +251,8 @@ export class Trainer {
         tf.dispose([lossSum, ...outLossSums]);
         for (const m of metrics.flat()) raw[m.name] = m.result();
         if (validation) {
-          const val = this.evaluate(validation, { batchSize });
+          // Validation labels were checked once, before the first epoch.
+          const val = this.evaluate(validation, { batchSize, labelsChecked: true });
           for (const [k, v] of Object.entries(val)) raw[`val_${k}`] = v;
         }
         // Keras sorts the keys of train and validation logs together.
@@ -269,9 +271,9 @@ export class Trainer {
   }
 
   /** keras Model.evaluate(return_dict=True): same averaging as fit, inference mode. */
-  evaluate(data: Dataset, options: { batchSize?: number } = {}): Logs {
+  evaluate(data: Dataset, options: { batchSize?: number; labelsChecked?: boolean } = {}): Logs {
     const batchSize = options.batchSize ?? 32;
-    this.checkLabels(data.y, 'y');
+    if (!options.labelsChecked) this.checkLabels(data.y, 'y');
     const metrics = this.ensureMetrics(data.y);
     for (const m of metrics.flat()) m.reset();
     const n = data.x[0].shape[0]!;
