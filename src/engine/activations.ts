@@ -13,4 +13,3 @@ export function tfjsActivation(name: unknown): string | undefined {
   return mapped;
 }
 
-export const SUPPORTED_ACTIVATIONS = Object.keys(ACTIVATIONS);
