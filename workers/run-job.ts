@@ -4,21 +4,21 @@
  * decides where events go.
  */
 import * as tf from '@tensorflow/tfjs';
-import { bindData, datasetRefs, materialize, type HostArray } from '../src/spec/arrays.ts';
+import { datasetRefs, type HostArray } from '../src/spec/arrays.ts';
 import type { DatasetStore } from '../src/datasets/dataset-store.ts';
 import { writeNpy } from '../src/datasets/npy.ts';
 import { checkpointNameOf } from '../src/spec/callback-checks.ts';
 import { resolveCompile } from '../src/spec/compile.ts';
 import { checkGraph, normalizeModel } from '../src/spec/graph.ts';
 import type { ResumeFrom } from '../src/spec/check-job.ts';
-import type { Data, DatasetArray, EvaluateSpec, FitJobCreate, JobCreate, PredictSpec } from '../src/spec/schema.ts';
+import type { DatasetArray, EvaluateSpec, FitJobCreate, JobCreate, PredictSpec } from '../src/spec/schema.ts';
 import { initBackend } from '../src/engine/backend.ts';
 import type { Callback, Logs, TrainingContext } from '../src/engine/callbacks/callback.ts';
 import { makeCallbacks, type CallbackHooks } from '../src/engine/callbacks/index.ts';
 import { KerasModel } from '../src/engine/model.ts';
 import { modelFiles, optimizerFiles } from '../src/engine/serialize.ts';
-import { toTensor } from '../src/engine/tensors.ts';
-import { Trainer, type Dataset, type History } from '../src/engine/trainer.ts';
+import { DataBinder } from '../src/engine/data-binding.ts';
+import { Trainer, type History } from '../src/engine/trainer.ts';
 import { ModelStore, isSafeCheckpointName } from '../src/store/model-store.ts';
 import { ModelCache, loadModel, loadOptimizerState } from './model-loader.ts';
 
@@ -60,27 +60,12 @@ export interface RunContext {
 }
 
 /** Dataset arrays a job references, read from disk before the (synchronous) tensor building. */
-let loadedArrays: Map<DatasetArray, HostArray> | undefined;
-
 async function loadDatasetArrays(job: JobCreate, datasets: DatasetStore): Promise<Map<DatasetArray, HostArray>> {
   const loaded = new Map<DatasetArray, HostArray>();
   for (const ref of datasetRefs(job)) {
     loaded.set(ref, await datasets.readArray(ref.dataset, ref.array, { rows: ref.rows, columns: ref.columns }));
   }
   return loaded;
-}
-
-function tensors(data: Data, names: string[], at: string, dtypes?: Array<'float32' | 'int32'>): tf.Tensor[] {
-  return bindData(data, names, at, (a, p, name) => toTensor(materialize(a, p, loadedArrays), dtypes?.[names.indexOf(name)]));
-}
-
-function dataset(model: KerasModel, x: Data, y: Data, w: Data | undefined, at: string): Dataset {
-  const inputDtypes = model.graph.inputs.map((i) => i.dtype ?? 'float32');
-  return {
-    x: tensors(x, model.inputNames, `${at}/x`, inputDtypes),
-    y: tensors(y, model.outputNames, `${at}/y`),
-    sampleWeight: w ? tensors(w, model.outputNames, `${at}/sample_weight`, model.outputNames.map(() => 'float32')) : undefined,
-  };
 }
 
 /** Emits train_begin / epoch_begin / epoch_end, the events a live client follows. */
@@ -149,26 +134,22 @@ function callbackHooks(store: ModelStore, modelId: string, emit: Emit): Callback
   };
 }
 
-function inputs(model: KerasModel, x: Data, at: string): tf.Tensor[] {
-  return tensors(x, model.inputNames, at, model.graph.inputs.map((i) => i.dtype ?? 'float32'));
-}
-
-function evaluateWith(trainer: Trainer, model: KerasModel, spec: EvaluateSpec, emit: Emit): Logs {
-  const data = dataset(model, spec.x, spec.y, spec.sample_weight, '/evaluate');
+function evaluateWith(trainer: Trainer, data: DataBinder, spec: EvaluateSpec, emit: Emit): Logs {
+  const test = data.dataset(spec.x, spec.y, spec.sample_weight, '/evaluate');
   try {
-    const logs = trainer.evaluate(data, { batchSize: spec.batch_size ?? 32 });
+    const logs = trainer.evaluate(test, { batchSize: spec.batch_size ?? 32 });
     emit('evaluate', { logs });
     return logs;
   } finally {
-    tf.dispose([...data.x, ...data.y, ...(data.sampleWeight ?? [])]);
+    tf.dispose([...test.x, ...test.y, ...(test.sampleWeight ?? [])]);
   }
 }
 
 /** Predictions up to this many numbers are also returned inline in the job's result. */
 const INLINE_PREDICTIONS = Number(process.env.PREDICTIONS_INLINE_MAX ?? 100_000);
 
-async function predictWith(jobId: string, store: ModelStore, trainer: Trainer, model: KerasModel, spec: PredictSpec, emit: Emit): Promise<JobOutput> {
-  const x = inputs(model, spec.x, '/predict/x');
+async function predictWith(jobId: string, store: ModelStore, trainer: Trainer, model: KerasModel, data: DataBinder, spec: PredictSpec, emit: Emit): Promise<JobOutput> {
+  const x = data.inputs(spec.x, '/predict/x');
   try {
     const outputs = trainer.predict(x, { batchSize: spec.batch_size ?? 32 });
     try {
@@ -194,7 +175,7 @@ function concatHistory(previous: History, next: History): History {
   return out;
 }
 
-async function runFit(input: JobInput, job: FitJobCreate, { store }: RunContext, emit: Emit, signal?: AbortSignal): Promise<JobResult> {
+async function runFit(input: JobInput, job: FitJobCreate, { store }: RunContext, loaded: Map<DatasetArray, HostArray>, emit: Emit, signal?: AbortSignal): Promise<JobResult> {
   const backend = await initBackend();
   const modelId = input.modelId!;
   const graph = checkGraph(normalizeModel(job.model!));
@@ -219,8 +200,9 @@ async function runFit(input: JobInput, job: FitJobCreate, { store }: RunContext,
       model.setWeights(graph.weights);
     }
     const fit = job.fit;
-    const train = dataset(model, fit.x, fit.y, fit.sample_weight, '/fit');
-    const validation = fit.validation_data ? dataset(model, fit.validation_data.x, fit.validation_data.y, fit.validation_data.sample_weight, '/fit/validation_data') : undefined;
+    const data = new DataBinder(model, loaded);
+    const train = data.dataset(fit.x, fit.y, fit.sample_weight, '/fit');
+    const validation = fit.validation_data ? data.dataset(fit.validation_data.x, fit.validation_data.y, fit.validation_data.sample_weight, '/fit/validation_data') : undefined;
     owned.push(...train.x, ...train.y, ...(train.sampleWeight ?? []), ...(validation ? [...validation.x, ...validation.y, ...(validation.sampleWeight ?? [])] : []));
     const existing = await store.readInfo(modelId);
     await store.writeInfo(modelId, {
@@ -265,8 +247,8 @@ async function runFit(input: JobInput, job: FitJobCreate, { store }: RunContext,
     });
     emit('train_end', { epochs_run: totalEpochs, logs: finalLogs });
     const result: JobOutput = {};
-    if (job.evaluate) result.evaluate = evaluateWith(trainer, model, job.evaluate, emit);
-    if (job.predict) Object.assign(result, await predictWith(input.jobId, store, trainer, model, job.predict, emit));
+    if (job.evaluate) result.evaluate = evaluateWith(trainer, data, job.evaluate, emit);
+    if (job.predict) Object.assign(result, await predictWith(input.jobId, store, trainer, model, data, job.predict, emit));
     return { history, epochs_run: totalEpochs, model_id: modelId, backend, result };
   } finally {
     tf.dispose(owned);
@@ -276,20 +258,12 @@ async function runFit(input: JobInput, job: FitJobCreate, { store }: RunContext,
 }
 
 export async function runJob(input: JobInput, ctx: RunContext, emit: Emit, signal?: AbortSignal): Promise<JobResult> {
-  loadedArrays = await loadDatasetArrays(input.job, ctx.datasets);
-  try {
-    return await dispatch(input, ctx, emit, signal);
-  } finally {
-    // One job at a time per trainer process; drop the host copies as soon as it ends.
-    loadedArrays = undefined;
-  }
-}
-
-async function dispatch(input: JobInput, ctx: RunContext, emit: Emit, signal?: AbortSignal): Promise<JobResult> {
   const job = input.job;
-  if (job.type === 'fit') return runFit(input, job, ctx, emit, signal);
+  const loaded = await loadDatasetArrays(job, ctx.datasets);
+  if (job.type === 'fit') return runFit(input, job, ctx, loaded, emit, signal);
   const backend = await initBackend();
   const { model, trainer } = await ctx.cache.get(job.model_id, job.checkpoint);
-  if (job.type === 'evaluate') return { backend, model_id: job.model_id, result: { evaluate: evaluateWith(trainer, model, job.evaluate, emit) } };
-  return { backend, model_id: job.model_id, result: await predictWith(input.jobId, ctx.store, trainer, model, job.predict, emit) };
+  const data = new DataBinder(model, loaded);
+  if (job.type === 'evaluate') return { backend, model_id: job.model_id, result: { evaluate: evaluateWith(trainer, data, job.evaluate, emit) } };
+  return { backend, model_id: job.model_id, result: await predictWith(input.jobId, ctx.store, trainer, model, data, job.predict, emit) };
 }

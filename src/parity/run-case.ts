@@ -3,14 +3,14 @@
  * evaluate, predict — and compares every number Keras produced.
  */
 import * as tf from '@tensorflow/tfjs';
-import { bindData, materialize } from '../spec/arrays.ts';
+import type { Data } from '../spec/schema.ts';
+import { DataBinder } from '../engine/data-binding.ts';
 import { resolveCompile } from '../spec/compile.ts';
 import { checkGraph, normalizeModel } from '../spec/graph.ts';
 import { makeCallbacks } from '../engine/callbacks/index.ts';
 import type { Callback, TrainingContext } from '../engine/callbacks/callback.ts';
 import { EarlyStopping } from '../engine/callbacks/early-stopping.ts';
 import { KerasModel } from '../engine/model.ts';
-import { toTensor } from '../engine/tensors.ts';
 import { Trainer, type Dataset } from '../engine/trainer.ts';
 import { compareNumbers, newComparison } from './compare.ts';
 import type { ParityCase } from './parity-case.ts';
@@ -22,10 +22,6 @@ export interface CaseResult {
   where: string;
   failures: string[];
   seconds: number;
-}
-
-function tensors(data: unknown, names: string[], dtypes?: Array<'float32' | 'int32'>): tf.Tensor[] {
-  return bindData(data as any, names, '', (a, _p, name) => toTensor(materialize(a), dtypes?.[names.indexOf(name)]));
 }
 
 function predictionsOf(model: KerasModel, outputs: tf.Tensor[]): unknown {
@@ -48,13 +44,9 @@ export async function runCase(c: ParityCase): Promise<CaseResult> {
   const model = new KerasModel(graph);
   const trainer = new Trainer(model, resolveCompile(c.spec.compile, graph.outputs));
   const owned: tf.Tensor[] = [];
-  const inputDtypes = graph.inputs.map((i) => i.dtype ?? 'float32');
+  const binder = new DataBinder(model);
   const dataset = (d: { x: unknown; y: unknown; sample_weight?: unknown }): Dataset => {
-    const ds = {
-      x: tensors(d.x, model.inputNames, inputDtypes),
-      y: tensors(d.y, model.outputNames),
-      sampleWeight: d.sample_weight ? [toTensor(materialize(d.sample_weight as number[]), 'float32')] : undefined,
-    };
+    const ds = binder.dataset(d.x as Data, d.y as Data, d.sample_weight as Data | undefined, '');
     owned.push(...ds.x, ...ds.y, ...(ds.sampleWeight ?? []));
     return ds;
   };
@@ -111,7 +103,7 @@ export async function runCase(c: ParityCase): Promise<CaseResult> {
       for (const [key, value] of Object.entries(c.expected.evaluate)) compareNumbers(cmp, `evaluate.${key}`, logs[key], value, tol('evaluate'), test.x[0].shape[0]!);
     }
     if (c.spec.predict && c.expected.predict !== undefined) {
-      const x = tensors(c.spec.predict.data.x, model.inputNames, inputDtypes);
+      const x = binder.inputs(c.spec.predict.data.x as Data, '');
       owned.push(...x);
       const n = c.spec.predict.num_samples ?? x[0].shape[0]!;
       const rows = x.map((t) => t.slice(0, n));

@@ -11,13 +11,16 @@ import { DEFAULT_LIMITS, checkNesting, type Limits } from './limits.ts';
 import { SpecError, fail, type SpecIssue } from './problem.ts';
 import type { CompileSpec, Data, EvaluateSpec, FitSpec, JobCreate, ModelSpec } from './schema.ts';
 
-/** Dataset shapes and limits for the job being checked; set by checkJob around its synchronous checks. */
-let datasetShapes: DatasetShapes | undefined;
-let limits: Limits = DEFAULT_LIMITS;
+/** What the synchronous checks need besides the job: uploaded arrays' shapes and the caps. */
+interface CheckContext {
+  shapes: DatasetShapes;
+  limits: Limits;
+}
 
-function describeData(data: Data, names: string[], at: string): ArrayInfo[] {
+function describeData(ctx: CheckContext, data: Data, names: string[], at: string): ArrayInfo[] {
+  const { limits } = ctx;
   return bindData(data, names, at, (a, p) => {
-    const info = describeArray(a, p, datasetShapes);
+    const info = describeArray(a, p, ctx.shapes);
     const elements = info.shape.reduce((x, y) => x * y, 1);
     if (elements > limits.maxArrayElements) fail(p, `has ${elements} numbers; the limit is ${limits.maxArrayElements} (MAX_ARRAY_ELEMENTS)`);
     return info;
@@ -25,7 +28,7 @@ function describeData(data: Data, names: string[], at: string): ArrayInfo[] {
 }
 
 /** Size caps that need the checked graph and the data. */
-function checkSize(graph: CheckedGraph, fit: FitSpec | undefined, samples: number | undefined): void {
+function checkSize({ limits }: CheckContext, graph: CheckedGraph, fit: FitSpec | undefined, samples: number | undefined): void {
   if (graph.layers.length > limits.maxLayers) fail('/model', `has ${graph.layers.length} layers; the limit is ${limits.maxLayers} (MAX_LAYERS)`);
   if (graph.summary.total_params > limits.maxParams) fail('/model', `has ${graph.summary.total_params} parameters; the limit is ${limits.maxParams} (MAX_PARAMS)`);
   if (!fit) return;
@@ -54,19 +57,19 @@ function sampleCount(groups: Array<[string, ArrayInfo[]]>): number {
   return n;
 }
 
-function checkFit(fit: FitSpec, graph: CheckedGraph): number {
+function checkFit(ctx: CheckContext, fit: FitSpec, graph: CheckedGraph): number {
   const inputs = graph.inputs.map((i) => i.name);
-  const x = describeData(fit.x, inputs, '/fit/x');
+  const x = describeData(ctx, fit.x, inputs, '/fit/x');
   checkInputs(x, graph, '/fit/x');
-  const y = describeData(fit.y, graph.outputs, '/fit/y');
+  const y = describeData(ctx, fit.y, graph.outputs, '/fit/y');
   const groups: Array<[string, ArrayInfo[]]> = [['/fit/x', x], ['/fit/y', y]];
-  if (fit.sample_weight) groups.push(['/fit/sample_weight', describeData(fit.sample_weight, graph.outputs, '/fit/sample_weight')]);
+  if (fit.sample_weight) groups.push(['/fit/sample_weight', describeData(ctx, fit.sample_weight, graph.outputs, '/fit/sample_weight')]);
   const n = sampleCount(groups);
   if (n === 0) fail('/fit/x', 'has no samples');
   if (fit.validation_data) {
-    const vx = describeData(fit.validation_data.x, inputs, '/fit/validation_data/x');
+    const vx = describeData(ctx, fit.validation_data.x, inputs, '/fit/validation_data/x');
     checkInputs(vx, graph, '/fit/validation_data/x');
-    const vy = describeData(fit.validation_data.y, graph.outputs, '/fit/validation_data/y');
+    const vy = describeData(ctx, fit.validation_data.y, graph.outputs, '/fit/validation_data/y');
     sampleCount([['/fit/validation_data/x', vx], ['/fit/validation_data/y', vy]]);
   }
   if (fit.validation_split !== undefined) {
@@ -121,17 +124,17 @@ export interface CheckedJob {
   resume?: ResumeFrom;
 }
 
-function checkX(x: Data, graph: CheckedGraph, at: string): number {
-  const infos = describeData(x, graph.inputs.map((i) => i.name), at);
+function checkX(ctx: CheckContext, x: Data, graph: CheckedGraph, at: string): number {
+  const infos = describeData(ctx, x, graph.inputs.map((i) => i.name), at);
   checkInputs(infos, graph, at);
   return sampleCount([[at, infos]]);
 }
 
-function checkEvaluate(spec: EvaluateSpec, graph: CheckedGraph, at: string): void {
-  const x = describeData(spec.x, graph.inputs.map((i) => i.name), `${at}/x`);
+function checkEvaluate(ctx: CheckContext, spec: EvaluateSpec, graph: CheckedGraph, at: string): void {
+  const x = describeData(ctx, spec.x, graph.inputs.map((i) => i.name), `${at}/x`);
   checkInputs(x, graph, `${at}/x`);
-  const groups: Array<[string, ArrayInfo[]]> = [[`${at}/x`, x], [`${at}/y`, describeData(spec.y, graph.outputs, `${at}/y`)]];
-  if (spec.sample_weight) groups.push([`${at}/sample_weight`, describeData(spec.sample_weight, graph.outputs, `${at}/sample_weight`)]);
+  const groups: Array<[string, ArrayInfo[]]> = [[`${at}/x`, x], [`${at}/y`, describeData(ctx, spec.y, graph.outputs, `${at}/y`)]];
+  if (spec.sample_weight) groups.push([`${at}/sample_weight`, describeData(ctx, spec.sample_weight, graph.outputs, `${at}/sample_weight`)]);
   if (sampleCount(groups) === 0) fail(`${at}/x`, 'has no samples');
 }
 
@@ -162,18 +165,10 @@ export async function checkJob(job: JobCreate, { models: lookup, datasets, limit
   }
   const stored = job.type === 'fit' ? undefined : await storedModel(lookup, job.model_id, job.checkpoint, '');
   const resumeFrom = job.type === 'fit' && job.initial_model ? await storedModel(lookup, job.initial_model.model_id, job.initial_model.checkpoint, '/initial_model') : undefined;
-  // Everything below is synchronous, so the module-level dataset context cannot interleave.
-  datasetShapes = shapes;
-  limits = caps ?? DEFAULT_LIMITS;
-  try {
-    return checkLoaded(job, stored, resumeFrom);
-  } finally {
-    datasetShapes = undefined;
-    limits = DEFAULT_LIMITS;
-  }
+  return checkLoaded({ shapes, limits: caps ?? DEFAULT_LIMITS }, job, stored, resumeFrom);
 }
 
-function checkLoaded(job: JobCreate, stored: StoredModel | undefined, base: StoredModel | undefined): CheckedJob {
+function checkLoaded(ctx: CheckContext, job: JobCreate, stored: StoredModel | undefined, base: StoredModel | undefined): CheckedJob {
   if (job.type === 'fit') {
     let resolved = job;
     let resume: ResumeFrom | undefined;
@@ -194,24 +189,24 @@ function checkLoaded(job: JobCreate, stored: StoredModel | undefined, base: Stor
     if (!resolved.compile) fail('/compile', 'is required (or give initial_model to continue a trained model)');
     const graph = checkGraph(normalizeModel(resolved.model));
     resolveCompile(resolved.compile, graph.outputs);
-    const samples = checkFit(job.fit, graph);
-    checkSize(graph, job.fit, samples);
+    const samples = checkFit(ctx, job.fit, graph);
+    checkSize(ctx, graph, job.fit, samples);
     const epochs = job.fit.epochs ?? 1;
     const initialEpoch = job.fit.initial_epoch ?? resume?.initial_epoch ?? 0;
     if (initialEpoch >= epochs) {
       fail(job.fit.initial_epoch !== undefined ? '/fit/initial_epoch' : '/fit/epochs', `epochs (${epochs}) must be greater than the initial epoch (${initialEpoch}${resume ? ', the epochs already trained' : ''}); as in Keras, epochs is the index of the last epoch, not a count to add`);
     }
     if (resume) resume.initial_epoch = initialEpoch;
-    if (job.evaluate) checkEvaluate(job.evaluate, graph, '/evaluate');
-    if (job.predict) checkX(job.predict.x, graph, '/predict/x');
+    if (job.evaluate) checkEvaluate(ctx, job.evaluate, graph, '/evaluate');
+    if (job.predict) checkX(ctx, job.predict.x, graph, '/predict/x');
     return { job: resolved, graph, epochs, samples, resume };
   }
   const graph = checkGraph(normalizeModel(stored!.spec.model));
-  checkSize(graph, undefined, undefined);
+  checkSize(ctx, graph, undefined, undefined);
   if (job.type === 'evaluate') {
-    checkEvaluate(job.evaluate, graph, '/evaluate');
+    checkEvaluate(ctx, job.evaluate, graph, '/evaluate');
     return { job, graph, epochs: 0 };
   }
-  const samples = checkX(job.predict.x, graph, '/predict/x');
+  const samples = checkX(ctx, job.predict.x, graph, '/predict/x');
   return { job, graph, epochs: 0, samples };
 }
