@@ -95,10 +95,12 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
       let resume = own ?? bullJob.data.resume;
       await jobs.update(jobId, { state: 'running', started_at: record.started_at ?? new Date().toISOString(), backend, attempts: (record.attempts ?? 0) + 1 });
       await events.append(jobId, 'state', { state: 'running', worker: workerId, backend });
-      if (own) {
-        await jobs.update(jobId, { history: own.history, progress: { epoch: own.initial_epoch, epochs: job.type === 'fit' ? (job.fit.epochs ?? 1) : 0 } });
-        await events.append(jobId, 'resumed', { epoch: own.initial_epoch, checkpoint: own.checkpoint, attempt: (record.attempts ?? 0) + 1 });
-      }
+      /** The record rewinds to the checkpoint's epoch and history; followers learn where it picks up. */
+      const announceResume = async (point: ResumeFrom | undefined, why: Record<string, unknown>) => {
+        if (point) await jobs.update(jobId, { history: point.history, progress: { epoch: point.initial_epoch, epochs: job.type === 'fit' ? (job.fit.epochs ?? 1) : 0 } });
+        await events.append(jobId, 'resumed', { epoch: point?.initial_epoch ?? 0, checkpoint: point?.checkpoint ?? null, ...why });
+      };
+      if (own) await announceResume(own, { attempt: (record.attempts ?? 0) + 1 });
       // Events go out in order; record updates ride the same chain.
       let chain = Promise.resolve();
       let history: Record<string, number[]> = structuredClone(resume?.history ?? {});
@@ -126,9 +128,8 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
             if (again) {
               resume = again;
               history = structuredClone(again.history);
-              await jobs.update(jobId, { history: again.history, progress: { epoch: again.initial_epoch, epochs: job.type === 'fit' ? (job.fit.epochs ?? 1) : 0 } });
             }
-            await events.append(jobId, 'resumed', { epoch: again?.initial_epoch ?? 0, checkpoint: again?.checkpoint ?? null, reason: (err as Error).message });
+            await announceResume(again, { reason: (err as Error).message });
             log.warn({ jobId, err: (err as Error).message }, 'trainer died; resuming on a new one');
           }
         }

@@ -42,6 +42,15 @@ export class JobStore {
     return Object.keys(hash).length ? decode(hash) : undefined;
   }
 
+  /** Several records in one round trip; undefined where a record has expired. */
+  async getMany(ids: string[]): Promise<Array<JobRecord | undefined>> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.job(id));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([err, hash]) => (err || !hash || Object.keys(hash).length === 0 ? undefined : decode(hash as Record<string, string>)));
+  }
+
   async update(id: string, fields: Partial<JobRecord>): Promise<void> {
     await this.redis.hset(this.keys.job(id), encode(fields));
   }

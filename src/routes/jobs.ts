@@ -74,8 +74,9 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
         const ids = await redis.zrevrange(keys.jobIndex(req.tenant), start, start + 199);
         exhausted = ids.length < 200;
         start += ids.length;
-        for (const id of ids) {
-          const record = await store.get(id);
+        const records = await store.getMany(ids);
+        for (const [i, id] of ids.entries()) {
+          const record = records[i];
           if (!record) {
             await redis.zrem(keys.jobIndex(req.tenant), id); // expired
             start -= 1;
