@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Resolved } from '../spec/catalog.ts';
+import { nativeSoftmaxCrossEntropy } from './native-kernels.ts';
 
 export type PerSampleLoss = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
 
@@ -34,6 +35,8 @@ export function sparseCategoricalCrossentropy(fromLogits: boolean): PerSampleLos
   return (yTrue, yPred) => {
     const classes = yPred.shape[yPred.shape.length - 1]!;
     const labels = tf.cast(yTrue.rank === yPred.rank ? tf.squeeze(yTrue, [-1]) : yTrue, 'int32');
+    const native = fromLogits ? nativeSoftmaxCrossEntropy(labels, yPred, true) : undefined;
+    if (native) return native;
     const oneHot = tf.oneHot(labels, classes);
     const logProbs = fromLogits ? tf.logSoftmax(yPred) : tf.log(clipProb(tf.div(yPred, tf.sum(yPred, -1, true))));
     return tf.neg(tf.sum(tf.mul(oneHot, logProbs), -1));
@@ -45,6 +48,8 @@ export function categoricalCrossentropy(fromLogits: boolean, labelSmoothing = 0)
     const classes = yPred.shape[yPred.shape.length - 1]!;
     let t = align(yTrue, yPred);
     if (labelSmoothing) t = tf.add(tf.mul(t, 1 - labelSmoothing), labelSmoothing / classes);
+    const native = fromLogits ? nativeSoftmaxCrossEntropy(t, yPred, false) : undefined;
+    if (native) return native;
     const logProbs = fromLogits ? tf.logSoftmax(yPred) : tf.log(clipProb(tf.div(yPred, tf.sum(yPred, -1, true))));
     return tf.neg(tf.sum(tf.mul(t, logProbs), -1));
   };

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Graph } from '../spec/graph.ts';
 import { buildLayer } from './layers.ts';
+import { isNativeActivation, nativeConv2d, nativeDense, type Conv2DConfig } from './native-kernels.ts';
 
 /** A linear activation object, for running a softmax/sigmoid output layer up to its logits. */
 const LINEAR = (tf.layers.dense({ units: 1 }) as unknown as { activation: unknown }).activation;
@@ -16,6 +17,18 @@ export interface ForwardResult {
   /** Pre-activation of outputs that end in softmax/sigmoid (Keras computes crossentropy from these). */
   logits: Array<tf.Tensor | undefined>;
 }
+
+interface NativeCapableLayer {
+  kernel: { read(): tf.Variable };
+  bias?: { read(): tf.Variable } | null;
+  activation: { apply(x: tf.Tensor): tf.Tensor };
+  strides?: number | number[];
+  dilationRate?: number | number[];
+  padding?: string;
+  dataFormat?: string;
+}
+
+const pair = (v: number | number[] | undefined): [number, number] => (v === undefined ? [1, 1] : typeof v === 'number' ? [v, v] : [v[0], v[1] ?? v[0]]);
 
 export class KerasModel {
   readonly graph: Graph;
@@ -71,6 +84,12 @@ export class KerasModel {
         }
         const withActivation = layer as unknown as { activation: { apply(x: tf.Tensor): tf.Tensor } };
         const activation = withActivation.activation;
+        const nativePre = this.applyNative(spec, layer, inbound, true);
+        if (nativePre) {
+          logits.set(spec.name, nativePre);
+          values.set(spec.name, activation.apply(nativePre));
+          continue;
+        }
         withActivation.activation = LINEAR as typeof activation;
         try {
           const pre = layer.apply(arg, { training }) as tf.Tensor;
@@ -81,9 +100,32 @@ export class KerasModel {
         }
         continue;
       }
-      values.set(spec.name, layer.apply(arg, { training }) as tf.Tensor);
+      values.set(spec.name, this.applyNative(spec, layer, inbound, false) ?? (layer.apply(arg, { training }) as tf.Tensor));
     }
     return { outputs: this.outputNames.map((n) => values.get(n)!), logits: this.outputNames.map((n) => logits.get(n)) };
+  }
+
+  /**
+   * Dense and Conv2D through TensorFlow's own forward and gradient kernels (native-kernels.ts);
+   * undefined where that path does not apply and the tfjs layer computes the same numbers.
+   * With linearOnly, the pre-activation is returned (for logits).
+   */
+  private applyNative(spec: Graph['layers'][number], layer: tf.layers.Layer, inbound: tf.Tensor[], linearOnly: boolean): tf.Tensor | undefined {
+    if (inbound.length !== 1 || (spec.class_name !== 'Dense' && spec.class_name !== 'Conv2D')) return undefined;
+    const l = layer as unknown as NativeCapableLayer;
+    const keras = typeof spec.config.activation === 'string' ? spec.config.activation : (spec.config.activation?.class_name ?? 'linear');
+    const fused = linearOnly ? 'linear' : isNativeActivation(keras) ? keras : 'linear';
+    const kernel = l.kernel.read();
+    const bias = l.bias?.read();
+    let out: tf.Tensor | undefined;
+    if (spec.class_name === 'Dense') out = nativeDense(inbound[0], kernel, bias, fused);
+    else if (l.dataFormat === 'channelsLast' && (l.padding === 'valid' || l.padding === 'same')) {
+      const config: Conv2DConfig = { strides: pair(l.strides), padding: l.padding, dilations: pair(l.dilationRate) };
+      out = nativeConv2d(inbound[0], kernel, bias, fused, config);
+    }
+    // An activation without a one-kernel gradient (elu, gelu, ...) runs as tfjs's op after the fused part.
+    if (out && !linearOnly && fused !== keras && keras !== 'linear') out = l.activation.apply(out);
+    return out;
   }
 
   trainableVariables(): tf.Variable[] {

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Resolved } from '../spec/catalog.ts';
+import { elementwise, type Elementwise } from './native-kernels.ts';
 
 export interface OptimizerState {
   iterations: number;
@@ -37,6 +38,8 @@ export abstract class Optimizer {
   }
 
   private readonly constants = new Map<number, tf.Tensor>();
+  /** Update math: TensorFlow's kernels directly on tfjs-node (see native-kernels.ts). */
+  protected readonly ops: Elementwise = elementwise();
   /** Scalars reused every step instead of uploading a new one per op. */
   protected constant(value: number): tf.Tensor {
     let c = this.constants.get(value);
@@ -75,7 +78,7 @@ export abstract class Optimizer {
       // Keras applies decoupled weight decay before the update: w -= w * wd * lr.
       const wd = this.config.weight_decay ?? this.defaultWeightDecay;
       variables.forEach((v, i) => {
-        if (wd) v.assign(tf.sub(v, tf.mul(v, tf.mul(this.lr, wd))));
+        if (wd) v.assign(this.ops.sub(v, this.ops.mul(v, this.ops.mul(this.lr, wd))));
         this.update(v, this.clip(grads[i]), i, t);
       });
     });
@@ -119,14 +122,14 @@ class SGD extends Optimizer {
   protected update(v: tf.Variable, g: tf.Tensor, i: number): void {
     const momentum = this.config.momentum ?? 0;
     if (momentum === 0) {
-      v.assign(tf.sub(v, tf.mul(g, this.lr)));
+      v.assign(this.ops.sub(v, this.ops.mul(g, this.lr)));
       return;
     }
     const m = this.slot('momentum', i, v);
-    const next = tf.add(tf.mul(tf.neg(g), this.lr), tf.mul(m, momentum));
+    const next = this.ops.add(this.ops.mul(this.ops.neg(g), this.lr), this.ops.mul(m, momentum));
     m.assign(next);
-    if (this.config.nesterov) v.assign(tf.add(v, tf.add(tf.mul(tf.neg(g), this.lr), tf.mul(next, momentum))));
-    else v.assign(tf.add(v, next));
+    if (this.config.nesterov) v.assign(this.ops.add(v, this.ops.add(this.ops.mul(this.ops.neg(g), this.lr), this.ops.mul(next, momentum))));
+    else v.assign(this.ops.add(v, next));
   }
 }
 
@@ -142,22 +145,22 @@ class Adam extends Optimizer {
     const b2 = this.config.beta_2 ?? 0.999;
     const b1Power = tf.pow(this.constant(b1), this.constant(t));
     const b2Power = tf.pow(this.constant(b2), this.constant(t));
-    this.alpha = tf.div(tf.mul(this.lr, tf.sqrt(tf.sub(this.constant(1), b2Power))), tf.sub(this.constant(1), b1Power));
+    this.alpha = this.ops.div(this.ops.mul(this.lr, this.ops.sqrt(this.ops.sub(this.constant(1), b2Power))), this.ops.sub(this.constant(1), b1Power));
   }
   protected update(v: tf.Variable, g: tf.Tensor, i: number): void {
     const b1 = this.config.beta_1 ?? 0.9;
     const b2 = this.config.beta_2 ?? 0.999;
     const m = this.slot('momentum', i, v);
     const u = this.slot('velocity', i, v);
-    m.assign(tf.add(m, tf.mul(tf.sub(g, m), this.constant(1 - b1))));
-    u.assign(tf.add(u, tf.mul(tf.sub(tf.square(g), u), this.constant(1 - b2))));
+    m.assign(this.ops.add(m, this.ops.mul(this.ops.sub(g, m), this.constant(1 - b1))));
+    u.assign(this.ops.add(u, this.ops.mul(this.ops.sub(this.ops.square(g), u), this.constant(1 - b2))));
     let denomSource: tf.Tensor = u;
     if (this.config.amsgrad) {
       const vhat = this.slot('velocity_hat', i, v);
-      vhat.assign(tf.maximum(vhat, u));
+      vhat.assign(this.ops.maximum(vhat, u));
       denomSource = vhat;
     }
-    v.assign(tf.sub(v, tf.div(tf.mul(m, this.alpha!), tf.add(tf.sqrt(denomSource), this.constant(this.config.epsilon ?? 1e-7)))));
+    v.assign(this.ops.sub(v, this.ops.div(this.ops.mul(m, this.alpha!), this.ops.add(this.ops.sqrt(denomSource), this.constant(this.config.epsilon ?? 1e-7)))));
   }
 }
 
@@ -170,22 +173,22 @@ class RMSprop extends Optimizer {
     const momentum = this.config.momentum ?? 0;
     const eps = this.config.epsilon ?? 1e-7;
     const vel = this.slot('velocity', i, v);
-    vel.assign(tf.add(tf.mul(vel, rho), tf.mul(tf.square(g), 1 - rho)));
+    vel.assign(this.ops.add(this.ops.mul(vel, rho), this.ops.mul(this.ops.square(g), 1 - rho)));
     let denominator: tf.Tensor;
     if (this.config.centered) {
       const avg = this.slot('average_gradient', i, v);
-      avg.assign(tf.add(tf.mul(avg, rho), tf.mul(g, 1 - rho)));
-      denominator = tf.add(tf.sub(vel, tf.square(avg)), eps);
+      avg.assign(this.ops.add(this.ops.mul(avg, rho), this.ops.mul(g, 1 - rho)));
+      denominator = this.ops.add(this.ops.sub(vel, this.ops.square(avg)), eps);
     } else {
-      denominator = tf.add(vel, eps);
+      denominator = this.ops.add(vel, eps);
     }
-    const increment = tf.div(tf.mul(this.lr, g), tf.sqrt(denominator));
+    const increment = this.ops.div(this.ops.mul(this.lr, g), this.ops.sqrt(denominator));
     if (momentum > 0) {
       const mom = this.slot('momentum', i, v);
-      mom.assign(tf.add(tf.mul(mom, momentum), increment));
-      v.assign(tf.sub(v, mom));
+      mom.assign(this.ops.add(this.ops.mul(mom, momentum), increment));
+      v.assign(this.ops.sub(v, mom));
     } else {
-      v.assign(tf.sub(v, increment));
+      v.assign(this.ops.sub(v, increment));
     }
   }
 }
@@ -208,8 +211,8 @@ class Adagrad extends Optimizer {
       acc = tf.variable(tf.fill(v.shape, this.config.initial_accumulator_value ?? 0.1), false); // inside apply's tidy: the fill is freed
       this.slots.set(key, acc);
     }
-    acc.assign(tf.add(acc, tf.square(g)));
-    v.assign(tf.sub(v, tf.div(tf.mul(this.lr, g), tf.sqrt(tf.add(acc, this.config.epsilon ?? 1e-7)))));
+    acc.assign(this.ops.add(acc, this.ops.square(g)));
+    v.assign(this.ops.sub(v, this.ops.div(this.ops.mul(this.lr, g), this.ops.sqrt(this.ops.add(acc, this.config.epsilon ?? 1e-7)))));
   }
 }
 
@@ -223,9 +226,9 @@ class Adamax extends Optimizer {
     const m = this.slot('m', i, v);
     const u = this.slot('u', i, v);
     const b1Power = tf.pow(tf.scalar(b1), tf.scalar(t));
-    m.assign(tf.add(m, tf.mul(tf.sub(g, m), 1 - b1)));
-    u.assign(tf.maximum(tf.mul(u, b2), tf.abs(g)));
-    v.assign(tf.sub(v, tf.div(tf.mul(this.lr, m), tf.mul(tf.sub(1, b1Power), tf.add(u, this.config.epsilon ?? 1e-7)))));
+    m.assign(this.ops.add(m, this.ops.mul(this.ops.sub(g, m), 1 - b1)));
+    u.assign(this.ops.maximum(this.ops.mul(u, b2), this.ops.abs(g)));
+    v.assign(this.ops.sub(v, this.ops.div(this.ops.mul(this.lr, m), this.ops.mul(this.ops.sub(1, b1Power), this.ops.add(u, this.config.epsilon ?? 1e-7)))));
   }
 }
 
@@ -252,11 +255,11 @@ class Nadam extends Optimizer {
     const u = this.slot('velocity', i, v);
     const uProductT1 = Math.fround(this.uProductT * this.uT1);
     const b2Power = tf.pow(tf.scalar(b2), tf.scalar(t));
-    m.assign(tf.add(m, tf.mul(tf.sub(g, m), 1 - b1)));
-    u.assign(tf.add(u, tf.mul(tf.sub(tf.square(g), u), 1 - b2)));
-    const mHat = tf.add(tf.div(tf.mul(m, this.uT1), 1 - uProductT1), tf.div(tf.mul(g, 1 - this.uT), 1 - this.uProductT));
-    const vHat = tf.div(u, tf.sub(1, b2Power));
-    v.assign(tf.sub(v, tf.div(tf.mul(mHat, this.lr), tf.add(tf.sqrt(vHat), this.config.epsilon ?? 1e-7))));
+    m.assign(this.ops.add(m, this.ops.mul(this.ops.sub(g, m), 1 - b1)));
+    u.assign(this.ops.add(u, this.ops.mul(this.ops.sub(this.ops.square(g), u), 1 - b2)));
+    const mHat = this.ops.add(this.ops.div(this.ops.mul(m, this.uT1), 1 - uProductT1), this.ops.div(this.ops.mul(g, 1 - this.uT), 1 - this.uProductT));
+    const vHat = this.ops.div(u, this.ops.sub(1, b2Power));
+    v.assign(this.ops.sub(v, this.ops.div(this.ops.mul(mHat, this.lr), this.ops.add(this.ops.sqrt(vHat), this.config.epsilon ?? 1e-7))));
   }
   getState(): OptimizerState {
     return { ...super.getState(), extra: { u_product: this.uProduct } };

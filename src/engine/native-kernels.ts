@@ -1,0 +1,246 @@
+/**
+ * Training-step building blocks that call TensorFlow's own kernels, forward and backward, when the
+ * backend is tfjs-node. tfjs's generic gradients spend several kernels where TensorFlow (and so
+ * Keras) spends one: the ReLU gradient alone is IsNan, Greater, two Fills and two Selects instead
+ * of ReluGrad. Op by op, every kernel is a dispatch, so a Dense step here is 7 kernels instead of
+ * about 18, and the ReLU gradient of a conv net stops being a quarter of its step.
+ * Each function returns undefined when it cannot serve (no tfjs-node, an unsupported shape or
+ * activation) and the caller keeps the generic tfjs path, which computes the same numbers.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+interface Attr {
+  name: string;
+  type: number;
+  value: unknown;
+}
+
+interface NodeBackend {
+  binding: Record<'TF_ATTR_TYPE' | 'TF_ATTR_INT' | 'TF_ATTR_STRING' | 'TF_ATTR_BOOL' | 'TF_FLOAT' | 'TF_INT32', number>;
+  executeSingleOutput(op: string, attrs: Attr[], inputs: tf.Tensor[]): tf.Tensor;
+  executeMultipleOutputs(op: string, attrs: Attr[], inputs: tf.Tensor[], count: number): tf.Tensor[];
+}
+
+/** Activations with a one-kernel TensorFlow gradient, computed from the activation's output. */
+const ACTIVATION_GRADS: Record<string, { forward: string; grad: string; gradArgs: 'dy,y' | 'y,dy' }> = {
+  relu: { forward: 'Relu', grad: 'ReluGrad', gradArgs: 'dy,y' },
+  sigmoid: { forward: 'Sigmoid', grad: 'SigmoidGrad', gradArgs: 'y,dy' },
+  tanh: { forward: 'Tanh', grad: 'TanhGrad', gradArgs: 'y,dy' },
+};
+
+/** tfjs's CustomGradientFunc (not exported by @tensorflow/tfjs): inputs, then the save function. */
+type GradFunc = Parameters<typeof tf.customGrad>[0];
+
+export type NativeActivation = 'linear' | keyof typeof ACTIVATION_GRADS;
+
+export function isNativeActivation(name: string): name is NativeActivation {
+  return name === 'linear' || name in ACTIVATION_GRADS;
+}
+
+function nodeBackend(): NodeBackend | undefined {
+  return tf.getBackend() === 'tensorflow' ? (tf.backend() as unknown as NodeBackend) : undefined;
+}
+
+class Kernels {
+  constructor(private readonly b: NodeBackend) {}
+
+  private type(name = 'T', dtype = this.b.binding.TF_FLOAT): Attr {
+    return { name, type: this.b.binding.TF_ATTR_TYPE, value: dtype };
+  }
+  private bool(name: string, value: boolean): Attr {
+    return { name, type: this.b.binding.TF_ATTR_BOOL, value };
+  }
+  private ints(name: string, value: number[]): Attr {
+    return { name, type: this.b.binding.TF_ATTR_INT, value };
+  }
+  private str(name: string, value: string): Attr {
+    return { name, type: this.b.binding.TF_ATTR_STRING, value };
+  }
+
+  matMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor {
+    return this.b.executeSingleOutput('MatMul', [this.type(), this.bool('transpose_a', transposeA), this.bool('transpose_b', transposeB)], [a, b]);
+  }
+  biasAdd(x: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+    return this.b.executeSingleOutput('BiasAdd', [this.type(), this.str('data_format', 'NHWC')], [x, bias]);
+  }
+  biasAddGrad(dy: tf.Tensor): tf.Tensor {
+    return this.b.executeSingleOutput('BiasAddGrad', [this.type(), this.str('data_format', 'NHWC')], [dy]);
+  }
+  activation(name: NativeActivation, x: tf.Tensor): tf.Tensor {
+    return name === 'linear' ? x : this.b.executeSingleOutput(ACTIVATION_GRADS[name].forward, [this.type()], [x]);
+  }
+  activationGrad(name: NativeActivation, dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+    if (name === 'linear') return dy;
+    const { grad, gradArgs } = ACTIVATION_GRADS[name];
+    return this.b.executeSingleOutput(grad, [this.type()], gradArgs === 'dy,y' ? [dy, y] : [y, dy]);
+  }
+  private convAttrs(c: Conv2DConfig): Attr[] {
+    return [
+      this.type(),
+      this.ints('strides', [1, c.strides[0], c.strides[1], 1]),
+      this.str('padding', c.padding.toUpperCase()),
+      this.str('data_format', 'NHWC'),
+      this.ints('dilations', [1, c.dilations[0], c.dilations[1], 1]),
+    ];
+  }
+  conv2d(x: tf.Tensor, filter: tf.Tensor, c: Conv2DConfig): tf.Tensor {
+    return this.b.executeSingleOutput('Conv2D', this.convAttrs(c), [x, filter]);
+  }
+  conv2dBackpropInput(inputShape: number[], filter: tf.Tensor, dy: tf.Tensor, c: Conv2DConfig): tf.Tensor {
+    const sizes = tf.tensor1d(inputShape, 'int32');
+    const out = this.b.executeSingleOutput('Conv2DBackpropInput', this.convAttrs(c), [sizes, filter, dy]);
+    sizes.dispose();
+    return out;
+  }
+  conv2dBackpropFilter(x: tf.Tensor, filterShape: number[], dy: tf.Tensor, c: Conv2DConfig): tf.Tensor {
+    const sizes = tf.tensor1d(filterShape, 'int32');
+    const out = this.b.executeSingleOutput('Conv2DBackpropFilter', this.convAttrs(c), [x, sizes, dy]);
+    sizes.dispose();
+    return out;
+  }
+  binary(op: string, a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+    return this.b.executeSingleOutput(op, [this.type()], [a, b]);
+  }
+  unary(op: string, a: tf.Tensor): tf.Tensor {
+    return this.b.executeSingleOutput(op, [this.type()], [a]);
+  }
+  /** Per-sample loss and its gradient with respect to the logits, in one kernel. */
+  softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, sparse: boolean): [tf.Tensor, tf.Tensor] {
+    const attrs = sparse ? [this.type(), this.type('Tlabels', this.b.binding.TF_INT32)] : [this.type()];
+    const [loss, backprop] = this.b.executeMultipleOutputs(sparse ? 'SparseSoftmaxCrossEntropyWithLogits' : 'SoftmaxCrossEntropyWithLogits', attrs, [logits, labels], 2);
+    return [loss, backprop];
+  }
+}
+
+let cached: { backend: NodeBackend; kernels: Kernels } | undefined;
+function kernels(): Kernels | undefined {
+  const b = nodeBackend();
+  if (!b) return undefined;
+  if (cached?.backend !== b) cached = { backend: b, kernels: new Kernels(b) };
+  return cached.kernels;
+}
+
+/** activation(x @ kernel + bias) for a batch of vectors, with TensorFlow's own gradient kernels. */
+export function nativeDense(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | undefined, activation: NativeActivation): tf.Tensor | undefined {
+  const k = kernels();
+  if (!k || x.rank !== 2 || x.dtype !== 'float32') return undefined;
+  const run = tf.customGrad(((...args: unknown[]) => {
+    const [xs, w, b] = args as tf.Tensor[];
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const z = bias ? k.biasAdd(k.matMul(xs, w), b) : k.matMul(xs, w);
+    const y = k.activation(activation, z);
+    if (y !== z) z.dispose();
+    save([xs, w, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sw, sy] = saved;
+        const dz = k.activationGrad(activation, dy, sy);
+        const grads = [k.matMul(dz, sw, false, true), k.matMul(sx, dz, true, false)];
+        if (bias) grads.push(k.biasAddGrad(dz));
+        return grads;
+      },
+    };
+  }) as GradFunc);
+  return bias ? run(x, kernel, bias) : run(x, kernel);
+}
+
+export interface Conv2DConfig {
+  strides: [number, number];
+  padding: 'valid' | 'same';
+  dilations: [number, number];
+}
+
+/** activation(conv2d(x, kernel) + bias), channels last, with TensorFlow's own gradient kernels. */
+export function nativeConv2d(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | undefined, activation: NativeActivation, config: Conv2DConfig): tf.Tensor | undefined {
+  const k = kernels();
+  // TensorFlow's CPU backprop kernels refuse dilation (Keras goes through space_to_batch there).
+  if (!k || x.rank !== 4 || x.dtype !== 'float32' || config.dilations.some((d) => d !== 1)) return undefined;
+  const run = tf.customGrad(((...args: unknown[]) => {
+    const [xs, w, b] = args as tf.Tensor[];
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const conv = k.conv2d(xs, w, config);
+    const z = bias ? k.biasAdd(conv, b) : conv;
+    if (z !== conv) conv.dispose();
+    const y = k.activation(activation, z);
+    if (y !== z) z.dispose();
+    save([xs, w, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sw, sy] = saved;
+        const dz = k.activationGrad(activation, dy, sy);
+        const grads = [k.conv2dBackpropInput(sx.shape, sw, dz, config), k.conv2dBackpropFilter(sx, sw.shape, dz, config)];
+        if (bias) grads.push(k.biasAddGrad(dz));
+        return grads;
+      },
+    };
+  }) as GradFunc);
+  return bias ? run(x, kernel, bias) : run(x, kernel);
+}
+
+/**
+ * Per-sample softmax crossentropy of (batch, classes) logits, as tf.nn.(sparse_)softmax_cross_
+ * entropy_with_logits computes it for Keras. Labels are class indices (sparse) or distributions.
+ */
+export function nativeSoftmaxCrossEntropy(labels: tf.Tensor, logits: tf.Tensor, sparse: boolean): tf.Tensor | undefined {
+  const k = kernels();
+  if (!k || logits.rank !== 2 || logits.dtype !== 'float32') return undefined;
+  if (sparse ? labels.rank !== 1 : labels.rank !== 2) return undefined;
+  const labelsIn = sparse ? (labels.dtype === 'int32' ? labels : tf.cast(labels, 'int32')) : labels.dtype === 'float32' ? labels : tf.cast(labels, 'float32');
+  const run = tf.customGrad(((...args: unknown[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const [loss, backprop] = k.softmaxCrossEntropy(args[0] as tf.Tensor, labelsIn, sparse);
+    save([backprop]);
+    return {
+      value: loss,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(saved[0], tf.expandDims(dy, -1)),
+    };
+  }) as GradFunc);
+  const out = run(logits);
+  if (labelsIn !== labels) labelsIn.dispose();
+  return out;
+}
+
+export type Operand = tf.Tensor | number;
+
+/** The float32 elementwise math of optimizer updates. */
+export interface Elementwise {
+  add(a: Operand, b: Operand): tf.Tensor;
+  sub(a: Operand, b: Operand): tf.Tensor;
+  mul(a: Operand, b: Operand): tf.Tensor;
+  div(a: Operand, b: Operand): tf.Tensor;
+  maximum(a: Operand, b: Operand): tf.Tensor;
+  sqrt(a: tf.Tensor): tf.Tensor;
+  square(a: tf.Tensor): tf.Tensor;
+  neg(a: tf.Tensor): tf.Tensor;
+  abs(a: tf.Tensor): tf.Tensor;
+}
+
+/**
+ * Elementwise math straight to TensorFlow's kernels on tfjs-node (an optimizer step is about a
+ * dozen such ops per variable, and tfjs's kernel dispatch adds a third to each), tfjs's ops
+ * elsewhere. A number becomes a new scalar (freed by the caller's tidy); hot paths pass cached ones.
+ */
+export function elementwise(): Elementwise {
+  const t = (x: Operand) => (typeof x === 'number' ? tf.scalar(x) : x);
+  const binary = (op: string, generic: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor) => (a: Operand, b: Operand) => {
+    const k = kernels();
+    return k ? k.binary(op, t(a), t(b)) : generic(t(a), t(b));
+  };
+  const unary = (op: string, generic: (a: tf.Tensor) => tf.Tensor) => (a: tf.Tensor) => {
+    const k = kernels();
+    return k ? k.unary(op, a) : generic(a);
+  };
+  return {
+    add: binary('AddV2', tf.add),
+    sub: binary('Sub', tf.sub),
+    mul: binary('Mul', tf.mul),
+    div: binary('RealDiv', tf.div),
+    maximum: binary('Maximum', tf.maximum),
+    sqrt: unary('Sqrt', tf.sqrt),
+    square: unary('Square', tf.square),
+    neg: unary('Neg', tf.neg),
+    abs: unary('Abs', tf.abs),
+  };
+}
