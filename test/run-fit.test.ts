@@ -71,6 +71,24 @@ describe('runJob (fit)', () => {
     }
   });
 
+  test('progress events report steps within each epoch, between its epoch_begin and epoch_end', async () => {
+    const events: Array<[string, any]> = [];
+    const spec = seedMlpJob({ epochs: 2, samples: 100 });
+    (spec.fit as any).batch_size = 10;
+    const ctx = { store, cache: new ModelCache(store, 2), datasets: new DatasetStore(path.join(store.root, 'datasets'), { maxBytes: 0 }), progressIntervalMs: 0 };
+    await runJob({ jobId: 'progress', tenant: 'public', modelId: 'progress', job: spec }, ctx, (type, data) => events.push([type, data]));
+    const kinds = events.map(([t]) => t).filter((t) => ['epoch_begin', 'progress', 'epoch_end'].includes(t));
+    // 10 steps an epoch: steps 1..9 are reported, the last one is the epoch_end itself.
+    const epochPattern = ['epoch_begin', ...Array(9).fill('progress'), 'epoch_end'];
+    assert.deepEqual(kinds, [...epochPattern, ...epochPattern]);
+    const progress = events.filter(([t]) => t === 'progress').map(([, d]) => d);
+    assert.deepEqual(progress.map((p) => `${p.epoch}:${p.step}/${p.steps}`), [0, 1].flatMap((e) => [1, 2, 3, 4, 5, 6, 7, 8, 9].map((s) => `${e}:${s}/10`)));
+    for (const p of progress) {
+      assert.equal(p.epochs, 2);
+      assert.ok(Number.isFinite(p.loss) && p.loss > 0);
+    }
+  });
+
   test('a job whose data cannot load fails cleanly and frees everything', async () => {
     const before = tf.memory().numTensors;
     const spec = seedMlpJob({ epochs: 1 });

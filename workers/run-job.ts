@@ -57,6 +57,8 @@ export interface RunContext {
   store: ModelStore;
   cache: ModelCache;
   datasets: DatasetStore;
+  /** Least time between two `progress` events of an epoch (default 1000 ms; each is a stored event). */
+  progressIntervalMs?: number;
 }
 
 /** Dataset arrays a job references, read from disk before the (synchronous) tensor building. */
@@ -70,12 +72,27 @@ async function loadDatasetArrays(job: JobCreate, datasets: DatasetStore): Promis
 
 /** Emits train_begin / epoch_begin / epoch_end, the events a live client follows. */
 class EventReporter implements Callback {
-  constructor(private readonly emit: Emit, private readonly backend: string) {}
+  private epoch = 0;
+  private lastProgress = 0;
+  constructor(
+    private readonly emit: Emit,
+    private readonly backend: string,
+    private readonly progressIntervalMs: number,
+  ) {}
   onTrainBegin(ctx: TrainingContext) {
     this.emit('train_begin', { ...ctx.params, backend: this.backend });
   }
   onEpochBegin(epoch: number, ctx: TrainingContext) {
+    this.epoch = epoch;
+    this.lastProgress = Date.now();
     this.emit('epoch_begin', { epoch, epochs: ctx.params.epochs });
+  }
+  /** Within an epoch, `progress` {epoch, epochs, step, steps, loss}: enough for a progress bar. */
+  onBatchEnd(batch: number, ctx: TrainingContext, batchLoss: () => number) {
+    const now = Date.now();
+    if (now - this.lastProgress < this.progressIntervalMs || batch + 1 >= ctx.params.steps) return;
+    this.lastProgress = now;
+    this.emit('progress', { epoch: this.epoch, epochs: ctx.params.epochs, step: batch + 1, steps: ctx.params.steps, loss: batchLoss() });
   }
   onEpochEnd(epoch: number, logs: Logs, ctx: TrainingContext) {
     this.emit('epoch_end', { epoch, epochs: ctx.params.epochs, logs: { ...logs } });
@@ -175,7 +192,7 @@ function concatHistory(previous: History, next: History): History {
   return out;
 }
 
-async function runFit(input: JobInput, job: FitJobCreate, { store }: RunContext, loaded: Map<DatasetArray, HostArray>, emit: Emit, signal?: AbortSignal): Promise<JobResult> {
+async function runFit(input: JobInput, job: FitJobCreate, { store, progressIntervalMs = 1000 }: RunContext, loaded: Map<DatasetArray, HostArray>, emit: Emit, signal?: AbortSignal): Promise<JobResult> {
   const backend = await initBackend();
   const modelId = input.modelId!;
   const graph = checkGraph(normalizeModel(job.model!));
@@ -219,7 +236,7 @@ async function runFit(input: JobInput, job: FitJobCreate, { store }: RunContext,
     const previous = resume?.history ?? {};
     const user = makeCallbacks(fit.callbacks ?? [], callbackHooks(store, modelId, emit));
     resume?.callbacks?.forEach((state, i) => state !== null && state !== undefined && user[i]?.setState?.(state));
-    const callbacks = [...user, new EventReporter(emit, backend), new EpochCheckpointer(previous, store, modelId, user, emit)];
+    const callbacks = [...user, new EventReporter(emit, backend, progressIntervalMs), new EpochCheckpointer(previous, store, modelId, user, emit)];
     const initialEpoch = fit.initial_epoch ?? resume?.initial_epoch ?? 0;
     const { history: fresh, epochsRun } = await trainer.fit(train, {
       batchSize: fit.batch_size ?? 32,

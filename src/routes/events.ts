@@ -26,7 +26,7 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['jobs'],
       summary: 'Follow a job live (text/event-stream)',
       description:
-        'Events: state, resumed, train_begin, epoch_begin, epoch_end (Keras logs), checkpoint, early_stopping, learning_rate_reduced, train_end, then one of completed / failed / cancelled, after which the stream closes. A server that shuts down sends `reconnect` (no id) and closes: reconnect with Last-Event-ID. Reconnect with the Last-Event-ID header (or ?last_event_id=) to resume without gaps or duplicates. A comment line is sent every 15 s as a heartbeat.',
+        'Events: state, resumed, train_begin, epoch_begin, progress (within a long epoch, at most once a second: epoch, step, steps, loss), epoch_end (Keras logs), checkpoint, early_stopping, lr_reduced, terminated_nan, train_end, evaluate, predict, then one of completed / failed / cancelled, after which the stream closes. A server that shuts down sends `reconnect` (no id) and closes: reconnect with Last-Event-ID. Reconnect with the Last-Event-ID header (or ?last_event_id=) to resume without gaps or duplicates. A comment line is sent every 15 s as a heartbeat.',
       params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }),
       querystring: Type.Object({ last_event_id: Type.Optional(Type.String({ maxLength: 50 })) }),
       headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ maxLength: 50 })) }),
