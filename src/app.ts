@@ -12,6 +12,7 @@ import { ProblemSchema } from './routes/problem-schema.ts';
 import datasets from './routes/datasets.ts';
 import events from './routes/events.ts';
 import health from './routes/health.ts';
+import metrics from './routes/metrics.ts';
 import jobs from './routes/jobs.ts';
 import models from './routes/models.ts';
 
@@ -46,6 +47,7 @@ export async function buildApp({ config, logger }: AppOptions) {
   await app.register(rateLimit);
   await app.register(datasets);
   await app.register(health);
+  await app.register(metrics);
   await app.register(jobs);
   await app.register(events);
   await app.register(models);

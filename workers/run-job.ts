@@ -74,6 +74,7 @@ async function loadDatasetArrays(job: JobCreate, datasets: DatasetStore): Promis
 class EventReporter implements Callback {
   private epoch = 0;
   private lastProgress = 0;
+  private epochStart = 0;
   constructor(
     private readonly emit: Emit,
     private readonly backend: string,
@@ -84,7 +85,7 @@ class EventReporter implements Callback {
   }
   onEpochBegin(epoch: number, ctx: TrainingContext) {
     this.epoch = epoch;
-    this.lastProgress = Date.now();
+    this.lastProgress = this.epochStart = Date.now();
     this.emit('epoch_begin', { epoch, epochs: ctx.params.epochs });
   }
   /** Within an epoch, `progress` {epoch, epochs, step, steps, loss}: enough for a progress bar. */
@@ -95,7 +96,8 @@ class EventReporter implements Callback {
     this.emit('progress', { epoch: this.epoch, epochs: ctx.params.epochs, step: batch + 1, steps: ctx.params.steps, loss: batchLoss() });
   }
   onEpochEnd(epoch: number, logs: Logs, ctx: TrainingContext) {
-    this.emit('epoch_end', { epoch, epochs: ctx.params.epochs, logs: { ...logs } });
+    const seconds = (Date.now() - this.epochStart) / 1000;
+    this.emit('epoch_end', { epoch, epochs: ctx.params.epochs, logs: { ...logs }, duration_s: seconds, samples_per_s: seconds > 0 ? ctx.params.samples / seconds : null });
   }
 }
 

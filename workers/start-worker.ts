@@ -17,6 +17,7 @@ import { JobCancelled, TrainerClient, TrainerDied } from './trainer-client.ts';
 import { TERMINAL_STATES, type JobRecord } from '../src/jobs/job-record.ts';
 import type { ResumeFrom } from '../src/spec/check-job.ts';
 import { ModelStore } from '../src/store/model-store.ts';
+import { clusterHistograms } from '../src/metrics/cluster-histogram.ts';
 
 export interface RunningWorker {
   id: string;
@@ -54,8 +55,15 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
 
   let closing = false;
 
+  /** Metrics are best effort: a failed count must never fail a job. */
+  const observe = (histogram: (typeof clusterHistograms)[keyof typeof clusterHistograms], value: number, labels?: Record<string, string>) =>
+    void histogram.observe(redis, keys, value, labels).catch((err) => log.debug({ err: (err as Error).message }, 'metric not recorded'));
+
   const finish = async (jobId: string, state: 'completed' | 'failed' | 'cancelled', fields: Partial<JobRecord>, data: Record<string, unknown>) => {
-    await jobs.update(jobId, { state, finished_at: new Date().toISOString(), ...fields });
+    const finishedAt = new Date();
+    const before = await jobs.get(jobId);
+    await jobs.update(jobId, { state, finished_at: finishedAt.toISOString(), ...fields });
+    if (before) observe(clusterHistograms.jobDuration, (finishedAt.getTime() - Date.parse(before.started_at ?? before.created_at)) / 1000, { type: before.type, state });
     await events.append(jobId, state, { state, ...data }, config.jobTtlS);
     await jobs.expire(jobId, config.jobTtlS);
   };
@@ -93,6 +101,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
       }
       const own = await ownResumePoint(bullJob.data);
       let resume = own ?? bullJob.data.resume;
+      if (!record.started_at) observe(clusterHistograms.queueWait, (Date.now() - Date.parse(record.created_at)) / 1000, { type: job.type });
       await jobs.update(jobId, { state: 'running', started_at: record.started_at ?? new Date().toISOString(), backend, attempts: (record.attempts ?? 0) + 1 });
       await events.append(jobId, 'state', { state: 'running', worker: workerId, backend });
       /** The record rewinds to the checkpoint's epoch and history; followers learn where it picks up. */
@@ -108,7 +117,9 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
         chain = chain.then(async () => {
           if (type === 'epoch_end') {
             for (const [k, v] of Object.entries(data.logs as Record<string, number>)) (history[k] ??= []).push(v);
-            await jobs.update(jobId, { progress: { epoch: (data.epoch as number) + 1, epochs: data.epochs as number }, history });
+            const samplesPerS = typeof data.samples_per_s === 'number' ? data.samples_per_s : undefined;
+            await jobs.update(jobId, { progress: { epoch: (data.epoch as number) + 1, epochs: data.epochs as number, samples_per_s: samplesPerS }, history });
+            if (typeof data.duration_s === 'number') observe(clusterHistograms.epochDuration, data.duration_s);
           }
           await events.append(jobId, type, data);
         });

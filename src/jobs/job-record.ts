@@ -13,7 +13,11 @@ export const JobView = Type.Object({
   created_at: Type.String({ format: 'date-time' }),
   started_at: Type.Optional(Type.String({ format: 'date-time' })),
   finished_at: Type.Optional(Type.String({ format: 'date-time' })),
-  progress: Type.Object({ epoch: Type.Integer({ description: 'Epochs completed.' }), epochs: Type.Integer() }),
+  progress: Type.Object({
+    epoch: Type.Integer({ description: 'Epochs completed.' }),
+    epochs: Type.Integer(),
+    samples_per_s: Type.Optional(Type.Number({ description: 'Training samples per second in the last epoch.' })),
+  }),
   history: Type.Record(Type.String(), Type.Array(Type.Number()), { description: 'Keras History.history: key → one value per epoch.' }),
   error: Type.Optional(Type.Object({ message: Type.String() })),
   model_id: Type.Optional(Type.String({ description: 'fit: the trained model; evaluate/predict: the model used.' })),

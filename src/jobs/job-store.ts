@@ -66,6 +66,28 @@ export class JobStore {
     return record && record.tenant === tenant ? record : undefined;
   }
 
+  /**
+   * State, type and progress of every job of every tenant, for metrics. Reads each index in full
+   * (one pipeline per tenant), so callers should cache it rather than run it per request.
+   */
+  async census(): Promise<Array<Pick<JobRecord, 'state' | 'type'> & { progress?: JobRecord['progress'] }>> {
+    const out: Array<Pick<JobRecord, 'state' | 'type'> & { progress?: JobRecord['progress'] }> = [];
+    const stream = this.redis.scanStream({ match: this.keys.jobIndex('*'), count: 100 });
+    for await (const indexKeys of stream as AsyncIterable<string[]>) {
+      for (const indexKey of indexKeys) {
+        const ids = await this.redis.zrange(indexKey, 0, -1);
+        const pipeline = this.redis.pipeline();
+        for (const id of ids) pipeline.hmget(this.keys.job(id), 'state', 'type', 'progress');
+        for (const [err, fields] of (await pipeline.exec()) ?? []) {
+          const [state, type, progress] = (fields ?? []) as Array<string | null>;
+          if (err || !state || !type) continue; // expired since it was listed
+          out.push({ state: state as JobRecord['state'], type, progress: progress ? JSON.parse(progress) : undefined });
+        }
+      }
+    }
+    return out;
+  }
+
   async expire(id: string, ttlS: number): Promise<void> {
     await this.redis.expire(this.keys.job(id), ttlS);
   }

@@ -4,9 +4,12 @@ export class Keys {
   job(id: string) {
     return `${this.prefix}:job:${id}`;
   }
-  /** Sorted set of a tenant's job ids by creation time, for listing. */
+  /**
+   * Sorted set of a tenant's job ids by creation time, for listing. Not under `jobs:`, where
+   * BullMQ keeps the queue named jobs (a tenant called "wait" would have hit its list).
+   */
   jobIndex(tenant: string) {
-    return `${this.prefix}:jobs:${tenant}`;
+    return `${this.prefix}:tenant:${tenant}:jobs`;
   }
   events(id: string) {
     return `${this.prefix}:job:${id}:events`;
@@ -20,6 +23,10 @@ export class Keys {
   }
   idempotency(tenant: string, key: string) {
     return `${this.prefix}:idem:${tenant}:${key}`;
+  }
+  /** Cluster-wide metric counters (see metrics/cluster-histogram.ts). */
+  metric(name: string) {
+    return `${this.prefix}:metrics:${name}`;
   }
   workerHeartbeat() {
     return `${this.prefix}:workers`;

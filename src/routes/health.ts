@@ -1,39 +1,52 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { liveWorkers, redisAnswersNow, type LiveWorker } from '../ops/live-workers.ts';
 
-const WORKER_STALE_MS = 30_000;
+const Worker = Type.Object({ id: Type.String(), backend: Type.String(), pid: Type.Integer(), host: Type.String(), seen_at: Type.String() });
 
 const Health = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
   redis: Type.Union([Type.Literal('up'), Type.Literal('down')]),
   backend: Type.Union([Type.String(), Type.Null()], { description: 'TensorFlow.js backend of the live workers: tensorflow (libtensorflow) or cpu (pure-JS fallback).' }),
-  workers: Type.Array(Type.Object({ id: Type.String(), backend: Type.String(), pid: Type.Integer(), host: Type.String(), seen_at: Type.String() })),
+  workers: Type.Array(Worker),
+});
+
+const Ready = Type.Object({
+  ready: Type.Boolean(),
+  redis: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+  workers: Type.Integer({ description: 'Workers seen in the last 30 s.' }),
+  reasons: Type.Array(Type.String(), { description: 'Why the service is not ready; empty when it is.' }),
 });
 
 const health: FastifyPluginAsyncTypebox = async (app) => {
   const { redis, keys } = app.services;
+
+  /** Live workers, or undefined when Redis does not answer right now. */
+  const workersNow = async (): Promise<LiveWorker[] | undefined> => {
+    if (!redisAnswersNow(redis)) return undefined;
+    return liveWorkers(redis, keys).catch(() => undefined);
+  };
+
   app.get('/health', {
-    schema: { tags: ['ops'], summary: 'Liveness, Redis reachability, live workers and their backend', response: { 200: Health } },
+    schema: { tags: ['ops'], summary: 'Liveness (always 200 while the process runs), Redis reachability, live workers and their backend', response: { 200: Health } },
     handler: async () => {
-      let redisUp = true;
-      let workers: Array<{ id: string; backend: string; pid: number; host: string; seen_at: string }> = [];
-      try {
-        // Commands wait for a reconnect; a health check must answer now.
-        if (redis.status !== 'ready' && redis.status !== 'wait') throw new Error(`redis ${redis.status}`);
-        const all = await redis.hgetall(keys.workerHeartbeat());
-        const now = Date.now();
-        workers = Object.entries(all)
-          .map(([id, v]) => ({ id, ...JSON.parse(v) }))
-          .filter((w) => now - Date.parse(w.seen_at) < WORKER_STALE_MS);
-      } catch {
-        redisUp = false;
-      }
+      const workers = await workersNow();
       return {
-        status: redisUp && workers.length > 0 ? ('ok' as const) : ('degraded' as const),
-        redis: redisUp ? ('up' as const) : ('down' as const),
-        backend: workers[0]?.backend ?? null,
-        workers,
+        status: workers && workers.length > 0 ? ('ok' as const) : ('degraded' as const),
+        redis: workers ? ('up' as const) : ('down' as const),
+        backend: workers?.[0]?.backend ?? null,
+        workers: workers ?? [],
       };
+    },
+  });
+
+  app.get('/ready', {
+    schema: { tags: ['ops'], summary: 'Readiness: 200 when Redis answers and at least one worker was seen in the last 30 s, else 503', response: { 200: Ready, 503: Ready } },
+    handler: async (_req, reply) => {
+      const workers = await workersNow();
+      const reasons = [...(workers ? [] : ['redis does not answer']), ...(workers?.length === 0 ? ['no worker seen in the last 30 s'] : [])];
+      const body = { ready: reasons.length === 0, redis: workers ? ('up' as const) : ('down' as const), workers: workers?.length ?? 0, reasons };
+      return reply.code(body.ready ? 200 : 503).send(body);
     },
   });
 };
