@@ -13,6 +13,7 @@ import datasets from './routes/datasets.ts';
 import events from './routes/events.ts';
 import health from './routes/health.ts';
 import metrics from './routes/metrics.ts';
+import dashboard from './routes/dashboard.ts';
 import jobs from './routes/jobs.ts';
 import models from './routes/models.ts';
 
@@ -48,6 +49,7 @@ export async function buildApp({ config, logger }: AppOptions) {
   await app.register(datasets);
   await app.register(health);
   await app.register(metrics);
+  await app.register(dashboard);
   await app.register(jobs);
   await app.register(events);
   await app.register(models);

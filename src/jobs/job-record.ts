@@ -20,7 +20,7 @@ export const JobView = Type.Object({
   }),
   history: Type.Record(Type.String(), Type.Array(Type.Number()), { description: 'Keras History.history: key → one value per epoch.' }),
   error: Type.Optional(Type.Object({ message: Type.String() })),
-  model_id: Type.Optional(Type.String({ description: 'fit: the trained model; evaluate/predict: the model used.' })),
+  model_id: Type.Optional(Type.String({ description: 'fit: the model it trains (GET /v1/models/{id} answers once training starts, and lists checkpoints as epochs end); evaluate/predict: the model used.' })),
   result: Type.Optional(
     Type.Object({
       evaluate: Type.Optional(Type.Record(Type.String(), Type.Number(), { description: 'keras Model.evaluate(return_dict=True)' })),

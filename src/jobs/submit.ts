@@ -68,6 +68,8 @@ async function accept(services: Services, id: string, tenant: string, body: JobC
     },
     limits: services.config.limits,
   });
+  // A fit job's model id is known from the start, so its checkpoints can be followed while it trains.
+  const modelId = body.type === 'fit' ? randomUUID() : body.model_id;
   const record: JobRecord = {
     id,
     type: body.type,
@@ -77,12 +79,12 @@ async function accept(services: Services, id: string, tenant: string, body: JobC
     history: checked.resume?.history ?? {},
     attempts: 0,
     tenant,
-    ...(body.type !== 'fit' ? { model_id: body.model_id } : {}),
+    model_id: modelId,
   };
   await jobs.create(record);
   try {
     await events.append(id, 'state', { state: 'queued' });
-    await queue.add(body.type, { jobId: id, tenant, modelId: body.type === 'fit' ? randomUUID() : undefined, job: checked.job, resume: checked.resume }, { jobId: id, priority: body.priority });
+    await queue.add(body.type, { jobId: id, tenant, modelId: body.type === 'fit' ? modelId : undefined, job: checked.job, resume: checked.resume }, { jobId: id, priority: body.priority });
   } catch (err) {
     // Nothing half-written: a job that is not in the queue does not exist.
     await Promise.allSettled([jobs.remove(id, tenant), events.remove(id)]);

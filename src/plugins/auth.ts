@@ -1,5 +1,5 @@
 /**
- * API keys and tenants. With keys configured every route but /health, /ready, /metrics and the docs needs
+ * API keys and tenants. With keys configured every route but /health, /ready, /metrics, the docs and the dashboard's static pages needs
  * `Authorization: Bearer <key>`; the key's tenant is request.tenant, and every store lookup is
  * scoped to it. Without keys the service is open (one tenant, "public") and says so at start.
  */
@@ -17,7 +17,7 @@ declare module 'fastify' {
   }
 }
 
-const PUBLIC = [/^\/(health|ready|metrics)$/, /^\/docs(\/|$)/];
+const PUBLIC = [/^\/(health|ready|metrics)?$/, /^\/(docs|ui)(\/|$)/];
 
 export default fp(
   async (app) => {

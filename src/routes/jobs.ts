@@ -4,6 +4,7 @@ import { createReadStream } from 'node:fs';
 import { BadCursor, JobFinished, JobNotFound, NoPredictions, ResultNotFound } from '../errors.ts';
 import { JobState, JobView, TERMINAL_STATES, jobLinks, type JobRecord } from '../jobs/job-record.ts';
 import { submitJob } from '../jobs/submit.ts';
+import { abbreviateSpec } from '../spec/abbreviate.ts';
 import { JobCreate } from '../spec/schema.ts';
 import { ProblemSchema } from './problem-schema.ts';
 
@@ -100,6 +101,21 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
       const record = await store.getOwned(req.params.id, req.tenant);
       if (!record) throw new JobNotFound(req.params.id);
       return viewOf(record);
+    },
+  });
+
+  app.get('/v1/jobs/:id/spec', {
+    schema: {
+      tags: ['jobs'],
+      summary: 'The spec the job runs, as checked and normalized at submission; data arrays are shown by shape only',
+      params: JobParams,
+      response: { 200: Type.Object({ spec: Type.Unknown() }), 404: ProblemSchema },
+    },
+    handler: async (req) => {
+      const record = await store.getOwned(req.params.id, req.tenant);
+      const queued = record && (await queue.getJob(record.id));
+      if (!queued) throw new JobNotFound(req.params.id);
+      return { spec: abbreviateSpec(queued.data.job) };
     },
   });
 
