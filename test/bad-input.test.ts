@@ -68,6 +68,16 @@ describe('bad input is rejected at submit time', () => {
     });
   }
 
+  test('a fit job with an unknown key hears only about that key, not about the other job types', async () => {
+    const spec = seedMlpJob();
+    (spec.fit as any).bogus = 1;
+    const res = await fetch(`${stack.baseUrl}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+    assert.equal(res.status, 400);
+    const problem = (await res.json()) as any;
+    assert.deepEqual(problem.errors, [{ pointer: '/fit/bogus', message: 'is not an accepted key' }]);
+    assert.equal(problem.detail, 'invalid request body: /fit/bogus is not an accepted key');
+  });
+
   test('shapes that cannot connect name the layer and both shapes', async () => {
     const spec = multiIoJob();
     // Concatenating the conv outputs directly: (30, 30, 3) and (18, 3) have different ranks.

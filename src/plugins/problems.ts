@@ -13,6 +13,23 @@ export function sendProblem(reply: FastifyReply, status: number, detail: string,
   return reply.code(status).type('application/problem+json').send(body);
 }
 
+interface ValidationIssue {
+  schemaPath: string;
+}
+
+/**
+ * A body that is a union tagged by `type` (fit | evaluate | predict jobs) fails every branch;
+ * only the branch its `type` names is worth reporting.
+ */
+function taggedBranchOnly<T extends ValidationIssue>(issues: T[], schema: unknown, body: unknown): T[] {
+  const branches = (schema as { anyOf?: Array<{ properties?: { type?: { const?: unknown } } }> } | undefined)?.anyOf;
+  const tag = (body as { type?: unknown } | undefined)?.type;
+  if (!Array.isArray(branches) || typeof tag !== 'string') return issues;
+  const index = branches.findIndex((b) => b?.properties?.type?.const === tag);
+  const narrowed = index < 0 ? [] : issues.filter((i) => i.schemaPath.startsWith(`#/anyOf/${index}/`));
+  return narrowed.length ? narrowed : issues;
+}
+
 export default fp(
   async (app) => {
     app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -21,7 +38,8 @@ export default fp(
       }
       if (err.validation) {
         const where = err.validationContext ?? 'body';
-        const errors = err.validation.map((v) => {
+        const issues = where === 'body' ? taggedBranchOnly(err.validation, req.routeOptions.schema?.body, req.body) : err.validation;
+        const errors = issues.map((v) => {
           const missing = v.keyword === 'required' ? `/${(v.params as { missingProperty: string }).missingProperty}` : '';
           const extra = v.keyword === 'additionalProperties' ? `/${(v.params as { additionalProperty: string }).additionalProperty}` : '';
           const message = v.keyword === 'additionalProperties' ? 'is not an accepted key' : v.message ?? 'is invalid';
