@@ -1,0 +1,54 @@
+/** `kjobs ls`: the job listing as a compact table. */
+import type { Client } from './client.ts';
+import type { Io } from './io.ts';
+
+export interface ListedJob {
+  id: string;
+  type: string;
+  state: string;
+  created_at: string;
+  progress?: { epoch: number; epochs: number };
+}
+
+export interface JobList {
+  jobs: ListedJob[];
+  next_cursor: string | null;
+}
+
+export interface ListFilters {
+  state?: string;
+  type?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export async function listJobs(client: Client, filters: ListFilters): Promise<JobList> {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(filters)) if (value !== undefined) query.set(key, String(value));
+  const qs = query.toString();
+  return client.json<JobList>('GET', `/v1/jobs${qs ? `?${qs}` : ''}`);
+}
+
+/** Seconds are plenty in a listing; a UTC stamp sorts and compares across machines. */
+function shortTime(iso: string): string {
+  return iso.replace(/\.\d+Z$/, 'Z');
+}
+
+export function jobsTable(jobs: ListedJob[]): string {
+  const rows = [
+    ['ID', 'TYPE', 'STATE', 'EPOCH', 'CREATED'],
+    // evaluate and predict jobs have no epochs.
+    ...jobs.map((j) => [j.id, j.type, j.state, j.progress?.epochs ? `${j.progress.epoch}/${j.progress.epochs}` : '-', shortTime(j.created_at)]),
+  ];
+  const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
+  return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]))).join('  ')).join('\n') + '\n';
+}
+
+export function printJobList(list: JobList, io: Io, json: boolean): void {
+  if (json) {
+    io.out.write(`${JSON.stringify(list, null, 2)}\n`);
+    return;
+  }
+  io.out.write(jobsTable(list.jobs));
+  if (list.next_cursor) io.err.write(`more jobs: kjobs ls --cursor ${list.next_cursor}\n`);
+}
