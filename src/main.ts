@@ -29,7 +29,9 @@ async function ensureRedis(): Promise<ChildProcess | undefined> {
     const dir = path.join(config.dataDir, 'redis');
     fs.mkdirSync(dir, { recursive: true });
     console.error(`no Redis at ${config.redisUrl}: starting redis-server on port ${url.port || 6379} with data in ${dir}`);
-    const server = spawn('redis-server', ['--port', url.port || '6379', '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], { stdio: 'ignore' });
+    // Its own process group: a signal to ours (Ctrl-C, kill -- -PGID) must not stop Redis before
+    // the workers have handed their jobs back; shutdown stops it last.
+    const server = spawn('redis-server', ['--port', url.port || '6379', '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], { stdio: 'ignore', detached: true });
     for (let i = 0; i < 50; i++) {
       await new Promise((r) => setTimeout(r, 100));
       if (await assertRedisReachable(config.redisUrl, 500).then(() => true, () => false)) return server;
@@ -40,7 +42,9 @@ async function ensureRedis(): Promise<ChildProcess | undefined> {
 }
 
 function superviseWorker(index: number, stopping: { value: boolean }, children: Set<ChildProcess>): void {
-  const child = fork(WORKER, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, WORKER_INDEX: String(index) } });
+  // Its own process group, so a signal to ours reaches it once, forwarded by shutdown below (a
+  // second SIGTERM would make it exit at once instead of handing its job back).
+  const child = fork(WORKER, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, WORKER_INDEX: String(index) }, detached: true });
   children.add(child);
   child.on('exit', (code, signal) => {
     children.delete(child);

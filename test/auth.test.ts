@@ -135,7 +135,12 @@ describe('API keys and tenants', () => {
       assert.match(res.headers.get('content-type') ?? '', /problem\+json/);
       assert.match(((await res.json()) as any).detail, /rate limit of 5 requests/);
       assert.equal((await get(B)).status, 200, 'another key has its own budget');
-      assert.equal((await fetch(`${limited.baseUrl}/health`)).status, 200);
+      for (const probe of ['/health', '/metrics']) assert.equal((await fetch(`${limited.baseUrl}${probe}`)).status, 200, `${probe} is not limited`);
+      // Malformed requests count too: they cost the API as much as good ones.
+      const bad = () => fetch(`${limited.baseUrl}/v1/jobs`, { method: 'POST', headers: { authorization: `Bearer ${B}`, 'content-type': 'application/json' }, body: '{"type":"fit"}' });
+      const badStatuses = [];
+      for (let i = 0; i < 5; i++) badStatuses.push((await bad()).status);
+      assert.deepEqual(badStatuses, [400, 400, 400, 400, 429]);
     } finally {
       await limited.close();
     }

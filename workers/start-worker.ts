@@ -110,6 +110,8 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
         await events.append(jobId, 'resumed', { epoch: point?.initial_epoch ?? 0, checkpoint: point?.checkpoint ?? null, ...why });
       };
       if (own) await announceResume(own, { attempt: (record.attempts ?? 0) + 1 });
+      // Started before but stopped ahead of its first checkpoint: followers learn it starts over.
+      else if ((record.attempts ?? 0) > 0 && job.type === 'fit') await announceResume(undefined, { attempt: (record.attempts ?? 0) + 1, reason: 'no checkpoint yet: training starts over' });
       // Events go out in order; record updates ride the same chain.
       let chain = Promise.resolve();
       let history: Record<string, number[]> = structuredClone(resume?.history ?? {});

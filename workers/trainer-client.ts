@@ -41,7 +41,9 @@ export class TrainerClient {
 
   start(): Promise<string> {
     if (this.ready) return this.ready;
-    const child = fork(TRAINER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // Its own process group: a signal meant for the worker's group must not kill training under
+    // the worker's orderly shutdown. It exits by itself when the worker goes (IPC disconnect).
+    const child = fork(TRAINER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
     this.child = child;
     this.ready = new Promise((resolve, reject) => {
       child.on('message', (msg: FromTrainer) => {

@@ -11,6 +11,8 @@ try {
   await assertRedisReachable(config.redisUrl);
   const worker = await startWorker(config, log);
   log.info({ workerId: worker.id, queue: config.queueName }, 'worker started');
+  // Started by `npm start`: if that supervisor dies, stop as if told to (hand the job back).
+  if (process.send) process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   closeWithGrace({ delay: 30_000 }, async ({ err, signal }) => {
     log.info({ err: err?.message, signal }, 'worker stopping');
     await worker.close();

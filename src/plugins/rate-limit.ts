@@ -14,10 +14,12 @@ export default fp(
       timeWindow: '1 minute',
       redis,
       nameSpace: `${config.redisPrefix}:ratelimit:`,
-      // After auth, so the tenant is known.
-      hook: 'preHandler',
+      // onRequest, so malformed requests count too; registered after auth's onRequest hook, so the
+      // tenant is known.
+      hook: 'onRequest',
       keyGenerator: (req) => (req.tenant && req.tenant !== OPEN_TENANT ? `tenant:${req.tenant}` : `ip:${req.ip}`),
-      allowList: (req) => req.url === '/health',
+      // Probes and scrapers are not clients.
+      allowList: (req) => /^\/(health|ready|metrics)(\?|$)/.test(req.url),
       errorResponseBuilder: (_req, context) => {
         const err = new Error(`rate limit of ${context.max} requests per ${context.after} exceeded; retry later`) as Error & { statusCode: number; code: string };
         err.statusCode = context.statusCode;
