@@ -14,6 +14,7 @@ import events from './routes/events.ts';
 import health from './routes/health.ts';
 import metrics from './routes/metrics.ts';
 import dashboard from './routes/dashboard.ts';
+import kerasModels from './routes/keras-models.ts';
 import jobs from './routes/jobs.ts';
 import models from './routes/models.ts';
 
@@ -50,6 +51,7 @@ export async function buildApp({ config, logger }: AppOptions) {
   await app.register(health);
   await app.register(metrics);
   await app.register(dashboard);
+  await app.register(kerasModels);
   await app.register(jobs);
   await app.register(events);
   await app.register(models);

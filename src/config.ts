@@ -23,6 +23,8 @@ export interface Config {
   jobTtlS: number;
   /** Largest accepted request body in bytes. */
   bodyLimit: number;
+  /** Largest Keras file POST /v1/models/import accepts, in bytes (read into memory to check it). */
+  importMaxBytes: number;
   /** BullMQ lock: a worker that stops renewing it for this long is presumed dead. */
   lockDurationMs: number;
   /** How often workers look for jobs whose worker died. */
@@ -91,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sseHeartbeatS: int('SSE_HEARTBEAT_S', env.SSE_HEARTBEAT_S, 15, 1),
     jobTtlS: int('JOB_TTL_S', env.JOB_TTL_S, 7 * 24 * 3600, 60),
     bodyLimit: int('BODY_LIMIT', env.BODY_LIMIT, 64 * 1024 * 1024, 1024),
+    importMaxBytes: int('MODEL_IMPORT_MAX_BYTES', env.MODEL_IMPORT_MAX_BYTES, 512 * 1024 * 1024, 1024),
     lockDurationMs: int('LOCK_DURATION_MS', env.LOCK_DURATION_MS, 30_000, 1000),
     stalledIntervalMs: int('STALLED_INTERVAL_MS', env.STALLED_INTERVAL_MS, 30_000, 500),
     maxCrashes: int('MAX_CRASHES', env.MAX_CRASHES, 2, 0),

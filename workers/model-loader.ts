@@ -12,6 +12,13 @@ import { Trainer } from '../src/engine/trainer.ts';
 import { resolveCompile } from '../src/spec/compile.ts';
 import { checkGraph, normalizeModel } from '../src/spec/graph.ts';
 import type { ModelStore } from '../src/store/model-store.ts';
+import type { CompileSpec } from '../src/spec/schema.ts';
+
+/**
+ * An imported model without a compile_config can still predict; the trainer needs some compile
+ * to exist, and this one is never used to train or evaluate (the API refuses those jobs).
+ */
+const PREDICT_ONLY: CompileSpec = { optimizer: 'sgd', loss: 'mean_squared_error' };
 
 export interface LoadedModel {
   model: KerasModel;
@@ -30,7 +37,7 @@ export async function loadModel(store: ModelStore, modelId: string, checkpoint?:
   const model = new KerasModel(graph);
   try {
     loadModelWeights(model, await fs.readFile(path.join(dir, 'model.json'), 'utf8'), await fs.readFile(path.join(dir, 'weights.bin')));
-    return { model, trainer: new Trainer(model, resolveCompile(info.spec.compile, graph.outputs)) };
+    return { model, trainer: new Trainer(model, resolveCompile(info.spec.compile ?? PREDICT_ONLY, graph.outputs)) };
   } catch (err) {
     model.dispose();
     throw err;

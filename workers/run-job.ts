@@ -10,8 +10,8 @@ import { writeNpy } from '../src/datasets/npy.ts';
 import { checkpointNameOf } from '../src/spec/callback-checks.ts';
 import { resolveCompile } from '../src/spec/compile.ts';
 import { checkGraph, normalizeModel } from '../src/spec/graph.ts';
-import type { ResumeFrom } from '../src/spec/check-job.ts';
-import type { DatasetArray, EvaluateSpec, FitJobCreate, JobCreate, PredictSpec } from '../src/spec/schema.ts';
+import type { ResumeFrom, RunnableFitJob, RunnableJob } from '../src/spec/check-job.ts';
+import type { DatasetArray, EvaluateSpec, PredictSpec } from '../src/spec/schema.ts';
 import { initBackend } from '../src/engine/backend.ts';
 import type { Callback, Logs, TrainingContext } from '../src/engine/callbacks/callback.ts';
 import { makeCallbacks, type CallbackHooks } from '../src/engine/callbacks/index.ts';
@@ -21,14 +21,16 @@ import { DataBinder } from '../src/engine/data-binding.ts';
 import { Trainer, type History } from '../src/engine/trainer.ts';
 import { ModelStore, isSafeCheckpointName } from '../src/store/model-store.ts';
 import { ModelCache, loadModel, loadOptimizerState } from './model-loader.ts';
+import { runImport } from './run-import.ts';
+import type { ImportJob } from '../src/jobs/queue.ts';
 
 export interface JobInput {
   jobId: string;
   tenant: string;
-  /** The id the trained model gets (fit jobs). */
+  /** The id the trained (fit) or imported model gets. */
   modelId?: string;
   /** The job as checked by the API (a fit job's model and compile already filled in). */
-  job: JobCreate;
+  job: RunnableJob | ImportJob;
   resume?: ResumeFrom;
 }
 
@@ -62,7 +64,7 @@ export interface RunContext {
 }
 
 /** Dataset arrays a job references, read from disk before the (synchronous) tensor building. */
-async function loadDatasetArrays(job: JobCreate, datasets: DatasetStore): Promise<Map<DatasetArray, HostArray>> {
+async function loadDatasetArrays(job: RunnableJob, datasets: DatasetStore): Promise<Map<DatasetArray, HostArray>> {
   const loaded = new Map<DatasetArray, HostArray>();
   for (const ref of datasetRefs(job)) {
     loaded.set(ref, await datasets.readArray(ref.dataset, ref.array, { rows: ref.rows, columns: ref.columns }));
@@ -194,7 +196,7 @@ function concatHistory(previous: History, next: History): History {
   return out;
 }
 
-async function runFit(input: JobInput, job: FitJobCreate, { store, progressIntervalMs = 1000 }: RunContext, loaded: Map<DatasetArray, HostArray>, emit: Emit, signal?: AbortSignal): Promise<JobResult> {
+async function runFit(input: JobInput, job: RunnableFitJob, { store, progressIntervalMs = 1000 }: RunContext, loaded: Map<DatasetArray, HostArray>, emit: Emit, signal?: AbortSignal): Promise<JobResult> {
   const backend = await initBackend();
   const modelId = input.modelId!;
   const graph = checkGraph(normalizeModel(job.model!));
@@ -212,9 +214,15 @@ async function runFit(input: JobInput, job: FitJobCreate, { store, progressInter
         base.trainer.dispose();
         base.model.dispose();
       }
-      const state = await loadOptimizerState(store, resume.model_id, resume.checkpoint);
-      trainer.optimizer.setState(state);
-      tf.dispose(Object.values(state.slots));
+      // An imported model without a compile_config has no optimizer state: fine-tuning starts one.
+      const state = await loadOptimizerState(store, resume.model_id, resume.checkpoint).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw err;
+      });
+      if (state) {
+        trainer.optimizer.setState(state);
+        tf.dispose(Object.values(state.slots));
+      }
     } else if (graph.weights) {
       model.setWeights(graph.weights);
     }
@@ -278,6 +286,7 @@ async function runFit(input: JobInput, job: FitJobCreate, { store, progressInter
 
 export async function runJob(input: JobInput, ctx: RunContext, emit: Emit, signal?: AbortSignal): Promise<JobResult> {
   const job = input.job;
+  if (job.type === 'import') return runImport(input.modelId!, input, job, ctx.store, emit);
   const loaded = await loadDatasetArrays(job, ctx.datasets);
   if (job.type === 'fit') return runFit(input, job, ctx, loaded, emit, signal);
   const backend = await initBackend();

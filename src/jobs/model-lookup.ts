@@ -8,6 +8,6 @@ export function modelLookup(store: ModelStore, tenant: string): ModelLookup {
     if (!info) return undefined;
     const checkpoints: StoredModel['checkpoints'] = {};
     for (const c of await store.listCheckpoints(modelId)) checkpoints[c.name] = { epoch: c.epoch, history: c.history, weights_only: c.weights_only };
-    return { id: modelId, spec: info.spec, epochs_run: info.status === 'trained' ? info.epochs_run : undefined, history: info.history, checkpoints };
+    return { id: modelId, spec: info.spec, epochs_run: info.status === 'trained' || info.status === 'imported' ? info.epochs_run : undefined, history: info.history, checkpoints };
   };
 }

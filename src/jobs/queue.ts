@@ -2,15 +2,32 @@
 import { Queue } from 'bullmq';
 import type { Config } from '../config.ts';
 import { connectRedis } from '../redis/connect.ts';
-import type { ResumeFrom } from '../spec/check-job.ts';
-import type { JobCreate } from '../spec/schema.ts';
+import type { ResumeFrom, RunnableJob } from '../spec/check-job.ts';
+import type { CompileSpec, ModelSpec } from '../spec/schema.ts';
 
-/** What a worker receives: the checked job, and for fit jobs the id its model will get. */
+/**
+ * A Keras file the API accepted (POST /v1/models/import): checked and translated there, turned
+ * into a stored model by a worker, which needs TensorFlow.js to write the model files.
+ */
+export interface ImportJob {
+  type: 'import';
+  /** The translated architecture, and compile when the file carried a compile_config. */
+  model: ModelSpec;
+  compile?: CompileSpec;
+  format: 'keras' | 'h5';
+  /** The uploaded file, staged on the checkpoint volume; the worker removes it. */
+  upload: string;
+  filename: string;
+  keras_version?: string;
+  timeout_s?: number;
+}
+
+/** What a worker receives: the checked job, and for fit and import jobs the id its model will get. */
 export interface QueuedJob {
   jobId: string;
   tenant: string;
   modelId?: string;
-  job: JobCreate;
+  job: RunnableJob | ImportJob;
   resume?: ResumeFrom;
 }
 

@@ -9,13 +9,17 @@ import { submitJob, waitForEnd } from '../jobs/submit.ts';
 import { EvaluateSpec, PredictSpec } from '../spec/schema.ts';
 import { viewOf } from './jobs.ts';
 import { ProblemSchema } from './problem-schema.ts';
+import { sendModelArchive } from './model-archive.ts';
 
 const FileEntry = Type.Object({ name: Type.String(), bytes: Type.Integer(), url: Type.String() });
 
 const ModelView = Type.Object({
   id: Type.String(),
   job_id: Type.String(),
-  status: Type.String({ description: 'training or trained' }),
+  status: Type.String({ description: 'training, trained, or imported (from a Keras file: POST /v1/models/import)' }),
+  imported: Type.Optional(
+    Type.Object({ format: Type.String({ description: 'keras (.keras archive) or h5 (legacy)' }), filename: Type.String(), keras_version: Type.Union([Type.String(), Type.Null()]) }, { description: 'Where an imported model came from.' }),
+  ),
   created_at: Type.String(),
   trained_at: Type.Optional(Type.String()),
   backend: Type.String(),
@@ -25,7 +29,12 @@ const ModelView = Type.Object({
   parent: Type.Optional(Type.Object({ model_id: Type.String(), checkpoint: Type.Union([Type.String(), Type.Null()]) }, { description: 'The model this one continued training from (initial_model).' })),
   size_bytes: Type.Integer({ description: 'Size of all its files on disk.' }),
   artifacts: Type.Array(FileEntry, { description: 'Files written by callbacks such as CSVLogger.' }),
-  links: Type.Object({ self: Type.String(), archive: Type.String({ description: 'The final model as one .tar.gz; add ?checkpoint=<name> for a checkpoint.' }), job: Type.String() }),
+  links: Type.Object({
+    self: Type.String(),
+    archive: Type.String({ description: 'The final model as one .tar.gz; add ?checkpoint=<name> for a checkpoint.' }),
+    export: Type.String({ description: 'The model as a Keras 3 .keras file; see GET /v1/models/{id}/export for other formats and checkpoints.' }),
+    job: Type.String(),
+  }),
   summary: Type.Object({
     layers: Type.Array(
       Type.Object({
@@ -65,7 +74,7 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
     const files = (await store.listFinal(id)).map((f) => ({ ...f, url: url(`final/${f.name}`) }));
     const artifacts = (await store.listArtifacts(id)).map((f) => ({ ...f, url: url(`artifacts/${f.name}`) }));
     const checkpoints = (await store.listCheckpoints(id)).map((c) => ({ ...c, files: c.files.map((f) => ({ ...f, url: url(`checkpoints/${c.name}/${f.name}`) })) }));
-    const links = { self: `/v1/models/${id}`, archive: `/v1/models/${id}/archive`, job: `/v1/jobs/${info.job_id}` };
+    const links = { self: `/v1/models/${id}`, archive: `/v1/models/${id}/archive`, export: `/v1/models/${id}/export?format=keras`, job: `/v1/jobs/${info.job_id}` };
     return { ...(info as any), files, artifacts, checkpoints, size_bytes: await store.sizeOnDisk(id), links };
   };
 
@@ -107,16 +116,8 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
     },
     handler: async (req, reply) => {
       const { id } = req.params;
-      const { checkpoint } = req.query;
       if (!(await store.readOwned(id, req.tenant))) throw new ModelNotFound(id);
-      const dir = await store.filesDir(id, checkpoint);
-      if (!dir) throw new CheckpointNotFound(id, checkpoint ?? 'final');
-      const names = (await fs.readdir(dir)).filter((n) => !n.startsWith('.')).sort();
-      const filename = `${id}${checkpoint ? `-${checkpoint}` : ''}.tar.gz`;
-      return reply
-        .type('application/gzip')
-        .header('content-disposition', `attachment; filename="${filename}"`)
-        .send(tar.c({ gzip: true, cwd: dir, portable: true }, names) as unknown as string);
+      return sendModelArchive(reply, store, id, req.query.checkpoint);
     },
   });
 

@@ -9,7 +9,9 @@ import { resolveCompile } from './compile.ts';
 import { checkGraph, normalizeModel, type CheckedGraph } from './graph.ts';
 import { DEFAULT_LIMITS, checkNesting, type Limits } from './limits.ts';
 import { SpecError, fail, type SpecIssue } from './problem.ts';
-import type { CompileSpec, Data, EvaluateSpec, FitSpec, JobCreate, ModelSpec } from './schema.ts';
+import type { CompileSpec, Data, EvaluateJobCreate, EvaluateSpec, FitJobCreate, FitSpec, JobCreate, KerasJsonModel, ModelSpec, PredictJobCreate } from './schema.ts';
+import { fromKerasJson } from '../keras/from-keras-json.ts';
+import { KerasImportError } from '../keras/types.ts';
 
 /** What the synchronous checks need besides the job: uploaded arrays' shapes and the caps. */
 interface CheckContext {
@@ -95,7 +97,7 @@ function checkFit(ctx: CheckContext, fit: FitSpec, graph: CheckedGraph): number 
 /** What the API knows of a stored model, enough to check jobs against it. */
 export interface StoredModel {
   id: string;
-  spec: { model: ModelSpec; compile: CompileSpec };
+  spec: { model: ModelSpec; compile: CompileSpec | null };
   epochs_run?: number;
   history?: Record<string, number[]>;
   /** Checkpoint name → the epoch (0-based) after which it was saved. */
@@ -115,9 +117,14 @@ export interface ResumeFrom {
   callbacks?: unknown[];
 }
 
+/** A fit job as workers run it: its model in this service's own form (Keras JSON translated). */
+export type RunnableFitJob = Omit<FitJobCreate, 'model'> & { model?: ModelSpec };
+/** What workers receive for the job types users submit. */
+export type RunnableJob = RunnableFitJob | EvaluateJobCreate | PredictJobCreate;
+
 export interface CheckedJob {
-  /** The job as the worker runs it: a fit job's model and compile filled in from initial_model. */
-  job: JobCreate;
+  /** The job as the worker runs it: a fit job's model translated, and model and compile filled in from initial_model. */
+  job: RunnableJob;
   graph: CheckedGraph;
   epochs: number;
   samples?: number;
@@ -168,6 +175,17 @@ export async function checkJob(job: JobCreate, { models: lookup, datasets, limit
   return checkLoaded({ shapes, limits: caps ?? DEFAULT_LIMITS }, job, stored, resumeFrom);
 }
 
+/** Keras JSON → this service's model form; what cannot be translated is a 422 naming it. */
+function fromKerasModel(spec: KerasJsonModel): { model: ModelSpec; compile?: CompileSpec } {
+  try {
+    const { model, compile } = fromKerasJson(spec.keras_json);
+    return { model: spec.weights ? { ...model, weights: spec.weights } : model, compile };
+  } catch (err) {
+    if (err instanceof KerasImportError) throw new SpecError(err.issues.map((i) => ({ pointer: `/model/keras_json${i.pointer}`, message: i.message })));
+    throw err;
+  }
+}
+
 function checkLoaded(ctx: CheckContext, job: JobCreate, stored: StoredModel | undefined, base: StoredModel | undefined): CheckedJob {
   if (job.type === 'fit') {
     let resolved = job;
@@ -177,7 +195,7 @@ function checkLoaded(ctx: CheckContext, job: JobCreate, stored: StoredModel | un
       const stored = base;
       const point = checkpoint === undefined || !Object.hasOwn(stored.checkpoints, checkpoint) ? undefined : stored.checkpoints[checkpoint];
       if (point?.weights_only) fail('/initial_model/checkpoint', `checkpoint "${checkpoint}" holds weights only (save_weights_only); training cannot resume its optimizer state`);
-      resolved = { ...job, model: job.model ?? stored.spec.model, compile: job.compile ?? stored.spec.compile };
+      resolved = { ...job, model: job.model ?? stored.spec.model, compile: job.compile ?? stored.spec.compile ?? undefined };
       resume = {
         model_id,
         checkpoint,
@@ -186,9 +204,11 @@ function checkLoaded(ctx: CheckContext, job: JobCreate, stored: StoredModel | un
       };
     }
     if (!resolved.model) fail('/model', 'is required (or give initial_model to continue a trained model)');
-    if (!resolved.compile) fail('/compile', 'is required (or give initial_model to continue a trained model)');
-    const graph = checkGraph(normalizeModel(resolved.model));
-    resolveCompile(resolved.compile, graph.outputs);
+    const { model, compile: kerasCompile } = 'keras_json' in resolved.model ? fromKerasModel(resolved.model) : { model: resolved.model, compile: undefined };
+    const runnable: RunnableFitJob = { ...resolved, model, compile: resolved.compile ?? kerasCompile };
+    if (!runnable.compile) fail('/compile', 'is required (or give initial_model to continue a trained model, or send Keras JSON with a compile_config)');
+    const graph = checkGraph(normalizeModel(model));
+    resolveCompile(runnable.compile, graph.outputs);
     const samples = checkFit(ctx, job.fit, graph);
     checkSize(ctx, graph, job.fit, samples);
     const epochs = job.fit.epochs ?? 1;
@@ -199,11 +219,12 @@ function checkLoaded(ctx: CheckContext, job: JobCreate, stored: StoredModel | un
     if (resume) resume.initial_epoch = initialEpoch;
     if (job.evaluate) checkEvaluate(ctx, job.evaluate, graph, '/evaluate');
     if (job.predict) checkX(ctx, job.predict.x, graph, '/predict/x');
-    return { job: resolved, graph, epochs, samples, resume };
+    return { job: runnable, graph, epochs, samples, resume };
   }
   const graph = checkGraph(normalizeModel(stored!.spec.model));
   checkSize(ctx, graph, undefined, undefined);
   if (job.type === 'evaluate') {
+    if (!stored!.spec.compile) fail('/model_id', `model "${job.model_id}" was imported without a compile_config, so it has no loss to evaluate: fine-tune it with a fit job that gives compile (initial_model), or import a compiled model`);
     checkEvaluate(ctx, job.evaluate, graph, '/evaluate');
     return { job, graph, epochs: 0 };
   }

@@ -122,6 +122,19 @@ export const SequentialModel = Type.Object(
 
 export const ModelSpec = Type.Union([GraphModel, SequentialModel]);
 
+export const KerasJsonModel = Type.Object(
+  {
+    keras_json: Type.Union([Type.String({ maxLength: 16 * 1024 * 1024 }), Type.Record(Type.String(), Type.Unknown())], {
+      description: 'What Keras gives for model.to_json(): the string, or the parsed object. Keras 3 and tf.keras 2 formats, Functional and Sequential. A compile_config in it is used when the job gives no compile.',
+    }),
+    weights: Type.Optional(Weights),
+  },
+  { additionalProperties: false, description: 'A model designed in Python: translated into this service\'s model form at submission; unsupported layers or options are a 422 that names them.' },
+);
+
+/** A fit job's model: this service's own forms, or Keras JSON. */
+export const FitModelSpec = Type.Union([GraphModel, SequentialModel, KerasJsonModel]);
+
 export const CompileSpec = Type.Object(
   {
     optimizer: Type.Optional(Identifier),
@@ -195,7 +208,7 @@ const QueueOptions = {
 export const FitJobCreate = Type.Object(
   {
     type: Type.Literal('fit'),
-    model: Type.Optional(ModelSpec),
+    model: Type.Optional(FitModelSpec),
     compile: Type.Optional(CompileSpec),
     fit: FitSpec,
     initial_model: Type.Optional(ModelRef),
@@ -233,6 +246,7 @@ export type InputSpec = Static<typeof InputSpec>;
 export type GraphModel = Static<typeof GraphModel>;
 export type SequentialModel = Static<typeof SequentialModel>;
 export type ModelSpec = Static<typeof ModelSpec>;
+export type KerasJsonModel = Static<typeof KerasJsonModel>;
 export type CompileSpec = Static<typeof CompileSpec>;
 export type FitSpec = Static<typeof FitSpec>;
 export type JobCreate = Static<typeof JobCreate>;

@@ -1,0 +1,735 @@
+/**
+ * Keras model JSON → our model and compile spec. Takes what `model.to_json()` returns (string or
+ * parsed) or a `.keras` archive's config.json, from Keras 3 and from tf.keras 2 / Keras 2 (for a
+ * legacy .h5: its model_config, with its training_config attribute as a `training_config` key).
+ *
+ * Keras writes every option, mostly at its default; options at Keras's default are dropped, the
+ * rest kept in our (Keras kwargs) form. Anything the service would not run as Keras does is an
+ * issue, never silently dropped: all issues are collected and thrown as one KerasImportError whose
+ * pointers are JSON pointers into the given JSON.
+ */
+import { LOSSES, METRICS, OPTIMIZERS, resolve, supported, type Family } from '../spec/catalog.ts';
+import { resolveCompile } from '../spec/compile.ts';
+import { checkGraph, normalizeModel, type CheckedGraph } from '../spec/graph.ts';
+import { ACTIVATIONS, INITIALIZERS, LAYERS, REGULARIZERS, layerKeysAllowed } from '../spec/layer-catalog.ts';
+import { SpecError, pointer } from '../spec/problem.ts';
+import type { CompileSpec, GraphModel, Identifier, InputSpec, LayerSpec } from '../spec/schema.ts';
+import { KERAS_INITIALIZERS, KERAS_LAYERS, KERAS_OPTIMIZERS, canonicalLayerClass, defaultObjectName, kerasInitializerClass, kerasObjectDefault, type KerasObject } from './to-keras-json.ts';
+import { KerasImportError, type KerasIssue } from './types.ts';
+
+type Json = Record<string, unknown>;
+
+export interface FromKerasResult {
+  model: GraphModel;
+  /** Present when the JSON carries a non-empty compile_config (a compiled model, a .keras archive). */
+  compile?: CompileSpec;
+}
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const show = (v: unknown): string => {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+};
+
+/** Structural equality of JSON values, key order ignored. */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => same(x, b[i]));
+  if (!isObject(a) || !isObject(b)) return false;
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && same(a[k], b[k]));
+}
+
+/** The shortest decimal that is the same float32: Keras writes float32 variables back widened (0.0010000000474974513). */
+function shortestFloat32(x: number): number {
+  if (!Number.isFinite(x) || Math.fround(x) !== x || Number.isInteger(x)) return x;
+  for (let p = 1; p <= 9; p++) {
+    const v = Number(x.toPrecision(p));
+    if (Math.fround(v) === x) return v;
+  }
+  return x;
+}
+
+/** {module, class_name, config, registered_name, shared_object_id} (Keras 3) or {class_name, config} (Keras 2) → short form. */
+function unwrap(v: unknown): { class_name: string; config: unknown; registered_name?: unknown; module?: unknown } | undefined {
+  if (!isObject(v) || typeof v.class_name !== 'string') return undefined;
+  return { class_name: v.class_name, config: v.config ?? {}, registered_name: v.registered_name, module: v.module };
+}
+
+const NAME = /^[A-Za-z0-9_.\-]+$/;
+
+class Collector {
+  readonly issues: KerasIssue[] = [];
+  add(at: string, message: string): void {
+    this.issues.push({ pointer: at, message });
+  }
+}
+
+// ----------------------------------------------------------------------------- option values
+
+const SUPPORTED_INITIALIZERS = Object.keys(INITIALIZERS).join(', ');
+const TUPLE_KEYS = new Set(['kernel_size', 'strides', 'dilation_rate', 'pool_size']);
+/** TF 2 serialized activation=tf.nn.softmax under the name of its implementation. */
+const ACTIVATION_ALIASES: Record<string, string> = { softmax_v2: 'softmax' };
+
+/**
+ * Keras 2.2 wrote glorot_uniform and friends as VarianceScaling; naming them lets them compare
+ * equal to Keras 3's defaults (and the engine builds named ones, not VarianceScaling's config).
+ */
+function namedVarianceScaling(cfg: Json): string | undefined {
+  const dist = cfg.distribution === 'normal' ? 'truncated_normal' : cfg.distribution;
+  const key = `${cfg.scale ?? 1}/${cfg.mode ?? 'fan_in'}/${dist ?? 'truncated_normal'}`;
+  const table: Record<string, string> = {
+    '1/fan_avg/uniform': 'GlorotUniform', '1/fan_avg/truncated_normal': 'GlorotNormal',
+    '2/fan_in/uniform': 'HeUniform', '2/fan_in/truncated_normal': 'HeNormal',
+    '1/fan_in/uniform': 'LecunUniform', '1/fan_in/truncated_normal': 'LecunNormal',
+  };
+  return table[key];
+}
+
+type Canon = { value: unknown } | { error: string };
+
+/** An initializer as {class_name: Keras 3 class, config: full Keras 3 config}. */
+function canonicalInitializer(raw: unknown): Canon {
+  const obj = unwrap(raw);
+  const name = typeof raw === 'string' ? raw : obj?.class_name;
+  const given = obj && isObject(obj.config) ? obj.config : {};
+  let cls = typeof name === 'string' ? kerasInitializerClass(name) : undefined;
+  if (!cls || (typeof obj?.registered_name === 'string' && obj.registered_name.includes('>'))) {
+    return { error: `initializer ${show(raw)} is not supported; supported: ${SUPPORTED_INITIALIZERS}` };
+  }
+  const config: Json = { ...KERAS_INITIALIZERS[cls] };
+  for (const [k, v] of Object.entries(given)) {
+    if (Object.hasOwn(config, k)) config[k] = v;
+    else if (v !== null && k !== 'dtype') return { error: `initializer ${cls} option "${k}" = ${show(v)} is not supported` };
+  }
+  if (cls === 'VarianceScaling') {
+    const named = namedVarianceScaling(config);
+    if (named) {
+      cls = named;
+      for (const k of ['scale', 'mode', 'distribution']) delete config[k];
+    }
+  }
+  return { value: { class_name: cls, config } };
+}
+
+function canonicalRegularizer(raw: unknown): Canon {
+  if (raw === null || raw === undefined) return { value: null };
+  const obj = unwrap(raw);
+  const name = typeof raw === 'string' ? raw : obj?.class_name;
+  const lower = typeof name === 'string' ? name.toLowerCase().replace('_', '') : '';
+  const cls = lower === 'l1' ? 'L1' : lower === 'l2' ? 'L2' : lower === 'l1l2' ? 'L1L2' : undefined;
+  if (!cls) return { error: `regularizer ${show(raw)} is not supported; supported: ${REGULARIZERS.join(', ')}` };
+  const defaults: Json = cls === 'L1' ? { l1: 0.01 } : cls === 'L2' ? { l2: 0.01 } : { l1: 0, l2: 0 };
+  const config: Json = { ...defaults, ...(obj && isObject(obj.config) ? obj.config : {}) };
+  // Keras 2 wrote l2(x) as L1L2 with l1 = 0.
+  if (cls === 'L1L2' && config.l1 === 0) return { value: { class_name: 'L2', config: { l2: config.l2 } } };
+  if (cls === 'L1L2' && config.l2 === 0) return { value: { class_name: 'L1', config: { l1: config.l1 } } };
+  return { value: { class_name: cls, config } };
+}
+
+function canonicalActivation(raw: unknown): Canon {
+  if (raw === null || raw === undefined) return { value: 'linear' };
+  const name = typeof raw === 'string' ? raw : undefined;
+  const canon = name !== undefined && Object.hasOwn(ACTIVATION_ALIASES, name) ? ACTIVATION_ALIASES[name] : name;
+  if (canon === undefined || !ACTIVATIONS.includes(canon)) return { error: `activation ${show(raw)} is not supported; supported: ${ACTIVATIONS.join(', ')}` };
+  return { value: canon };
+}
+
+/** One Keras config value in a form comparable with Keras's default and writable into our spec. */
+function canonical(cls: string, key: string, raw: unknown): Canon {
+  if (key.endsWith('_initializer')) return raw === null ? { value: null } : canonicalInitializer(raw);
+  if (key.endsWith('_regularizer')) return canonicalRegularizer(raw);
+  if (key === 'activation' || key === 'recurrent_activation') return canonicalActivation(raw);
+  if (TUPLE_KEYS.has(key) && typeof raw === 'number') return { value: Array(cls.endsWith('1D') ? 1 : 2).fill(raw) };
+  // tf.keras 2 wrote the built axis of normalization layers as a list of one positive axis.
+  if (key === 'axis' && Array.isArray(raw) && raw.length === 1) return { value: raw[0] };
+  return { value: raw };
+}
+
+function isKerasDefault(cls: string, key: string, value: unknown, config: Json): boolean {
+  const defaults = KERAS_LAYERS[cls].config;
+  if (key === 'strides' && cls.includes('Pooling')) {
+    const poolSize = canonical(cls, 'pool_size', config.pool_size ?? 2);
+    return value === null || ('value' in poolSize && same(value, poolSize.value));
+  }
+  if (Object.hasOwn(defaults, key)) {
+    if (defaults[key] === undefined) return false;
+    const def = canonical(cls, key, defaults[key]);
+    return 'value' in def && same(def.value, value);
+  }
+  // Options Keras leaves unset are written as null; older Keras wrote a few more at these values.
+  return value === null || (Object.hasOwn(LEGACY_DEFAULTS, key) && same(LEGACY_DEFAULTS[key], value));
+}
+
+const LEGACY_DEFAULTS: Json = { time_major: false, autocast: true };
+/** Written by some Keras versions, meaningless here: shape hints the graph already has, kernel choices. */
+const IGNORED_KEYS = new Set(['batch_input_shape', 'batch_shape', 'input_shape', 'input_length', 'implementation', 'unroll', 'fused']);
+
+/**
+ * Options our catalog accepts but the engine does not carry out (its tfjs layers never receive
+ * them): only Keras's default is imported; another value would train or predict differently.
+ */
+const ENGINE_HONOURS_ONLY: Record<string, Json> = {
+  Conv1D: { groups: 1 }, Conv2D: { groups: 1 },
+  GlobalMaxPooling1D: { keepdims: false }, GlobalMaxPooling2D: { keepdims: false }, GlobalAveragePooling1D: { keepdims: false }, GlobalAveragePooling2D: { keepdims: false },
+  SimpleRNN: { stateful: false, dropout: 0, recurrent_dropout: 0 }, LSTM: { stateful: false, dropout: 0, recurrent_dropout: 0 }, GRU: { stateful: false, dropout: 0, recurrent_dropout: 0 },
+  Embedding: { mask_zero: false },
+};
+
+/** Values our catalog accepts that the engine's tfjs layers throw on when they run. */
+const ENGINE_REFUSES: Record<string, Record<string, unknown[]>> = {
+  Conv1D: { padding: ['causal'] }, // tfjs: "CAUSAL padding mode in conv1dWithBias is not implemented yet"
+};
+
+/** Our catalog's spelling of an initializer class (LeCunNormal), config without unset keys. */
+function ourInitializer(canon: KerasObject): KerasObject {
+  const ours = Object.values(INITIALIZERS).find((c) => c.toLowerCase() === canon.class_name.toLowerCase()) ?? canon.class_name;
+  return { class_name: ours, config: Object.fromEntries(Object.entries(canon.config).filter(([, v]) => v !== null && v !== undefined)) };
+}
+
+function dtypeName(raw: unknown): unknown {
+  if (raw === null || raw === undefined) return 'float32';
+  const obj = unwrap(raw);
+  return obj ? (isObject(obj.config) ? obj.config.name : undefined) : raw;
+}
+
+interface LayerContext {
+  name: string;
+  cls: string;
+  at: string;
+  issues: Collector;
+}
+
+/** Keras layer config → our config: Keras defaults dropped, the rest checked against catalog and engine. */
+function layerConfig(config: Json, { name, cls, at, issues }: LayerContext): Json {
+  const out: Json = {};
+  const allowed = layerKeysAllowed(LAYERS[cls]);
+  const takes = LAYERS[cls].keys.join(', ') || 'no options';
+  const where = `layer "${name}" (${cls})`;
+  for (const [key, raw] of Object.entries(config)) {
+    const ptr = `${at}/config${pointer(key)}`;
+    if (key === 'name' || IGNORED_KEYS.has(key)) continue;
+    if (key === 'trainable') {
+      if (raw === false) out.trainable = false;
+      continue;
+    }
+    if (key === 'dtype') {
+      const dtype = dtypeName(raw);
+      if (dtype !== 'float32') issues.add(ptr, `${where}: dtype ${show(dtype)} is not supported; the service computes in float32`);
+      continue;
+    }
+    const canon = canonical(cls, key, raw);
+    if ('error' in canon) {
+      issues.add(ptr, `${where}: ${canon.error}`);
+      continue;
+    }
+    const value = canon.value;
+    if (isKerasDefault(cls, key, value, config)) continue;
+    if (!allowed.has(key)) {
+      issues.add(ptr, `${where}: option "${key}" = ${show(raw)} is not supported; ${cls} takes ${takes}`);
+      continue;
+    }
+    if (key === 'data_format' && value !== 'channels_last') {
+      issues.add(ptr, `${where}: data_format ${show(raw)} is not supported; only "channels_last"`);
+      continue;
+    }
+    const only = ENGINE_HONOURS_ONLY[cls];
+    if (only && Object.hasOwn(only, key)) {
+      issues.add(ptr, `${where}: option "${key}" = ${show(raw)} is not implemented by the service's engine; only ${show(only[key])} is`);
+      continue;
+    }
+    if (ENGINE_REFUSES[cls]?.[key]?.some((v) => same(v, value))) {
+      issues.add(ptr, `${where}: ${key} ${show(raw)} is not implemented by the service's engine`);
+      continue;
+    }
+    if (key.endsWith('_initializer') && value !== null) {
+      const init = value as KerasObject;
+      const axes = init.config.input_axes ?? init.config.output_axes;
+      if (init.class_name === 'VarianceScaling' || (axes !== null && axes !== undefined)) {
+        issues.add(ptr, `${where}: initializer ${show(raw)} is not supported by the service's engine; use a named one (${SUPPORTED_INITIALIZERS})`);
+        continue;
+      }
+      out[key] = ourInitializer(init);
+      continue;
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+// ----------------------------------------------------------------------------- graph
+
+interface Ref {
+  layer: string;
+  at: string;
+}
+
+/** [name, node_index, tensor_index] (input_layers/output_layers): a leaf, a list of leaves or a dict. */
+function tensorRefs(value: unknown, at: string, issues: Collector): Ref[] {
+  const isLeaf = (v: unknown): v is [string, number, number] => Array.isArray(v) && v.length === 3 && typeof v[0] === 'string';
+  if (isLeaf(value)) return [{ layer: value[0], at }];
+  if (Array.isArray(value)) return value.flatMap((v, i) => tensorRefs(v, `${at}/${i}`, issues));
+  // Keras flattens a dict of inputs/outputs in sorted key order.
+  if (isObject(value)) return Object.keys(value).sort().flatMap((k) => tensorRefs(value[k], `${at}${pointer(k)}`, issues));
+  issues.add(at, `expected [layer_name, node_index, tensor_index] or a list of them, got ${show(value)}`);
+  return [];
+}
+
+/**
+ * Keras 3 records the defaults of call() in each node (training: false for Dropout and RNNs,
+ * mask: null). A functional model overrides a recorded training flag with its own (fit trains,
+ * predict does not), so only training=True, a mask or other arguments change what a layer computes.
+ */
+function callKwargsIgnorable(kwargs: unknown): boolean {
+  return !isObject(kwargs) || Object.entries(kwargs).every(([k, v]) => v === null || (k === 'training' && v === false));
+}
+
+/** One inbound tensor: a Keras 3 __keras_tensor__ or a Keras 2 [name, node, tensor, kwargs?]. */
+function inboundTensor(v: unknown, at: string, where: string, issues: Collector): string | undefined {
+  let history: unknown[];
+  let kwargs: unknown;
+  if (isObject(v) && v.class_name === '__keras_tensor__' && isObject(v.config) && Array.isArray(v.config.keras_history)) {
+    history = v.config.keras_history;
+    at = `${at}/config/keras_history`;
+  } else if (Array.isArray(v) && typeof v[0] === 'string') {
+    history = v;
+    kwargs = v[3];
+  } else {
+    issues.add(at, `${where} is called with ${show(v)}, not a tensor of the model; constants and nested structures are not supported`);
+    return undefined;
+  }
+  const [layer, node, tensor] = history;
+  if (node !== 0) issues.add(`${at}/1`, `${where} takes the output of call #${show(node)} of the shared layer "${String(layer)}"; shared layers (one layer called several times) are not supported`);
+  if (tensor !== 0) issues.add(`${at}/2`, `${where} takes output #${show(tensor)} of "${String(layer)}"; layers with several outputs (return_state, ...) are not supported`);
+  if (!callKwargsIgnorable(kwargs)) issues.add(`${at}/3`, `${where}: call arguments ${show(kwargs)} are not supported`);
+  return typeof layer === 'string' ? layer : undefined;
+}
+
+/** The names of the layers one layer is called on (its only node). */
+function inboundOf(entry: Json, at: string, where: string, issues: Collector): string[] | undefined {
+  const nodes = entry.inbound_nodes;
+  if (!Array.isArray(nodes) || nodes.length === 0) {
+    issues.add(`${at}/inbound_nodes`, `${where} is not called on any tensor of the model`);
+    return undefined;
+  }
+  if (nodes.length > 1) {
+    issues.add(`${at}/inbound_nodes`, `${where} is called ${nodes.length} times (a shared layer); the service builds each layer for one call, so shared weights are not supported`);
+    return undefined;
+  }
+  const node = nodes[0];
+  const nodeAt = `${at}/inbound_nodes/0`;
+  const names: Array<string | undefined> = [];
+  if (isObject(node)) {
+    const args = Array.isArray(node.args) ? node.args : [];
+    if (args.length !== 1) {
+      issues.add(`${nodeAt}/args`, `${where} is called with ${args.length} positional arguments; supported layers take one tensor or one list of tensors`);
+      return undefined;
+    }
+    const first = args[0];
+    const list = Array.isArray(first) ? first.map((t, j) => [t, `${nodeAt}/args/0/${j}`] as const) : [[first, `${nodeAt}/args/0`] as const];
+    for (const [t, tAt] of list) names.push(inboundTensor(t, tAt, where, issues));
+    if (!callKwargsIgnorable(node.kwargs)) {
+      issues.add(`${nodeAt}/kwargs`, `${where}: call arguments ${show(node.kwargs)} are not supported`);
+    }
+  } else if (Array.isArray(node)) {
+    node.forEach((t, j) => names.push(inboundTensor(t, `${nodeAt}/${j}`, where, issues)));
+  } else {
+    issues.add(nodeAt, `${where}: unreadable inbound node ${show(node)}`);
+    return undefined;
+  }
+  return names.every((n) => n !== undefined) ? (names as string[]) : undefined;
+}
+
+const MODEL_CLASSES = new Set(['Functional', 'Model', 'Sequential']);
+const KERAS_MODULE = /^(keras|tf_keras|tensorflow\.keras|tensorflow\.python\.keras)(\.|$)/;
+
+/** Why a layer entry cannot be translated at all, or its canonical class. */
+function layerClass(entry: Json, name: string, at: string, issues: Collector): string | undefined {
+  const cls = typeof entry.class_name === 'string' ? entry.class_name : '';
+  const where = `layer "${name}" (${cls || '?'})`;
+  const module = entry.module;
+  const registered = entry.registered_name;
+  if (typeof module === 'string' && /(^|\.)ops(\.|$)/.test(module)) {
+    issues.add(`${at}/class_name`, `${where} is a raw operation (${module}: keras.ops or tensor arithmetic such as x + 1) in the graph; only layers are supported: ${Object.keys(LAYERS).join(', ')}`);
+    return undefined;
+  }
+  if ((typeof registered === 'string' && registered.includes('>')) || (('module' in entry) && (typeof module !== 'string' || !KERAS_MODULE.test(module)))) {
+    issues.add(`${at}/class_name`, `${where} is a custom layer (${show(registered ?? module)}); supported layers: ${Object.keys(LAYERS).join(', ')}`);
+    return undefined;
+  }
+  if (MODEL_CLASSES.has(cls)) {
+    issues.add(`${at}/class_name`, `${where} is a nested model; nested models are not supported, build one flat model`);
+    return undefined;
+  }
+  const canon = canonicalLayerClass(cls);
+  if (!Object.hasOwn(LAYERS, canon)) {
+    issues.add(`${at}/class_name`, `${where} is not supported; supported layers: ${Object.keys(LAYERS).join(', ')}`);
+    return undefined;
+  }
+  return canon;
+}
+
+function checkName(name: unknown, at: string, issues: Collector): name is string {
+  if (typeof name !== 'string' || !NAME.test(name) || name.length > 200) {
+    issues.add(at, `name ${show(name)} cannot be used: names are 1-200 letters, digits, "_", "." or "-"`);
+    return false;
+  }
+  return true;
+}
+
+const INPUT_DTYPES: Record<string, 'float32' | 'int32'> = { float32: 'float32', int32: 'int32', int64: 'int32' };
+
+/** An InputLayer config (batch_shape in Keras 3, batch_input_shape in Keras 2) → our input. */
+function inputFrom(name: string, batchShape: unknown, dtype: unknown, config: Json, at: string, issues: Collector): InputSpec | undefined {
+  const where = `input "${name}"`;
+  for (const flag of ['sparse', 'ragged', 'optional']) {
+    if (config[flag] === true) issues.add(`${at}/config/${flag}`, `${where}: ${flag} inputs are not supported`);
+  }
+  const dtypeStr = dtypeName(dtype);
+  const ourDtype = typeof dtypeStr === 'string' && Object.hasOwn(INPUT_DTYPES, dtypeStr) ? INPUT_DTYPES[dtypeStr] : undefined;
+  if (!ourDtype) issues.add(`${at}/config/dtype`, `${where}: dtype ${show(dtypeStr)} is not supported; inputs are float32 or int32 (int64 is read as int32)`);
+  const shape = Array.isArray(batchShape) ? batchShape.slice(1) : undefined;
+  if (!shape || shape.length > 8 || !shape.every((d) => d === null || (Number.isInteger(d) && (d as number) >= 1))) {
+    issues.add(`${at}/config`, `${where}: shape ${show(batchShape)} is not supported; give a batch shape [null, d1, ...] of at most 8 known or null dimensions`);
+    return undefined;
+  }
+  // A fixed batch size (batch_shape[0]) only restricts Keras; the weights do not depend on it.
+  return { name, shape: shape as Array<number | null>, ...(ourDtype === 'int32' ? { dtype: 'int32' as const } : {}) };
+}
+
+interface Built {
+  inputs: InputSpec[];
+  layers: LayerSpec[];
+  outputs: string[];
+  /** Pointer of each of our layers (and inputs) in the Keras JSON, for mapping our own checks' errors back. */
+  layerAt: string[];
+  inputAt: string[];
+  /** Every layer entry was translated (config issues aside), so the graph can be checked as a whole. */
+  complete: boolean;
+}
+
+function layerSpec(entry: Json, name: string, cls: string, inbound: string[], at: string, issues: Collector): LayerSpec {
+  const config = layerConfig(isObject(entry.config) ? entry.config : {}, { name, cls, at, issues });
+  return { name, class_name: cls, ...(Object.keys(config).length ? { config } : {}), inbound };
+}
+
+function functionalFrom(config: Json, at: string, issues: Collector): Built {
+  const built: Built = { inputs: [], layers: [], outputs: [], layerAt: [], inputAt: [], complete: true };
+  const entries = Array.isArray(config.layers) ? config.layers : [];
+  if (!entries.length) issues.add(`${at}/layers`, 'the model has no layers');
+  const inputLayers = new Map<string, InputSpec>();
+  const inputAts = new Map<string, string>();
+  entries.forEach((entry, i) => {
+    const lat = `${at}/layers/${i}`;
+    if (!isObject(entry)) {
+      issues.add(lat, `a layer must be an object, got ${show(entry)}`);
+      built.complete = false;
+      return;
+    }
+    const cfg = isObject(entry.config) ? entry.config : {};
+    const name = entry.name ?? cfg.name;
+    if (!checkName(name, `${lat}/name`, issues)) {
+      built.complete = false;
+      return;
+    }
+    if (entry.class_name === 'InputLayer') {
+      const input = inputFrom(name, cfg.batch_shape ?? cfg.batch_input_shape, cfg.dtype, cfg, lat, issues);
+      if (input) inputLayers.set(name, input);
+      else built.complete = false;
+      inputAts.set(name, lat);
+      return;
+    }
+    const cls = layerClass(entry, name, lat, issues);
+    // How a layer we cannot take is wired would only add noise to its issue.
+    const inbound = cls ? inboundOf(entry, lat, `layer "${name}" (${cls})`, issues) : undefined;
+    if (!cls || !inbound) {
+      built.complete = false;
+      return;
+    }
+    built.layers.push(layerSpec(entry, name, cls, inbound, lat, issues));
+    built.layerAt.push(lat);
+  });
+  for (const ref of tensorRefs(config.input_layers, `${at}/input_layers`, issues)) {
+    const input = inputLayers.get(ref.layer);
+    if (input) {
+      built.inputs.push(input);
+      built.inputAt.push(inputAts.get(ref.layer)!);
+    } else {
+      issues.add(ref.at, `model input "${ref.layer}" is not an InputLayer of the model`);
+      built.complete = false;
+    }
+  }
+  built.outputs = tensorRefs(config.output_layers, `${at}/output_layers`, issues).map((r) => r.layer);
+  if (!built.inputs.length || !built.outputs.length) {
+    issues.add(at, 'the model needs input_layers and output_layers');
+    built.complete = false;
+  }
+  return built;
+}
+
+/** Keras 3 and tf.keras 2 list layers under config.layers; Keras 2.1 made config the list itself. */
+function sequentialFrom(config: unknown, at: string, legacy: boolean, issues: Collector): Built {
+  const built: Built = { inputs: [], layers: [], outputs: [], layerAt: [], inputAt: [], complete: true };
+  const [entries, listAt] = Array.isArray(config) ? [config, at] : isObject(config) && Array.isArray(config.layers) ? [config.layers, `${at}/layers`] : [[], at];
+  if (!entries.length) {
+    issues.add(listAt, 'the model has no layers');
+    built.complete = false;
+    return built;
+  }
+  const first = isObject(entries[0]) ? entries[0] : {};
+  const firstCfg = isObject(first.config) ? first.config : {};
+  let rest = entries.map((e, i) => [e, `${listAt}/${i}`] as const);
+  let input: InputSpec | undefined;
+  if (first.class_name === 'InputLayer') {
+    const name = first.name ?? firstCfg.name;
+    if (checkName(name, `${listAt}/0/config/name`, issues)) input = inputFrom(name, firstCfg.batch_shape ?? firstCfg.batch_input_shape, firstCfg.dtype, firstCfg, `${listAt}/0`, issues);
+    rest = rest.slice(1);
+  } else {
+    // No InputLayer: the first layer carries the shape (Keras 2), or the model was built with build().
+    const given = firstCfg.batch_input_shape ?? firstCfg.batch_shape ?? (Array.isArray(firstCfg.input_shape) ? [null, ...firstCfg.input_shape] : undefined) ?? (isObject(config) ? config.build_input_shape : undefined);
+    if (given === undefined) {
+      issues.add(`${listAt}/0`, 'the Sequential model has no input shape (no InputLayer, batch_input_shape or build_input_shape); build it with keras.Input(shape=...) first');
+    } else {
+      const firstName = typeof firstCfg.name === 'string' ? firstCfg.name : 'layer';
+      // Keras 2 named the implicit input "<first layer>_input"; Keras 3 "input_layer".
+      const name = legacy ? `${firstName}_input` : 'input_layer';
+      input = inputFrom(name, given, firstCfg.dtype ?? 'float32', {}, `${listAt}/0`, issues);
+    }
+  }
+  if (!input) {
+    built.complete = false;
+    return built;
+  }
+  built.inputs.push(input);
+  built.inputAt.push(`${listAt}/0`);
+  let previous = input.name;
+  for (const [entry, lat] of rest) {
+    if (!isObject(entry)) {
+      issues.add(lat, `a layer must be an object, got ${show(entry)}`);
+      built.complete = false;
+      continue;
+    }
+    const cfg = isObject(entry.config) ? entry.config : {};
+    const name = entry.name ?? cfg.name;
+    if (!checkName(name, `${lat}/config/name`, issues)) {
+      built.complete = false;
+      continue;
+    }
+    const cls = entry.class_name === 'InputLayer' ? undefined : layerClass(entry, name, lat, issues);
+    if (entry.class_name === 'InputLayer') issues.add(lat, `a Sequential model has one InputLayer, first; "${name}" is another`);
+    if (!cls) {
+      built.complete = false;
+      continue;
+    }
+    built.layers.push(layerSpec(entry, name, cls, [previous], lat, issues));
+    built.layerAt.push(lat);
+    previous = name;
+  }
+  built.outputs = [previous];
+  return built;
+}
+
+/** Drops axis values that name the last axis (Keras 2's built [3], or 3 for rank-4 input): our default -1. */
+function dropLastAxis(layers: LayerSpec[], graph: CheckedGraph): void {
+  for (const layer of layers) {
+    const axis = layer.config?.axis;
+    if (!layer.config || axis === undefined || !['BatchNormalization', 'LayerNormalization', 'Concatenate'].includes(layer.class_name)) continue;
+    const rank = graph.shapes[layer.inbound![0]].length;
+    if (axis === rank || axis === -1) delete layer.config.axis;
+    if (!Object.keys(layer.config).length) delete layer.config;
+  }
+}
+
+/** Our checks' pointers (/model/layers/3/...) → pointers into the Keras JSON. */
+function mapSpecPointer(ptr: string, built: Built, outputsAt: string): string {
+  const layer = /^\/model\/layers\/(\d+)(.*)$/.exec(ptr);
+  if (layer) return `${built.layerAt[Number(layer[1])]}${layer[2].replace(/^\/inbound(\/\d+)?/, '/inbound_nodes')}`;
+  const input = /^\/model\/inputs\/(\d+)(.*)$/.exec(ptr);
+  if (input) return `${built.inputAt[Number(input[1])]}${input[2] === '/name' ? '/name' : '/config'}`;
+  const output = /^\/model\/outputs\/(\d+)$/.exec(ptr);
+  if (output) return `${outputsAt}`;
+  return ptr.replace(/^\/model/, '');
+}
+
+// ----------------------------------------------------------------------------- compile
+
+/** Optimizer options Keras 3 writes that the engine does not implement: importable at these values only. */
+const OPTIMIZER_UNIMPLEMENTED: Json = {
+  global_clipnorm: null, use_ema: false, ema_momentum: 0.99, ema_overwrite_frequency: null, loss_scale_factor: null, gradient_accumulation_steps: null,
+  decay: 0, // Keras 2's per-step decay
+};
+/** Bookkeeping of older Keras versions, whatever their value. */
+const OPTIMIZER_IGNORED = new Set(['name', 'is_legacy_optimizer', 'jit_compile']);
+
+function optimizerFrom(raw: unknown, at: string, issues: Collector): Identifier | undefined {
+  if (typeof raw === 'string') {
+    if ('error' in resolve(OPTIMIZERS, raw, 'optimizer')) issues.add(at, `optimizer ${show(raw)} is not supported; supported: ${supported(OPTIMIZERS)}`);
+    return raw;
+  }
+  const obj = unwrap(raw);
+  const clsGiven = obj?.class_name.replace(/^Custom>/, '');
+  const r = clsGiven ? resolve(OPTIMIZERS, { class_name: clsGiven }, 'optimizer') : undefined;
+  if (!obj || !r || 'error' in r) {
+    issues.add(at, `optimizer ${show(raw)} is not supported; supported: ${Object.keys(OPTIMIZERS.classes).join(', ')}`);
+    return undefined;
+  }
+  const cls = r.class_name;
+  const classKeys = new Set(OPTIMIZERS.classes[cls]);
+  const defaults = KERAS_OPTIMIZERS[cls];
+  const config: Json = {};
+  for (const [given, value] of Object.entries(isObject(obj.config) ? obj.config : {})) {
+    const key = given === 'lr' ? 'learning_rate' : given;
+    const ptr = `${at}/config${pointer(given)}`;
+    if (OPTIMIZER_IGNORED.has(key)) continue;
+    if (key === 'learning_rate') {
+      if (typeof value === 'number') config.learning_rate = shortestFloat32(value);
+      else issues.add(ptr, `learning_rate ${show(value)} is not supported: give a number (a schedule can be written as a LearningRateScheduler callback in fit)`);
+      continue;
+    }
+    if (Object.hasOwn(OPTIMIZER_UNIMPLEMENTED, key)) {
+      if (!same(value, OPTIMIZER_UNIMPLEMENTED[key]) && value !== null) issues.add(ptr, `optimizer option "${key}" = ${show(value)} is not implemented by the service's optimizers`);
+      continue;
+    }
+    if (classKeys.has(key)) {
+      const v = typeof value === 'number' ? shortestFloat32(value) : value;
+      if (v !== null && !same(v, defaults[key])) config[key] = v;
+      continue;
+    }
+    if (value !== null) issues.add(ptr, `${cls} option "${key}" = ${show(value)} is not supported; it takes ${[...classKeys].filter((k) => !Object.hasOwn(OPTIMIZER_UNIMPLEMENTED, k) && k !== 'name').join(', ')}`);
+  }
+  return { class_name: cls, config };
+}
+
+/** Loss and metric identifiers: strings, Keras objects, or Keras 3's {class_name: "function", config: "mse"}. */
+function identifierFrom(raw: unknown, at: string, family: Family, what: 'loss' | 'metric', issues: Collector): Identifier | undefined {
+  const obj = unwrap(raw);
+  const asString = typeof raw === 'string' ? raw : obj?.class_name === 'function' && typeof obj.config === 'string' ? obj.config : undefined;
+  if (asString !== undefined) {
+    if ('error' in resolve(family, asString, what)) issues.add(at, `${what} ${show(raw)} is not supported; supported: ${supported(family)}`);
+    return asString;
+  }
+  const r = obj ? resolve(family, { class_name: obj.class_name }, what) : undefined;
+  if (!obj || !r || 'error' in r || (typeof obj.registered_name === 'string' && obj.registered_name.includes('>'))) {
+    issues.add(at, `${what} ${show(raw)} is not supported; supported: ${supported(family)}`);
+    return undefined;
+  }
+  const cls = r.class_name;
+  const keys = new Set(family.classes[cls]);
+  const config: Json = {};
+  for (const [key, value] of Object.entries(isObject(obj.config) ? obj.config : {})) {
+    const ptr = `${at}/config${pointer(key)}`;
+    if (value === null || (key === 'dtype' && dtypeName(value) === 'float32')) continue;
+    if (key === 'name') {
+      if (what === 'metric' && value !== defaultObjectName(cls)) config.name = value;
+      continue;
+    }
+    if (key === 'reduction') {
+      // The engine reduces every loss as Keras's default does (Keras 2 called it "auto").
+      if (value !== 'sum_over_batch_size' && value !== 'auto') issues.add(ptr, `loss reduction ${show(value)} is not supported; only "sum_over_batch_size"`);
+      continue;
+    }
+    if (keys.has(key)) {
+      if (!same(value, kerasObjectDefault(cls, key))) config[key] = value;
+    } else issues.add(ptr, `${what} ${cls} option "${key}" = ${show(value)} is not supported; it takes ${[...keys].filter((k) => k !== 'name' && k !== 'dtype' && k !== 'reduction').join(', ') || 'no options'}`);
+  }
+  return { class_name: cls, config };
+}
+
+/** A structure of identifiers: one, a list (of lists) or a dict by output name. */
+function structureFrom(raw: unknown, at: string, leaf: (v: unknown, at: string) => Identifier | undefined): unknown {
+  if (Array.isArray(raw)) return raw.map((v, i) => structureFrom(v, `${at}/${i}`, leaf));
+  if (isObject(raw) && typeof raw.class_name !== 'string') return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, structureFrom(v, `${at}${pointer(k)}`, leaf)]));
+  return leaf(raw, at);
+}
+
+/** Keras 3 compile_config (in to_json and config.json), or tf.keras 2's training_config of an .h5. */
+function compileFrom(cc: Json, at: string, legacy: boolean, issues: Collector): CompileSpec | undefined {
+  const optimizerRaw = legacy ? cc.optimizer_config : cc.optimizer;
+  const optimizer = optimizerRaw === undefined || optimizerRaw === null ? undefined : optimizerFrom(optimizerRaw, `${at}/${legacy ? 'optimizer_config' : 'optimizer'}`, issues);
+  if (cc.loss === null || cc.loss === undefined) {
+    issues.add(`${at}/loss`, 'the model is compiled without a loss; the service trains with one of its losses');
+    return undefined;
+  }
+  const loss = structureFrom(cc.loss, `${at}/loss`, (v, p) => identifierFrom(v, p, LOSSES, 'loss', issues)) as CompileSpec['loss'];
+  const metrics = cc.metrics === null || cc.metrics === undefined ? undefined : (structureFrom(cc.metrics, `${at}/metrics`, (v, p) => identifierFrom(v, p, METRICS, 'metric', issues)) as CompileSpec['metrics']);
+  const weighted = cc.weighted_metrics;
+  if (weighted !== null && weighted !== undefined && !(Array.isArray(weighted) && weighted.length === 0)) {
+    issues.add(`${at}/weighted_metrics`, `weighted_metrics ${show(weighted)} are not supported; use metrics (the service weighs metrics by sample_weight as Keras's metrics do not)`);
+  }
+  const lossWeights = cc.loss_weights;
+  if (lossWeights !== null && lossWeights !== undefined && !Array.isArray(lossWeights) && !isObject(lossWeights)) {
+    issues.add(`${at}/loss_weights`, `loss_weights ${show(lossWeights)} must be a list or a dict of numbers`);
+  }
+  return {
+    ...(optimizer !== undefined ? { optimizer } : {}),
+    loss,
+    ...(metrics !== undefined ? { metrics } : {}),
+    ...(Array.isArray(lossWeights) || isObject(lossWeights) ? { loss_weights: lossWeights as CompileSpec['loss_weights'] } : {}),
+  };
+}
+
+// ----------------------------------------------------------------------------- entry point
+
+function parse(json: unknown): Json {
+  if (typeof json !== 'string') return isObject(json) ? json : {};
+  try {
+    const parsed: unknown = JSON.parse(json);
+    return isObject(parsed) ? parsed : {};
+  } catch (err) {
+    throw new KerasImportError([{ pointer: '', message: `not JSON: ${(err as Error).message}` }]);
+  }
+}
+
+/**
+ * Translates a Keras model JSON into our GraphModel (a Sequential becomes the equivalent graph,
+ * with Keras's layer names) and, when compiled, our compile section. Throws KerasImportError with
+ * every issue found; the result passes checkGraph(normalizeModel(model)) and resolveCompile.
+ */
+export function fromKerasJson(json: unknown): FromKerasResult {
+  const root = parse(json);
+  const issues = new Collector();
+  const cls = root.class_name;
+  if (typeof cls !== 'string' || !('config' in root)) {
+    throw new KerasImportError([{ pointer: '', message: 'not a Keras model JSON: expected {"class_name": "Functional"|"Sequential", "config": {...}} as model.to_json() writes it' }]);
+  }
+  const subclassed = typeof root.registered_name === 'string' && root.registered_name.includes('>');
+  if (!MODEL_CLASSES.has(cls) || subclassed) {
+    throw new KerasImportError([{ pointer: '/class_name', message: `model class ${show(cls)} is not supported: only Functional and Sequential models (a subclassed model's JSON does not describe its layers)` }]);
+  }
+  // Keras 3 writes a top-level module; tf.keras 2 and Keras 2 did not (they name implicit inputs differently).
+  const legacy = !('module' in root);
+  const built = cls === 'Sequential' ? sequentialFrom(root.config, '/config', legacy, issues) : functionalFrom(isObject(root.config) ? root.config : {}, '/config', issues);
+  const modelConfig = isObject(root.config) ? root.config : {};
+  if (modelConfig.trainable === false) {
+    for (const layer of built.layers) layer.config = { ...layer.config, trainable: false };
+  }
+  const model: GraphModel = { inputs: built.inputs, layers: built.layers, outputs: built.outputs };
+
+  // Shapes are checked once the layers themselves are clean: with a layer or an option missing,
+  // our own checks would mostly report the consequences.
+  if (built.complete && !issues.issues.length) {
+    try {
+      dropLastAxis(built.layers, checkGraph(normalizeModel(model)));
+    } catch (err) {
+      if (!(err instanceof SpecError)) throw err;
+      for (const i of err.issues) issues.add(mapSpecPointer(i.pointer, built, '/config/output_layers'), i.message);
+    }
+  }
+
+  let compile: CompileSpec | undefined;
+  const [cc, ccAt, ccLegacy] = isObject(root.compile_config) ? [root.compile_config, '/compile_config', false] : isObject(root.training_config) ? [root.training_config, '/training_config', true] : [undefined, '', false];
+  if (cc && Object.keys(cc).length) {
+    compile = compileFrom(cc, ccAt, ccLegacy, issues);
+    if (compile && !issues.issues.length) {
+      try {
+        resolveCompile(compile, built.outputs, ccAt);
+      } catch (err) {
+        if (!(err instanceof SpecError)) throw err;
+        for (const i of err.issues) issues.add(i.pointer, i.message);
+      }
+    }
+  }
+  if (issues.issues.length) throw new KerasImportError(issues.issues);
+  return { model, ...(compile ? { compile } : {}) };
+}

@@ -1,0 +1,525 @@
+/**
+ * Our model spec → the JSON Keras 3 `model.to_json()` writes for the same functional model, so that
+ * `keras.models.model_from_json` (and a `.keras` archive's config.json) rebuilds the architecture
+ * with the same layer names, classes and weight shapes. Also Keras's defaults per layer class and
+ * its weight names and order, which the import direction (from-keras-json.ts) shares.
+ *
+ * The tables are Keras 3.15's get_config() of a fresh object; test/keras-json.test.ts checks them
+ * against test/fixtures/keras/json/keras_defaults.json, written by Keras itself.
+ */
+import { LOSSES, METRICS, OPTIMIZERS, resolve, type Family } from '../spec/catalog.ts';
+import { checkGraph, normalizeModel, type CheckedGraph, type Graph, type GraphLayer } from '../spec/graph.ts';
+import { INITIALIZERS, LAYERS, LAYER_ALIASES, type Shape } from '../spec/layer-catalog.ts';
+import type { CompileSpec, Identifier, ModelSpec } from '../spec/schema.ts';
+
+type Cfg = Record<string, unknown>;
+
+/** A Keras object in the short form the tables use: {class_name, config}. */
+export interface KerasObject {
+  class_name: string;
+  config: Cfg;
+}
+
+export interface KerasLayerInfo {
+  /**
+   * get_config() of a fresh layer after name, trainable and dtype, in Keras's key order.
+   * `undefined` marks a key without a default (units, filters, ...); initializers are KerasObjects.
+   */
+  config: Cfg;
+  /** Keras writes build_config {input_shape} for it: the layers whose build() Keras records. */
+  build: boolean;
+  /** The call() defaults Keras records as the kwargs of each inbound node (mask=None, training=False). */
+  kwargs?: Cfg;
+}
+
+const init = (class_name: string): KerasObject => ({ class_name, config: {} });
+const REQUIRED = undefined;
+
+const DENSE_TAIL = { kernel_regularizer: null, bias_regularizer: null, kernel_constraint: null, bias_constraint: null, quantization_config: null };
+
+function conv(n: number): KerasLayerInfo {
+  return {
+    build: true,
+    config: {
+      filters: REQUIRED, kernel_size: REQUIRED, strides: Array(n).fill(1), padding: 'valid', data_format: 'channels_last', dilation_rate: Array(n).fill(1),
+      groups: 1, activation: 'linear', use_bias: true, kernel_initializer: init('GlorotUniform'), bias_initializer: init('Zeros'),
+      kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+    },
+  };
+}
+
+/** Keras writes strides equal to pool_size when none were given; AveragePooling has no default pool_size. */
+function pool(poolSize: number[] | undefined): KerasLayerInfo {
+  return { build: false, config: { pool_size: poolSize, padding: 'valid', strides: poolSize, data_format: 'channels_last' } };
+}
+
+const GLOBAL_POOL: KerasLayerInfo = { build: false, config: { data_format: 'channels_last', keepdims: false } };
+const MERGE: KerasLayerInfo = { build: true, config: {} };
+
+function rnn(kind: 'SimpleRNN' | 'LSTM' | 'GRU'): KerasLayerInfo {
+  return {
+    build: true,
+    kwargs: { training: false, mask: null },
+    config: {
+      return_sequences: false, return_state: false, go_backwards: false, stateful: false, unroll: false, zero_output_for_mask: false,
+      units: REQUIRED, activation: 'tanh', ...(kind === 'SimpleRNN' ? {} : { recurrent_activation: 'sigmoid' }), use_bias: true,
+      kernel_initializer: init('GlorotUniform'), recurrent_initializer: { class_name: 'Orthogonal', config: { seed: null, gain: 1.0 } }, bias_initializer: init('Zeros'),
+      ...(kind === 'LSTM' ? { unit_forget_bias: true } : {}),
+      kernel_regularizer: null, recurrent_regularizer: null, bias_regularizer: null, activity_regularizer: null,
+      kernel_constraint: null, recurrent_constraint: null, bias_constraint: null, dropout: 0.0, recurrent_dropout: 0.0,
+      ...(kind === 'GRU' ? { reset_after: true } : {}),
+      ...(kind === 'SimpleRNN' ? {} : { seed: null }),
+    },
+  };
+}
+
+/** Every layer class of our catalog (LAYERS), as Keras 3 configures it. */
+export const KERAS_LAYERS: Record<string, KerasLayerInfo> = {
+  Dense: { build: true, config: { units: REQUIRED, activation: 'linear', use_bias: true, kernel_initializer: init('GlorotUniform'), bias_initializer: init('Zeros'), ...DENSE_TAIL } },
+  Conv1D: conv(1),
+  Conv2D: conv(2),
+  MaxPooling1D: pool([2]),
+  MaxPooling2D: pool([2, 2]),
+  AveragePooling1D: pool(REQUIRED),
+  AveragePooling2D: pool(REQUIRED),
+  GlobalMaxPooling1D: GLOBAL_POOL,
+  GlobalMaxPooling2D: GLOBAL_POOL,
+  GlobalAveragePooling1D: { ...GLOBAL_POOL, kwargs: { mask: null } },
+  GlobalAveragePooling2D: GLOBAL_POOL,
+  Flatten: { build: true, config: { data_format: 'channels_last' } },
+  Reshape: { build: false, config: { target_shape: REQUIRED } },
+  Dropout: { build: false, kwargs: { training: false }, config: { rate: REQUIRED, seed: null, noise_shape: null } },
+  Activation: { build: false, config: { activation: REQUIRED } },
+  BatchNormalization: {
+    build: true,
+    kwargs: { mask: null },
+    config: {
+      axis: -1, momentum: 0.99, epsilon: 0.001, center: true, scale: true,
+      beta_initializer: init('Zeros'), gamma_initializer: init('Ones'), moving_mean_initializer: init('Zeros'), moving_variance_initializer: init('Ones'),
+      beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null,
+      synchronized: false, renorm: false, renorm_clipping: null, renorm_momentum: 0.99,
+    },
+  },
+  LayerNormalization: {
+    build: true,
+    config: {
+      axis: -1, epsilon: 0.001, center: true, scale: true, rms_scaling: false, beta_initializer: init('Zeros'), gamma_initializer: init('Ones'),
+      beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null,
+    },
+  },
+  Concatenate: { build: true, config: { axis: -1 } },
+  Add: MERGE,
+  Multiply: MERGE,
+  Average: MERGE,
+  Maximum: MERGE,
+  Minimum: MERGE,
+  Embedding: {
+    build: true,
+    config: {
+      input_dim: REQUIRED, output_dim: REQUIRED, embeddings_initializer: { class_name: 'RandomUniform', config: { seed: null, minval: -0.05, maxval: 0.05 } },
+      embeddings_regularizer: null, activity_regularizer: null, embeddings_constraint: null, mask_zero: false, quantization_config: null,
+    },
+  },
+  SimpleRNN: rnn('SimpleRNN'),
+  LSTM: rnn('LSTM'),
+  GRU: rnn('GRU'),
+};
+
+const FAN_AXES = { seed: null, input_axes: null, output_axes: null };
+
+/** Keras 3 initializer configs at their defaults, by Keras class name. */
+export const KERAS_INITIALIZERS: Record<string, Cfg> = {
+  GlorotUniform: FAN_AXES, GlorotNormal: FAN_AXES, HeNormal: FAN_AXES, HeUniform: FAN_AXES, LecunNormal: FAN_AXES, LecunUniform: FAN_AXES,
+  Orthogonal: { seed: null, gain: 1.0 },
+  RandomNormal: { seed: null, mean: 0.0, stddev: 0.05 },
+  RandomUniform: { seed: null, minval: -0.05, maxval: 0.05 },
+  TruncatedNormal: { seed: null, mean: 0.0, stddev: 0.05 },
+  VarianceScaling: { seed: null, scale: 1.0, mode: 'fan_in', distribution: 'truncated_normal', input_axes: null, output_axes: null },
+  Zeros: {}, Ones: {}, Constant: { value: 0.0 }, Identity: {},
+};
+
+const OPTIMIZER_COMMON = {
+  weight_decay: null, clipnorm: null, global_clipnorm: null, clipvalue: null, use_ema: false, ema_momentum: 0.99,
+  ema_overwrite_frequency: null, loss_scale_factor: null, gradient_accumulation_steps: null,
+};
+const ADAM_LIKE = { beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 };
+
+/** Keras 3 optimizer get_config() at defaults (learning rates as the float32 Keras keeps them in). */
+export const KERAS_OPTIMIZERS: Record<string, Cfg> = {
+  SGD: { name: 'sgd', learning_rate: Math.fround(0.01), ...OPTIMIZER_COMMON, momentum: 0.0, nesterov: false },
+  Adam: { name: 'adam', learning_rate: Math.fround(0.001), ...OPTIMIZER_COMMON, ...ADAM_LIKE, amsgrad: false },
+  RMSprop: { name: 'rm_sprop', learning_rate: Math.fround(0.001), ...OPTIMIZER_COMMON, rho: 0.9, momentum: 0.0, epsilon: 1e-7, centered: false },
+  AdamW: { name: 'adam_w', learning_rate: Math.fround(0.001), ...OPTIMIZER_COMMON, weight_decay: 0.004, ...ADAM_LIKE, amsgrad: false },
+  Adagrad: { name: 'adagrad', learning_rate: Math.fround(0.001), ...OPTIMIZER_COMMON, initial_accumulator_value: 0.1, epsilon: 1e-7 },
+  Adamax: { name: 'adamax', learning_rate: Math.fround(0.001), ...OPTIMIZER_COMMON, ...ADAM_LIKE },
+  Nadam: { name: 'nadam', learning_rate: Math.fround(0.001), ...OPTIMIZER_COMMON, ...ADAM_LIKE },
+};
+
+export const DTYPE_POLICY = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
+
+/** Our catalog spells LeCun with a capital C (tfjs's spelling); Keras 3's class is Lecun. */
+export function kerasInitializerClass(ours: string): string | undefined {
+  const cls = Object.hasOwn(INITIALIZERS, ours) ? INITIALIZERS[ours] : ours;
+  const keras = cls.replace(/^LeCun/, 'Lecun');
+  return Object.hasOwn(KERAS_INITIALIZERS, keras) ? keras : undefined;
+}
+
+export function canonicalLayerClass(className: string): string {
+  return Object.hasOwn(LAYER_ALIASES, className) ? LAYER_ALIASES[className] : className;
+}
+
+// ----------------------------------------------------------------------------- weights
+
+export interface KerasWeightSpec {
+  /** Variable name as Keras 3 names it: kernel, bias, recurrent_kernel, gamma, beta, moving_mean, ... */
+  name: string;
+  /** Keras 3 variable path, e.g. "dense_1/kernel", "lstm/lstm_cell/recurrent_kernel". */
+  path: string;
+  shape: number[];
+  trainable: boolean;
+}
+
+const dim = (d: number | null | undefined, what: string): number => {
+  if (typeof d !== 'number') throw new Error(`${what} must be known to size the weights`);
+  return d;
+};
+
+const tupleOf = (v: unknown, n: number): number[] => (typeof v === 'number' ? Array(n).fill(v) : (v as number[]));
+
+/**
+ * The variables Keras 3 creates for one layer, in get_weights() order, given the layer's input
+ * shapes (without the batch dimension). Our engine and KerasWeights use the same order.
+ */
+export function kerasWeightSpecs(layer: Pick<GraphLayer, 'name' | 'class_name' | 'config'>, inputShapes: Shape[]): KerasWeightSpec[] {
+  const cfg = layer.config;
+  const cls = canonicalLayerClass(layer.class_name);
+  const input = inputShapes[0] ?? [];
+  const last = () => dim(input.at(-1), `the last input dimension of "${layer.name}"`);
+  const trainable = cfg.trainable !== false;
+  const w = (name: string, shape: number[], isTrainable = trainable, cell?: string): KerasWeightSpec => ({
+    name, path: cell ? `${layer.name}/${cell}/${name}` : `${layer.name}/${name}`, shape, trainable: isTrainable,
+  });
+  const useBias = cfg.use_bias !== false;
+  switch (cls) {
+    case 'Dense':
+      return [w('kernel', [last(), cfg.units as number]), ...(useBias ? [w('bias', [cfg.units as number])] : [])];
+    case 'Conv1D':
+    case 'Conv2D': {
+      const n = cls === 'Conv1D' ? 1 : 2;
+      const groups = typeof cfg.groups === 'number' ? cfg.groups : 1;
+      const filters = cfg.filters as number;
+      return [w('kernel', [...tupleOf(cfg.kernel_size, n), last() / groups, filters]), ...(useBias ? [w('bias', [filters])] : [])];
+    }
+    case 'BatchNormalization':
+    case 'LayerNormalization': {
+      const axes = (Array.isArray(cfg.axis) ? cfg.axis : [cfg.axis ?? -1]) as number[];
+      // Keras counts the batch dimension in axis; our shapes do not.
+      const shape = axes.map((a) => dim(a < 0 ? input[input.length + a] : input[a - 1], `the normalized dimension of "${layer.name}"`));
+      const out: KerasWeightSpec[] = [];
+      if (cfg.scale !== false) out.push(w('gamma', shape));
+      if (cfg.center !== false) out.push(w('beta', shape));
+      if (cls === 'BatchNormalization') out.push(w('moving_mean', shape, false), w('moving_variance', shape, false));
+      return out;
+    }
+    case 'Embedding':
+      return [w('embeddings', [cfg.input_dim as number, cfg.output_dim as number])];
+    case 'SimpleRNN':
+    case 'LSTM':
+    case 'GRU': {
+      const units = cfg.units as number;
+      const gates = cls === 'LSTM' ? 4 : cls === 'GRU' ? 3 : 1;
+      const cell = cls === 'SimpleRNN' ? 'simple_rnn_cell' : cls === 'LSTM' ? 'lstm_cell' : 'gru_cell';
+      const bias = cls === 'GRU' && cfg.reset_after !== false ? [2, gates * units] : [gates * units];
+      return [
+        w('kernel', [last(), gates * units], trainable, cell),
+        w('recurrent_kernel', [units, gates * units], trainable, cell),
+        ...(useBias ? [w('bias', bias, trainable, cell)] : []),
+      ];
+    }
+    default:
+      return [];
+  }
+}
+
+/** Weight specs of every layer that has weights, keyed by layer name. */
+export function kerasModelWeightSpecs(graph: CheckedGraph): Record<string, KerasWeightSpec[]> {
+  const out: Record<string, KerasWeightSpec[]> = {};
+  for (const layer of graph.layers) {
+    const specs = kerasWeightSpecs(layer, layer.inbound.map((n) => graph.shapes[n]));
+    if (specs.length) out[layer.name] = specs;
+  }
+  return out;
+}
+
+// ----------------------------------------------------------------------------- layer order
+
+/**
+ * The order Keras 3 lists a functional model's operations in (keras/src/ops/function.py map_graph):
+ * by depth from the outputs, deepest first, ties broken by first visit in a depth-first walk from
+ * the outputs. to_json lists layers in this order, so matching it keeps exports diffable with Keras.
+ * Layers no output depends on are not part of a Keras model and are left out.
+ */
+export function kerasLayerOrder(graph: Pick<Graph, 'inputs' | 'layers' | 'outputs'>): string[] {
+  const byName = new Map(graph.layers.map((l) => [l.name, l]));
+  const inputs = new Set(graph.inputs.map((i) => i.name));
+  const index = new Map<string, number>();
+  const finished = new Set<string>();
+  const postOrder: string[] = [];
+  const visit = (name: string): void => {
+    if (finished.has(name)) return;
+    if (!index.has(name)) index.set(name, index.size);
+    if (!inputs.has(name)) for (const src of byName.get(name)?.inbound ?? []) visit(src);
+    finished.add(name);
+    postOrder.push(name);
+  };
+  for (const out of graph.outputs) visit(out);
+
+  const nodeDepth = new Map<string, number>();
+  const depth = new Map<string, number>();
+  for (const name of [...postOrder].reverse()) {
+    const d = Math.max(nodeDepth.get(name) ?? 0, depth.get(name) ?? 0);
+    depth.set(name, d);
+    nodeDepth.set(name, d);
+    if (inputs.has(name)) continue;
+    for (const parent of byName.get(name)?.inbound ?? []) nodeDepth.set(parent, Math.max(d + 1, nodeDepth.get(parent) ?? 0));
+  }
+  for (const input of graph.inputs) {
+    if (!depth.has(input.name)) {
+      depth.set(input.name, 0);
+      index.set(input.name, -1);
+    }
+  }
+  return [...depth.keys()].sort((a, b) => depth.get(b)! - depth.get(a)! || index.get(a)! - index.get(b)!);
+}
+
+// ----------------------------------------------------------------------------- config values
+
+function kerasInitializer(value: unknown): Cfg {
+  const [name, config] = typeof value === 'string' ? [value, {}] : [(value as KerasObject).class_name, (value as Partial<KerasObject>).config ?? {}];
+  const cls = kerasInitializerClass(name);
+  if (!cls) throw new Error(`initializer ${JSON.stringify(value)} has no Keras 3 equivalent`);
+  return { module: 'keras.initializers', class_name: cls, config: { ...KERAS_INITIALIZERS[cls], ...config }, registered_name: null };
+}
+
+/** Keras 3: l1/l2 default to 0.01, L1L2 and 'l1_l2' to 0 each (as our engine builds them). */
+function kerasRegularizer(value: unknown): Cfg {
+  const [name, config] = typeof value === 'string' ? [value, {}] : [(value as KerasObject).class_name, (value as Partial<KerasObject>).config ?? {}];
+  const lower = name.toLowerCase().replace('_', '');
+  const cls = lower === 'l1' ? 'L1' : lower === 'l2' ? 'L2' : 'L1L2';
+  const defaults = cls === 'L1' ? { l1: 0.01 } : cls === 'L2' ? { l2: 0.01 } : { l1: 0.0, l2: 0.0 };
+  return { module: 'keras.regularizers', class_name: cls, config: { ...defaults, ...config }, registered_name: null };
+}
+
+const activationName = (v: unknown): unknown => (typeof v === 'object' && v !== null && 'class_name' in v ? (v as KerasObject).class_name : v);
+
+/** One value of our config in the form Keras 3's get_config() writes it. */
+function kerasValue(cls: string, key: string, value: unknown): unknown {
+  if (value === null || value === undefined) return value;
+  if (key.endsWith('_initializer')) return kerasInitializer(value);
+  if (key.endsWith('_regularizer')) return kerasRegularizer(value);
+  if (key === 'activation' || key === 'recurrent_activation') return activationName(value);
+  const n = cls.endsWith('1D') ? 1 : 2;
+  if (['kernel_size', 'strides', 'dilation_rate', 'pool_size'].includes(key)) return tupleOf(value, n);
+  if (key === 'padding') return String(value).toLowerCase();
+  // A built LayerNormalization holds its axes as a list and writes them so.
+  if (key === 'axis' && cls === 'LayerNormalization' && typeof value === 'number') return [value];
+  return value;
+}
+
+/** Our layer config → Keras 3's full get_config() (defaults filled in, Keras's key order). */
+export function kerasLayerConfig(layer: Pick<GraphLayer, 'name' | 'class_name' | 'config'>): Cfg {
+  const cls = canonicalLayerClass(layer.class_name);
+  const info = KERAS_LAYERS[cls];
+  if (!info) throw new Error(`layer class ${layer.class_name} has no Keras 3 equivalent`);
+  const out: Cfg = { name: layer.name, trainable: layer.config.trainable !== false, dtype: DTYPE_POLICY };
+  for (const [key, def] of Object.entries(info.config)) {
+    // Keys we take that Keras 3 does not have (input_length, reset_after on LSTM, ...) are left out.
+    const ours = Object.hasOwn(layer.config, key) ? layer.config[key] : undefined;
+    out[key] = kerasValue(cls, key, ours === undefined ? def : ours);
+  }
+  if (cls.includes('Pooling') && !cls.startsWith('Global') && (layer.config.strides === undefined || layer.config.strides === null)) {
+    out.strides = out.pool_size ?? tupleOf(2, cls.endsWith('1D') ? 1 : 2);
+  }
+  if ((cls === 'AveragePooling1D' || cls === 'AveragePooling2D') && out.pool_size === undefined) {
+    out.pool_size = tupleOf(2, cls.endsWith('1D') ? 1 : 2); // our catalog's default; Keras 3 has none
+    out.strides ??= out.pool_size;
+  }
+  return out;
+}
+
+// ----------------------------------------------------------------------------- compile
+
+/** Keras's defaults of the loss and metric options our catalog takes (their get_config() writes them all). */
+export const KERAS_OBJECT_DEFAULTS: Record<string, Cfg> = {
+  '*': { from_logits: false, label_smoothing: 0, axis: -1, ignore_class: null, thresholds: null },
+  Huber: { delta: 1.0 },
+  BinaryAccuracy: { threshold: 0.5 },
+  TopKCategoricalAccuracy: { k: 5 },
+  SparseTopKCategoricalAccuracy: { k: 5 },
+  AUC: { num_thresholds: 200, curve: 'ROC', summation_method: 'interpolation', multi_label: false },
+};
+
+export function kerasObjectDefault(cls: string, key: string): unknown {
+  const own = KERAS_OBJECT_DEFAULTS[cls];
+  return own && Object.hasOwn(own, key) ? own[key] : KERAS_OBJECT_DEFAULTS['*'][key];
+}
+
+/** The options of a loss or metric class our catalog takes, at Keras's defaults, then ours. */
+function withDefaults(family: Family, cls: string, ours: Cfg): Cfg {
+  const out: Cfg = {};
+  for (const key of family.classes[cls]) {
+    if (key !== 'name' && key !== 'dtype' && key !== 'reduction') out[key] = kerasObjectDefault(cls, key);
+  }
+  return { ...out, ...ours };
+}
+
+const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+
+/** Keras's default `name` of a loss or metric object where it is not snake_case of the class. */
+const DEFAULT_NAMES: Record<string, string> = { Huber: 'huber_loss', LogCoshError: 'logcosh', AUC: 'auc', RootMeanSquaredError: 'root_mean_squared_error' };
+export const defaultObjectName = (cls: string): string => DEFAULT_NAMES[cls] ?? snake(cls);
+
+function kerasLoss(id: Identifier): unknown {
+  if (typeof id === 'string') return id; // Keras keeps strings as given in compile_config
+  const r = resolve(LOSSES, id, 'loss');
+  if ('error' in r) throw new Error(r.error);
+  return { module: 'keras.losses', class_name: r.class_name, config: { name: defaultObjectName(r.class_name), reduction: 'sum_over_batch_size', ...withDefaults(LOSSES, r.class_name, r.config) }, registered_name: null };
+}
+
+function kerasMetric(id: Identifier): unknown {
+  if (typeof id === 'string') return id;
+  const r = resolve(METRICS, id, 'metric');
+  if ('error' in r) throw new Error(r.error);
+  return { module: 'keras.metrics', class_name: r.class_name, config: { name: defaultObjectName(r.class_name), dtype: 'float32', ...withDefaults(METRICS, r.class_name, r.config) }, registered_name: null };
+}
+
+const mapStructure = (v: unknown, leaf: (id: Identifier) => unknown): unknown => {
+  if (Array.isArray(v)) return v.map((x) => mapStructure(x, leaf));
+  if (typeof v === 'object' && v !== null && !('class_name' in v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapStructure(x, leaf)]));
+  return leaf(v as Identifier);
+};
+
+/** Our compile section → the compile_config Keras 3 writes into to_json and a .keras archive. */
+export function kerasCompileConfig(compile: CompileSpec): Cfg {
+  const opt = resolve(OPTIMIZERS, compile.optimizer ?? 'rmsprop', 'optimizer');
+  if ('error' in opt) throw new Error(opt.error);
+  const defaults = KERAS_OPTIMIZERS[opt.class_name];
+  const config: Cfg = { ...defaults, ...opt.config, name: defaults.name };
+  // Keras holds the learning rate in a float32 variable and writes back what it holds.
+  if (typeof config.learning_rate === 'number') config.learning_rate = Math.fround(config.learning_rate);
+  return {
+    optimizer: { module: 'keras.optimizers', class_name: opt.class_name, config, registered_name: null },
+    loss: mapStructure(compile.loss, kerasLoss),
+    loss_weights: compile.loss_weights ?? null,
+    metrics: compile.metrics === undefined ? null : mapStructure(compile.metrics, kerasMetric),
+    weighted_metrics: null,
+    run_eagerly: false,
+    steps_per_execution: 1,
+    jit_compile: false,
+  };
+}
+
+// ----------------------------------------------------------------------------- model
+
+const batched = (shape: Shape): Array<number | null> => [null, ...shape];
+
+/** Layers that keep their input's dtype in Keras 3; the others compute in float32. */
+const DTYPE_PRESERVING = new Set(['Flatten', 'Reshape']);
+
+export interface ToKerasOptions {
+  /** The model's name in Keras (config.name); Keras's default is "functional". */
+  name?: string;
+  /** Adds compile_config, as to_json writes it for a compiled model and a .keras archive holds it. */
+  compile?: CompileSpec;
+}
+
+/**
+ * Our model (the Sequential shorthand, a graph spec, or a normalized/checked graph) → Keras 3's
+ * `model.to_json()` of the same functional model, parsed. Always class Functional: a Sequential
+ * spec becomes the equivalent functional model (same layers, names and weights). Write it out with
+ * stringifyKerasJson, not JSON.stringify (see there).
+ */
+export function toKerasJson(model: ModelSpec | Graph, options: ToKerasOptions = {}): Record<string, unknown> {
+  const graph = checkGraph(normalizeModel(model as ModelSpec));
+  const byName = new Map(graph.layers.map((l) => [l.name, l]));
+  const dtypes = new Map<string, string>(graph.inputs.map((i) => [i.name, i.dtype ?? 'float32']));
+  for (const layer of graph.layers) {
+    dtypes.set(layer.name, DTYPE_PRESERVING.has(layer.class_name) ? dtypes.get(layer.inbound[0]) ?? 'float32' : 'float32');
+  }
+  const tensor = (name: string) => ({
+    class_name: '__keras_tensor__',
+    config: { shape: batched(graph.shapes[name]), dtype: dtypes.get(name), keras_history: [name, 0, 0] },
+  });
+
+  const layers = kerasLayerOrder(graph).map((name) => {
+    const input = graph.inputs.find((i) => i.name === name);
+    if (input) {
+      return {
+        module: 'keras.layers',
+        class_name: 'InputLayer',
+        config: { batch_shape: batched(input.shape), dtype: input.dtype ?? 'float32', sparse: false, ragged: false, name, optional: false },
+        registered_name: null,
+        name,
+        inbound_nodes: [],
+      };
+    }
+    const layer = byName.get(name)!;
+    const many = LAYERS[layer.class_name].arity === 'many';
+    const inShapes = layer.inbound.map((n) => batched(graph.shapes[n]));
+    return {
+      module: 'keras.layers',
+      class_name: layer.class_name,
+      config: kerasLayerConfig(layer),
+      registered_name: null,
+      ...(KERAS_LAYERS[layer.class_name].build ? { build_config: { input_shape: many ? inShapes : inShapes[0] } } : {}),
+      name,
+      inbound_nodes: [{ args: many ? [layer.inbound.map(tensor)] : [tensor(layer.inbound[0])], kwargs: { ...KERAS_LAYERS[layer.class_name].kwargs } }],
+    };
+  });
+  // A model made from one tensor (not a list of one) writes the bare [name, 0, 0], as Keras does.
+  const refs = (names: string[]) => (names.length === 1 ? [names[0], 0, 0] : names.map((n) => [n, 0, 0]));
+  return {
+    module: 'keras.src.models.functional',
+    class_name: 'Functional',
+    config: { name: options.name ?? 'functional', trainable: true, layers, input_layers: refs(graph.inputs.map((i) => i.name)), output_layers: refs(graph.outputs) },
+    registered_name: 'Functional',
+    build_config: { input_shape: null },
+    compile_config: options.compile ? kerasCompileConfig(options.compile) : {},
+  };
+}
+
+// ----------------------------------------------------------------------------- text
+
+/**
+ * Options Keras holds as Python floats. JSON.stringify writes 0.0 as 0, which Python reads as an
+ * int, and Keras 3 refuses an int learning_rate (every optimizer) and SGD momentum ("must be a
+ * float"); the others are written as floats so the text reads as Keras's own.
+ */
+const FLOAT_KEYS = new Set([
+  'learning_rate', 'momentum', 'rho', 'epsilon', 'beta_1', 'beta_2', 'weight_decay', 'clipnorm', 'clipvalue', 'global_clipnorm', 'ema_momentum',
+  'initial_accumulator_value', 'loss_scale_factor', 'rate', 'dropout', 'recurrent_dropout', 'renorm_momentum', 'gain', 'mean', 'stddev', 'minval',
+  'maxval', 'value', 'l1', 'l2', 'label_smoothing', 'delta', 'threshold',
+]);
+
+/**
+ * The text of a Keras JSON value as Python's json.dumps would write it for Keras: like
+ * JSON.stringify, except that integral values of float options are written as 0.0, 1.0. Use it to
+ * write toKerasJson's result (model.json, a .keras archive's config.json).
+ */
+export function stringifyKerasJson(value: unknown): string {
+  const write = (v: unknown, key: string | undefined): string | undefined => {
+    if (v === undefined || typeof v === 'function') return undefined;
+    if (typeof v === 'number' && Number.isInteger(v) && key !== undefined && FLOAT_KEYS.has(key)) return v.toFixed(1);
+    if (Array.isArray(v)) return `[${v.map((x) => write(x, key) ?? 'null').join(',')}]`;
+    if (typeof v === 'object' && v !== null) {
+      const parts: string[] = [];
+      for (const [k, x] of Object.entries(v)) {
+        const text = write(x, k);
+        if (text !== undefined) parts.push(`${JSON.stringify(k)}:${text}`);
+      }
+      return `{${parts.join(',')}}`;
+    }
+    return JSON.stringify(v);
+  };
+  return write(value, undefined) ?? 'null';
+}
