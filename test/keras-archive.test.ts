@@ -251,8 +251,13 @@ describe('Keras archives', () => {
       assert.deepEqual(Object.keys(metadata), ['keras_version', 'date_saved']);
       assert.match(metadata.date_saved, /^\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d$/);
       assert.deepEqual(JSON.parse(ours[1].data.toString()), JSON.parse(keras[1].data.toString()));
-      // Spelled as json.dumps spells it, but for whole floats (1.0), which JavaScript cannot tell from integers.
-      assert.equal(ours[1].data.toString(), keras[1].data.toString().replace(/(\d)\.0(?=[,\]}])/g, '$1'), 'config.json');
+      // Spelled as json.dumps spells it. JavaScript cannot tell 1.0 from 1: options Keras holds as
+      // floats are written 1.0 (KERAS_FLOAT_OPTIONS), other whole floats as integers.
+      const wholeFloatsAsIntegers = (text: string) => text.replace(/(\d)\.0(?=[,\]}])/g, '$1');
+      assert.equal(wholeFloatsAsIntegers(ours[1].data.toString()), wholeFloatsAsIntegers(keras[1].data.toString()), 'config.json');
+      for (const key of ['gain', 'dropout', 'recurrent_dropout', 'learning_rate']) {
+        for (const m of ours[1].data.toString().matchAll(new RegExp(`"${key}": (-?\\d+(?:\\.\\d+)?)[,}]`, 'g'))) assert.match(m[1], /\./, `${key} written as a float`);
+      }
       // Every group, dataset path, shape and dtype (and vars name) of Keras's own file, optimizer aside.
       assert.deepEqual(await h5Layout(new Uint8Array(ours[2].data)), await h5Layout(new Uint8Array(keras[2].data)));
     });

@@ -15,6 +15,7 @@ import { resolveCompile } from '../src/spec/compile.ts';
 import { checkGraph, normalizeModel, type Graph } from '../src/spec/graph.ts';
 import { LAYERS } from '../src/spec/layer-catalog.ts';
 import { CompileSpec, FitJobCreate, GraphModel, ModelSpec } from '../src/spec/schema.ts';
+import { pythonJson } from '../src/keras/keras-archive.ts';
 import { fromKerasJson, type FromKerasResult } from '../src/keras/from-keras-json.ts';
 import {
   KERAS_INITIALIZERS,
@@ -23,7 +24,6 @@ import {
   kerasLayerConfig,
   kerasModelWeightSpecs,
   kerasWeightSpecs,
-  stringifyKerasJson,
   toKerasJson,
 } from '../src/keras/to-keras-json.ts';
 import { KerasImportError } from '../src/keras/types.ts';
@@ -243,19 +243,19 @@ describe('toKerasJson', () => {
   });
 });
 
-describe('stringifyKerasJson', () => {
+describe('pythonJson on exported Keras JSON', () => {
   test('writes Keras\'s float options with a decimal point (Keras 3 refuses an int learning_rate or SGD momentum)', () => {
     const exported = toKerasJson(
       { sequential: [{ class_name: 'InputLayer', config: { shape: [3] } }, { class_name: 'Dropout', config: { rate: 0 } }, { class_name: 'Dense', config: { units: 2 } }] },
       { compile: { optimizer: { class_name: 'SGD', config: { learning_rate: 1 } }, loss: 'mse' } },
     );
-    const text = stringifyKerasJson(exported);
+    const text = pythonJson(exported);
     assert.deepEqual(JSON.parse(text), JSON.parse(JSON.stringify(exported)), 'the same JSON value');
-    assert.match(text, /"learning_rate":1\.0,/);
-    assert.match(text, /"momentum":0\.0,/);
-    assert.match(text, /"rate":0\.0,/);
-    assert.match(text, /"units":2,/);
-    assert.match(text, /"batch_shape":\[null,3\]/);
+    assert.match(text, /"learning_rate": 1\.0,/);
+    assert.match(text, /"momentum": 0\.0,/);
+    assert.match(text, /"rate": 0\.0,/);
+    assert.match(text, /"units": 2,/);
+    assert.match(text, /"batch_shape": \[null, 3\]/);
   });
 });
 

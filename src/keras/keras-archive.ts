@@ -8,6 +8,7 @@ import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { h5Ready, hasHdf5Signature, readKeras3WeightsH5, readLegacyH5, writeKeras3WeightsH5, type KerasLayerRef } from './h5-weights.ts';
+import { KERAS_FLOAT_OPTIONS } from './to-keras-json.ts';
 import { KerasImportError, type KerasArchive, type KerasArray, type KerasIssue, type KerasWeights } from './types.ts';
 
 export type { KerasLayerRef } from './h5-weights.ts';
@@ -208,18 +209,19 @@ function pythonNumber(n: number): string {
 
 /**
  * JSON as Python's json.dumps writes it (", " and ": " separators, non-ASCII escaped, floats as
- * repr), so our config.json reads like Keras's own. A whole float stays an integer (1, not 1.0):
- * JavaScript cannot tell them apart, and Keras's configs take either.
+ * repr), so our config.json reads like Keras's own. JavaScript cannot tell 1.0 from 1: options
+ * Keras holds as floats (KERAS_FLOAT_OPTIONS) are written 1.0, because Keras 3 refuses an int
+ * learning_rate; other whole numbers stay integers.
  */
-export function pythonJson(value: unknown): string {
+export function pythonJson(value: unknown, key?: string): string {
   if (value === null || value === undefined) return 'null';
-  if (typeof value === 'number') return pythonNumber(value);
+  if (typeof value === 'number') return Number.isInteger(value) && key !== undefined && KERAS_FLOAT_OPTIONS.has(key) ? value.toFixed(1) : pythonNumber(value);
   if (typeof value === 'string') return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   if (typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
+  if (Array.isArray(value)) return `[${value.map((v) => pythonJson(v, key)).join(', ')}]`;
   if (typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${entries.map(([k, v]) => `${pythonJson(k)}: ${pythonJson(v)}`).join(', ')}}`;
+    return `{${entries.map(([k, v]) => `${pythonJson(k)}: ${pythonJson(v, k)}`).join(', ')}}`;
   }
   throw new Error(`pythonJson: cannot write a ${typeof value}`);
 }

@@ -437,7 +437,7 @@ export interface ToKerasOptions {
  * Our model (the Sequential shorthand, a graph spec, or a normalized/checked graph) → Keras 3's
  * `model.to_json()` of the same functional model, parsed. Always class Functional: a Sequential
  * spec becomes the equivalent functional model (same layers, names and weights). Write it out with
- * stringifyKerasJson, not JSON.stringify (see there).
+ * pythonJson (keras-archive.ts), not JSON.stringify: Keras wants its float options as floats.
  */
 export function toKerasJson(model: ModelSpec | Graph, options: ToKerasOptions = {}): Record<string, unknown> {
   const graph = checkGraph(normalizeModel(model as ModelSpec));
@@ -491,35 +491,12 @@ export function toKerasJson(model: ModelSpec | Graph, options: ToKerasOptions = 
 // ----------------------------------------------------------------------------- text
 
 /**
- * Options Keras holds as Python floats. JSON.stringify writes 0.0 as 0, which Python reads as an
+ * Options Keras holds as Python floats. JavaScript writes 0.0 as 0, which Python reads as an
  * int, and Keras 3 refuses an int learning_rate (every optimizer) and SGD momentum ("must be a
- * float"); the others are written as floats so the text reads as Keras's own.
+ * float"); the others are written as floats so the text reads as Keras's own (see pythonJson).
  */
-const FLOAT_KEYS = new Set([
+export const KERAS_FLOAT_OPTIONS: ReadonlySet<string> = new Set([
   'learning_rate', 'momentum', 'rho', 'epsilon', 'beta_1', 'beta_2', 'weight_decay', 'clipnorm', 'clipvalue', 'global_clipnorm', 'ema_momentum',
   'initial_accumulator_value', 'loss_scale_factor', 'rate', 'dropout', 'recurrent_dropout', 'renorm_momentum', 'gain', 'mean', 'stddev', 'minval',
   'maxval', 'value', 'l1', 'l2', 'label_smoothing', 'delta', 'threshold',
 ]);
-
-/**
- * The text of a Keras JSON value as Python's json.dumps would write it for Keras: like
- * JSON.stringify, except that integral values of float options are written as 0.0, 1.0. Use it to
- * write toKerasJson's result (model.json, a .keras archive's config.json).
- */
-export function stringifyKerasJson(value: unknown): string {
-  const write = (v: unknown, key: string | undefined): string | undefined => {
-    if (v === undefined || typeof v === 'function') return undefined;
-    if (typeof v === 'number' && Number.isInteger(v) && key !== undefined && FLOAT_KEYS.has(key)) return v.toFixed(1);
-    if (Array.isArray(v)) return `[${v.map((x) => write(x, key) ?? 'null').join(',')}]`;
-    if (typeof v === 'object' && v !== null) {
-      const parts: string[] = [];
-      for (const [k, x] of Object.entries(v)) {
-        const text = write(x, k);
-        if (text !== undefined) parts.push(`${JSON.stringify(k)}:${text}`);
-      }
-      return `{${parts.join(',')}}`;
-    }
-    return JSON.stringify(v);
-  };
-  return write(value, undefined) ?? 'null';
-}

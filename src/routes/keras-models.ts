@@ -13,7 +13,7 @@ import { CheckpointNotFound, ModelNotFound } from '../errors.ts';
 import { acceptImport } from '../jobs/import-model.ts';
 import { waitForEnd } from '../jobs/submit.ts';
 import { viewOf } from './jobs.ts';
-import { readWeightsFromTfjs, writeKerasArchive } from '../keras/keras-archive.ts';
+import { pythonJson, readWeightsFromTfjs, writeKerasArchive } from '../keras/keras-archive.ts';
 import { toKerasJson } from '../keras/to-keras-json.ts';
 import { checkGraph, normalizeModel } from '../spec/graph.ts';
 import { fail } from '../spec/problem.ts';
@@ -92,7 +92,7 @@ const kerasModels: FastifyPluginAsyncTypebox = async (app) => {
       const name = `model_${id.slice(0, 8)}`;
       const keras = toKerasJson(graph, { name, compile: info.spec.compile ?? undefined });
       const base = `${id}${checkpoint ? `-${checkpoint}` : ''}`;
-      if (format === 'keras_json') return reply.type('application/json').header('content-disposition', `attachment; filename="${base}.json"`).send(JSON.stringify(keras));
+      if (format === 'keras_json') return reply.type('application/json').header('content-disposition', `attachment; filename="${base}.json"`).send(pythonJson(keras));
       const layers = graph.layers.map((l) => ({ name: l.name, class_name: l.class_name }));
       const weights = readWeightsFromTfjs(await fs.readFile(path.join(dir, 'model.json'), 'utf8'), new Uint8Array(await fs.readFile(path.join(dir, 'weights.bin'))), layers.map((l) => l.name));
       const bytes = await writeKerasArchive({ config: keras, weights, layers });
