@@ -24,6 +24,9 @@ COPY src/ ./src/
 COPY workers/ ./workers/
 COPY scripts/ ./scripts/
 COPY openapi/ ./openapi/
+# The CLI and the tutorial examples, for `docker compose exec api npm run example -- 1`.
+COPY bin/ ./bin/
+COPY examples/ ./examples/
 # Created here so a fresh named volume mounted on /data/checkpoints starts out
 # owned by `node` (Docker copies the image's directory ownership into it).
 RUN mkdir -p /data/checkpoints && chown -R node:node /data

@@ -41,9 +41,7 @@ export class TrainerClient {
 
   start(): Promise<string> {
     if (this.ready) return this.ready;
-    // Its own process group: a signal meant for the worker's group must not kill training under
-    // the worker's orderly shutdown. It exits by itself when the worker goes (IPC disconnect).
-    const child = fork(TRAINER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
+    const child = fork(TRAINER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child = child;
     this.ready = new Promise((resolve, reject) => {
       child.on('message', (msg: FromTrainer) => {
@@ -109,7 +107,10 @@ export class TrainerClient {
     if (!child) return;
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
-      child.kill('SIGTERM');
+      // The trainer ignores SIGTERM (see trainer-process.ts); a message stops it, SIGKILL if stuck.
+      if (child.connected) child.send({ kind: 'shutdown' } satisfies ToTrainer);
+      const stuck = setTimeout(() => child.kill('SIGKILL'), 5000);
+      child.once('exit', () => clearTimeout(stuck));
     });
     this.child = undefined;
     this.ready = undefined;

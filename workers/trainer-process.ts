@@ -19,6 +19,7 @@ const datasets = new DatasetStore(config.datasetDir, { maxBytes: 0 });
 const running = new Map<string, AbortController>();
 
 process.on('message', (msg: ToTrainer) => {
+  if (msg.kind === 'shutdown') process.exit(0);
   if (msg.kind === 'cancel') {
     running.get(msg.jobId)?.abort();
     return;
@@ -34,6 +35,10 @@ process.on('message', (msg: ToTrainer) => {
 
 // The parent's exit closes the IPC channel; follow it rather than linger as an orphan.
 process.on('disconnect', () => process.exit(0));
+// A signal to the whole process group (Ctrl-C, kill -- -PGID, a container stop) also reaches this
+// process; the worker then stops training after the batch and hands the job back, which needs
+// this process alive until it says so (a shutdown message, or the IPC channel closing).
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => {});
 
 const backend = await initBackend();
 send({ kind: 'ready', backend });

@@ -1,7 +1,8 @@
 /** Messages between a worker and its trainer child process (Node IPC, structured JSON). */
 import type { JobInput, JobResult } from './run-job.ts';
 
-export type ToTrainer = { kind: 'run'; input: JobInput } | { kind: 'cancel'; jobId: string };
+/** shutdown: exit now (the worker's way to stop it; signals to the process group are ignored). */
+export type ToTrainer = { kind: 'run'; input: JobInput } | { kind: 'cancel'; jobId: string } | { kind: 'shutdown' };
 
 export type FromTrainer =
   | { kind: 'ready'; backend: string }
