@@ -6,16 +6,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
-import { Redis } from 'ioredis';
-import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { startWorker } from '../workers/start-worker.ts';
 import { materialize } from '../src/spec/arrays.ts';
+import { startStack } from '../test/helpers/stack.ts';
 
 const python = process.env.KERAS_PYTHON ?? 'python3';
 const checker = fileURLToPath(new URL('./keras_load_check.py', import.meta.url));
@@ -72,13 +66,10 @@ async function main(): Promise<number> {
     console.error(`${python} cannot import keras and tensorflow: set KERAS_PYTHON to a Python with tensorflow-cpu==2.21.0`);
     return 2;
   }
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kj-roundtrip-'));
-  const config = loadConfig({ ...process.env, REDIS_PREFIX: `kjround-${randomUUID().slice(0, 8)}`, DATA_DIR: dataDir, LOG_LEVEL: 'warn', API_KEYS: '' });
-  process.env.CHECKPOINT_DIR = config.checkpointDir;
-  const app = await buildApp({ config, logger: false });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-  const worker = await startWorker(config, pino({ level: 'warn' }));
+  // The real service in this process (API, queue on REDIS_URL under a throwaway prefix, a worker).
+  const stack = await startStack();
+  const base = stack.baseUrl;
+  const dataDir = stack.config.dataDir;
   const call = async (url: string, init?: RequestInit) => {
     const res = await fetch(`${base}${url}`, init);
     if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
@@ -123,13 +114,7 @@ async function main(): Promise<number> {
       console.log(`${c.name.padEnd(48)}| ${run.status === 2 ? 'no' : 'yes'.padEnd(11)} | ${String(report.max_abs_diff?.toExponential?.(2) ?? report.max_abs_diff).padEnd(22)} | ${reimportDiff.toExponential(2).padEnd(18)} | ${ok ? 'ok' : `MISMATCH ${JSON.stringify(report.problems ?? run.stderr.slice(-300))}`}`);
     }
   } finally {
-    await worker.close();
-    await app.close();
-    const redis = new Redis(config.redisUrl);
-    const keys = await redis.keys(`${config.redisPrefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
-    await fs.rm(dataDir, { recursive: true, force: true });
+    await stack.close();
   }
   console.log(failures ? `${failures} model(s) did not round-trip` : `all ${CASES.length} models round-trip: Keras predicts what the service predicts`);
   return failures ? 1 : 0;

@@ -120,14 +120,21 @@ function kernels(): Kernels | undefined {
   return cached.kernels;
 }
 
-/** activation(x @ kernel + bias) for a batch of vectors, with TensorFlow's own gradient kernels. */
-export function nativeDense(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | undefined, activation: NativeActivation): tf.Tensor | undefined {
-  const k = kernels();
-  if (!k || x.rank !== 2 || x.dtype !== 'float32') return undefined;
+/** A linear map (matmul, convolution) with its two gradients, for fusedLinear. */
+interface LinearOp {
+  forward(x: tf.Tensor, w: tf.Tensor): tf.Tensor;
+  /** Gradients with respect to x and w, given the gradient dz of the output. */
+  backward(dz: tf.Tensor, x: tf.Tensor, w: tf.Tensor): [tf.Tensor, tf.Tensor];
+}
+
+/** activation(linear(x, kernel) + bias) as one op whose gradient is TensorFlow's own kernels. */
+function fusedLinear(k: Kernels, linear: LinearOp, x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | undefined, activation: NativeActivation): tf.Tensor {
   const run = tf.customGrad(((...args: unknown[]) => {
     const [xs, w, b] = args as tf.Tensor[];
     const save = args[args.length - 1] as tf.GradSaveFunc;
-    const z = bias ? k.biasAdd(k.matMul(xs, w), b) : k.matMul(xs, w);
+    const raw = linear.forward(xs, w);
+    const z = bias ? k.biasAdd(raw, b) : raw;
+    if (z !== raw) raw.dispose();
     const y = k.activation(activation, z);
     if (y !== z) z.dispose();
     save([xs, w, y]);
@@ -136,13 +143,24 @@ export function nativeDense(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | u
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sw, sy] = saved;
         const dz = k.activationGrad(activation, dy, sy);
-        const grads = [k.matMul(dz, sw, false, true), k.matMul(sx, dz, true, false)];
+        const grads: tf.Tensor[] = linear.backward(dz, sx, sw);
         if (bias) grads.push(k.biasAddGrad(dz));
         return grads;
       },
     };
   }) as GradFunc);
   return bias ? run(x, kernel, bias) : run(x, kernel);
+}
+
+/** activation(x @ kernel + bias) for a batch of vectors, with TensorFlow's own gradient kernels. */
+export function nativeDense(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | undefined, activation: NativeActivation): tf.Tensor | undefined {
+  const k = kernels();
+  if (!k || x.rank !== 2 || x.dtype !== 'float32') return undefined;
+  const matMul: LinearOp = {
+    forward: (xs, w) => k.matMul(xs, w),
+    backward: (dz, xs, w) => [k.matMul(dz, w, false, true), k.matMul(xs, dz, true, false)],
+  };
+  return fusedLinear(k, matMul, x, kernel, bias, activation);
 }
 
 export interface Conv2DConfig {
@@ -156,27 +174,11 @@ export function nativeConv2d(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | 
   const k = kernels();
   // TensorFlow's CPU backprop kernels refuse dilation (Keras goes through space_to_batch there).
   if (!k || x.rank !== 4 || x.dtype !== 'float32' || config.dilations.some((d) => d !== 1)) return undefined;
-  const run = tf.customGrad(((...args: unknown[]) => {
-    const [xs, w, b] = args as tf.Tensor[];
-    const save = args[args.length - 1] as tf.GradSaveFunc;
-    const conv = k.conv2d(xs, w, config);
-    const z = bias ? k.biasAdd(conv, b) : conv;
-    if (z !== conv) conv.dispose();
-    const y = k.activation(activation, z);
-    if (y !== z) z.dispose();
-    save([xs, w, y]);
-    return {
-      value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sw, sy] = saved;
-        const dz = k.activationGrad(activation, dy, sy);
-        const grads = [k.conv2dBackpropInput(sx.shape, sw, dz, config), k.conv2dBackpropFilter(sx, sw.shape, dz, config)];
-        if (bias) grads.push(k.biasAddGrad(dz));
-        return grads;
-      },
-    };
-  }) as GradFunc);
-  return bias ? run(x, kernel, bias) : run(x, kernel);
+  const conv: LinearOp = {
+    forward: (xs, w) => k.conv2d(xs, w, config),
+    backward: (dz, xs, w) => [k.conv2dBackpropInput(xs.shape, w, dz, config), k.conv2dBackpropFilter(xs, w.shape, dz, config)],
+  };
+  return fusedLinear(k, conv, x, kernel, bias, activation);
 }
 
 /**
