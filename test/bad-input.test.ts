@@ -78,6 +78,17 @@ describe('bad input is rejected at submit time', () => {
     assert.equal(problem.detail, 'invalid request body: /fit/bogus is not an accepted key');
   });
 
+  test('an unknown job type, or a query value outside its set, is one issue listing what is accepted', async () => {
+    const res = await fetch(`${stack.baseUrl}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type": "train"}' });
+    assert.equal(res.status, 400);
+    assert.deepEqual(((await res.json()) as any).errors, [{ pointer: '/type', message: 'must be one of: fit, evaluate, predict' }]);
+    const list = await fetch(`${stack.baseUrl}/v1/jobs?state=bogus`);
+    assert.equal(list.status, 400);
+    assert.deepEqual(((await list.json()) as any).errors, [{ pointer: '/state', message: 'must be one of: queued, running, completed, failed, cancelled' }]);
+    const notAnObject = await fetch(`${stack.baseUrl}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1]' });
+    assert.equal(notAnObject.status, 400);
+  });
+
   test('shapes that cannot connect name the layer and both shapes', async () => {
     const spec = multiIoJob();
     // Concatenating the conv outputs directly: (30, 30, 3) and (18, 3) have different ranks.

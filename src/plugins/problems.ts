@@ -17,17 +17,48 @@ interface ValidationIssue {
   schemaPath: string;
 }
 
+interface AjvIssue extends ValidationIssue {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
 /**
  * A body that is a union tagged by `type` (fit | evaluate | predict jobs) fails every branch;
  * only the branch its `type` names is worth reporting.
  */
-function taggedBranchOnly<T extends ValidationIssue>(issues: T[], schema: unknown, body: unknown): T[] {
+function taggedBranchOnly<T extends AjvIssue>(issues: T[], schema: unknown, body: unknown): T[] {
   const branches = (schema as { anyOf?: Array<{ properties?: { type?: { const?: unknown } } }> } | undefined)?.anyOf;
+  const tags = branches?.map((b) => b?.properties?.type?.const);
+  if (!branches || !tags?.every((t): t is string => typeof t === 'string')) return issues;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return issues;
   const tag = (body as { type?: unknown } | undefined)?.type;
-  if (!Array.isArray(branches) || typeof tag !== 'string') return issues;
-  const index = branches.findIndex((b) => b?.properties?.type?.const === tag);
-  const narrowed = index < 0 ? [] : issues.filter((i) => i.schemaPath.startsWith(`#/anyOf/${index}/`));
+  const index = tags.indexOf(tag as string);
+  // No branch is meant: the type itself is what is wrong.
+  if (index < 0) return [{ ...issues[0], instancePath: '/type', keyword: 'enum', params: { allowedValues: tags }, message: `must be one of: ${tags.join(', ')}` }];
+  const narrowed = issues.filter((i) => i.schemaPath.startsWith(`#/anyOf/${index}/`));
   return narrowed.length ? narrowed : issues;
+}
+
+/**
+ * A union of literals (a state filter, an export format) fails once per literal plus once for the
+ * anyOf: one issue listing the accepted values says it better.
+ */
+function mergeLiteralAlternatives<T extends AjvIssue>(issues: T[]): T[] {
+  const allowed = new Map<string, unknown[]>();
+  for (const i of issues) if (i.keyword === 'const') allowed.set(i.instancePath, [...(allowed.get(i.instancePath) ?? []), i.params.allowedValue]);
+  const out: T[] = [];
+  const merged = new Set<string>();
+  for (const i of issues) {
+    const values = allowed.get(i.instancePath);
+    if (!values || (i.keyword !== 'const' && i.keyword !== 'anyOf')) out.push(i);
+    else if (!merged.has(i.instancePath)) {
+      merged.add(i.instancePath);
+      out.push({ ...i, message: values.length === 1 ? `must be ${values[0]}` : `must be one of: ${values.join(', ')}` });
+    }
+  }
+  return out;
 }
 
 export default fp(
@@ -38,7 +69,7 @@ export default fp(
       }
       if (err.validation) {
         const where = err.validationContext ?? 'body';
-        const issues = where === 'body' ? taggedBranchOnly(err.validation, req.routeOptions.schema?.body, req.body) : err.validation;
+        const issues = mergeLiteralAlternatives(where === 'body' ? taggedBranchOnly(err.validation, req.routeOptions.schema?.body, req.body) : err.validation);
         const errors = issues.map((v) => {
           const missing = v.keyword === 'required' ? `/${(v.params as { missingProperty: string }).missingProperty}` : '';
           const extra = v.keyword === 'additionalProperties' ? `/${(v.params as { additionalProperty: string }).additionalProperty}` : '';
