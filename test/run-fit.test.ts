@@ -89,6 +89,39 @@ describe('runJob (fit)', () => {
     }
   });
 
+  test('EarlyStopping(restore_best_weights) restores its best epoch even when the job was interrupted after it', async () => {
+    const spec = seedMlpJob({ epochs: 7, samples: 300 });
+    // A high learning rate on random labels: val_loss is best early, then rises. Seeded weights
+    // keep that so from run to run.
+    (spec.compile as any).optimizer = { class_name: 'Adam', config: { learning_rate: 0.05 } };
+    spec.model.layers.forEach((l, i) => ((l.config as any).kernel_initializer = { class_name: 'GlorotUniform', config: { seed: 7 + i } }));
+    (spec.fit as any).callbacks = [{ class_name: 'EarlyStopping', config: { monitor: 'val_loss', patience: 100, restore_best_weights: true } }];
+    const ctx = { store, cache: new ModelCache(store, 2), datasets: new DatasetStore(path.join(store.root, 'datasets'), { maxBytes: 0 }) };
+    const modelId = 'es-resume';
+    const abort = new AbortController();
+    // The first run stops (as a worker shutdown would) once epoch 3 is checkpointed.
+    await assert.rejects(
+      runJob({ jobId: 'es1', tenant: 'public', modelId, job: spec }, ctx, (type, data) => type === 'checkpoint' && data.epoch === 3 && abort.abort(), abort.signal),
+      /cancelled/,
+    );
+    const latest = (await store.latestEpochCheckpoint(modelId))!;
+    assert.equal(latest.name, 'epoch-0004');
+    const resume = { model_id: modelId, checkpoint: latest.name, initial_epoch: latest.state.epoch + 1, history: latest.state.history, callbacks: latest.state.callbacks };
+    const before = tf.memory().numTensors;
+    const result = await runJob({ jobId: 'es2', tenant: 'public', modelId, job: spec, resume }, ctx, () => {});
+    assert.equal(tf.memory().numTensors, before, 'the restored snapshot is freed with the job');
+
+    const val = result.history!.val_loss;
+    assert.equal(val.length, 7);
+    const best = val.indexOf(Math.min(...val));
+    assert.ok(best <= 3, `the best epoch (${best}) came before the interruption, or this test proves nothing`);
+    const final = await fs.readFile(path.join(store.dir(modelId), 'final', 'weights.bin'));
+    const bestCheckpoint = await fs.readFile(path.join(store.dir(modelId), 'checkpoints', `epoch-000${best + 1}`, 'weights.bin'));
+    const lastCheckpoint = await fs.readFile(path.join(store.dir(modelId), 'checkpoints', 'epoch-0007', 'weights.bin'));
+    assert.ok(final.equals(bestCheckpoint), 'the final model holds the best epoch\'s weights');
+    assert.ok(!final.equals(lastCheckpoint));
+  });
+
   test('a job whose data cannot load fails cleanly and frees everything', async () => {
     const before = tf.memory().numTensors;
     const spec = seedMlpJob({ epochs: 1 });

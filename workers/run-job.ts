@@ -16,6 +16,7 @@ import { initBackend } from '../src/engine/backend.ts';
 import type { Callback, Logs, TrainingContext } from '../src/engine/callbacks/callback.ts';
 import { makeCallbacks, type CallbackHooks } from '../src/engine/callbacks/index.ts';
 import { KerasModel } from '../src/engine/model.ts';
+import { EarlyStopping } from '../src/engine/callbacks/early-stopping.ts';
 import { modelFiles, optimizerFiles } from '../src/engine/serialize.ts';
 import { DataBinder } from '../src/engine/data-binding.ts';
 import { Trainer, type History } from '../src/engine/trainer.ts';
@@ -52,6 +53,9 @@ export interface JobResult {
   result: JobOutput;
 }
 
+/** The resumable checkpoint written after each epoch (0-based epoch → epoch-0001, ...). */
+export const epochCheckpointName = (epoch: number) => `epoch-${String(epoch + 1).padStart(4, '0')}`;
+
 /** The job was cancelled (or timed out) while running; what it checkpointed stays. */
 export class JobCancelled extends Error {}
 
@@ -73,6 +77,24 @@ async function loadDatasetArrays(job: RunnableJob, datasets: DatasetStore): Prom
 }
 
 /** Emits train_begin / epoch_begin / epoch_end, the events a live client follows. */
+/**
+ * EarlyStopping(restore_best_weights) held the weights of an epoch before the job was interrupted;
+ * they are that epoch's checkpoint, loaded back so a resumed job restores what an uninterrupted
+ * one would.
+ */
+async function restoreBestWeightSnapshots(store: ModelStore, modelId: string, callbacks: Callback[]): Promise<void> {
+  for (const callback of callbacks) {
+    if (!(callback instanceof EarlyStopping) || callback.snapshotEpochToRestore === undefined) continue;
+    const { model, trainer } = await loadModel(store, modelId, epochCheckpointName(callback.snapshotEpochToRestore));
+    try {
+      callback.restoreSnapshot(model.symbolic.weights.map((w) => w.read().clone()));
+    } finally {
+      trainer.dispose();
+      model.dispose();
+    }
+  }
+}
+
 class EventReporter implements Callback {
   private epoch = 0;
   private lastProgress = 0;
@@ -120,7 +142,7 @@ class EpochCheckpointer implements Callback {
   }
   async onEpochEnd(epoch: number, logs: Logs, ctx: TrainingContext) {
     for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
-    const name = `epoch-${String(epoch + 1).padStart(4, '0')}`;
+    const name = epochCheckpointName(epoch);
     const state = {
       epoch,
       epochs: ctx.params.epochs,
@@ -246,6 +268,7 @@ async function runFit(input: JobInput, job: RunnableFitJob, { store, progressInt
     const previous = resume?.history ?? {};
     const user = makeCallbacks(fit.callbacks ?? [], callbackHooks(store, modelId, emit));
     resume?.callbacks?.forEach((state, i) => state !== null && state !== undefined && user[i]?.setState?.(state));
+    if (resume?.callbacks) await restoreBestWeightSnapshots(store, modelId, user);
     const callbacks = [...user, new EventReporter(emit, backend, progressIntervalMs), new EpochCheckpointer(previous, store, modelId, user, emit)];
     const initialEpoch = fit.initial_epoch ?? resume?.initial_epoch ?? 0;
     const { history: fresh, epochsRun } = await trainer.fit(train, {

@@ -16,6 +16,8 @@ interface State {
   best: number;
   best_epoch: number;
   stopped_epoch: number;
+  /** The epoch whose end-of-epoch weights restore_best_weights holds (it is that epoch's checkpoint). */
+  snapshot_epoch?: number;
 }
 
 /** keras.callbacks.EarlyStopping, including its float32 improvement test and restore at train end. */
@@ -43,7 +45,7 @@ export class EarlyStopping implements Callback {
 
   setState(s: unknown) {
     const st = s as State & { mode?: Mode };
-    this.state = { wait: st.wait, best: st.best, best_epoch: st.best_epoch, stopped_epoch: st.stopped_epoch };
+    this.state = { wait: st.wait, best: st.best, best_epoch: st.best_epoch, stopped_epoch: st.stopped_epoch, snapshot_epoch: st.snapshot_epoch };
     this.mode = st.mode;
     // A checkpoint's JSON turns ±Infinity (no best yet) into null.
     if (st.best === null) this.state.best = st.mode === 'max' ? -Infinity : Infinity;
@@ -58,21 +60,37 @@ export class EarlyStopping implements Callback {
     return this.mode === 'min' ? f32(current + this.minDelta) < f32(reference) : f32(current - this.minDelta) > f32(reference);
   }
 
-  private snapshot(ctx: TrainingContext) {
+  private snapshot(epoch: number, ctx: TrainingContext) {
     tf.dispose(this.bestWeights ?? []);
     this.bestWeights = ctx.model.symbolic.weights.map((w) => tf.keep(w.read().clone()));
+    this.state.snapshot_epoch = epoch;
+  }
+
+  /**
+   * After a resume, the epoch whose weights the snapshot held (undefined: none to restore). The
+   * snapshot is not in the callback's JSON state: it is that epoch's checkpoint, which the runner
+   * loads and hands back through restoreSnapshot.
+   */
+  get snapshotEpochToRestore(): number | undefined {
+    return this.options.restore_best_weights && !this.bestWeights ? this.state.snapshot_epoch : undefined;
+  }
+
+  /** Weights in the model's symbolic.weights order; the callback keeps (and later disposes) them. */
+  restoreSnapshot(weights: tf.Tensor[]) {
+    tf.dispose(this.bestWeights ?? []);
+    this.bestWeights = weights.map((w) => tf.keep(w));
   }
 
   onEpochEnd(epoch: number, logs: Logs, ctx: TrainingContext) {
     const current = logs[this.monitor];
     if (current === undefined) throw new Error(`EarlyStopping: monitor "${this.monitor}" is not in the logs; available: ${Object.keys(logs).join(', ')}`);
     if (epoch < (this.options.start_from_epoch ?? 0)) return;
-    if (this.options.restore_best_weights && !this.bestWeights) this.snapshot(ctx);
+    if (this.options.restore_best_weights && !this.bestWeights) this.snapshot(epoch, ctx);
     this.state.wait += 1;
     if (this.improved(current, this.state.best)) {
       this.state.best = current;
       this.state.best_epoch = epoch;
-      if (this.options.restore_best_weights) this.snapshot(ctx);
+      if (this.options.restore_best_weights) this.snapshot(epoch, ctx);
       const baseline = this.options.baseline;
       if (baseline === undefined || baseline === null || this.improved(current, baseline)) this.state.wait = 0;
       return;
