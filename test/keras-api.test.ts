@@ -73,6 +73,9 @@ describe('Keras files through the API', () => {
       const res = await upload(stack, fs.readFileSync(path.join(ARCHIVES, golden.file)), golden.file);
       assert.equal(res.status, 201, JSON.stringify(res.body));
       assert.equal(res.body.job.type, 'import');
+      const spec = (await getJson(stack, `/v1/jobs/${res.body.job.id}/spec`)).body.spec;
+      assert.equal(spec.type, 'import');
+      assert.equal('upload' in spec, false, 'the staged file path stays private');
       const model = (await getJson(stack, res.body.links.model)).body;
       assert.equal(model.status, 'imported');
       const predictions = await predict(stack, res.body.id, golden.inputs);

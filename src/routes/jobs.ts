@@ -115,7 +115,9 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
       const record = await store.getOwned(req.params.id, req.tenant);
       const queued = record && (await queue.getJob(record.id));
       if (!queued) throw new JobNotFound(req.params.id);
-      return { spec: abbreviateSpec(queued.data.job) };
+      // An import's staged file path is the server's business, not the client's.
+      const { upload: _path, ...job } = queued.data.job as typeof queued.data.job & { upload?: string };
+      return { spec: abbreviateSpec(job) };
     },
   });
 
