@@ -11,7 +11,22 @@ import { ModelCache } from './model-loader.ts';
 import { JobCancelled, runJob } from './run-job.ts';
 import type { FromTrainer, ToTrainer } from './trainer-protocol.ts';
 
-const send = (msg: FromTrainer) => process.send!(msg);
+/**
+ * An orphan must not train on: its worker is gone, the job is someone else's now, and a checkpoint
+ * it wrote would race theirs. The IPC 'disconnect' event says so only when this process's event
+ * loop gets to it, which a long batch delays; the parent pid changes the moment the worker dies.
+ */
+const parentPid = process.ppid;
+const orphaned = () => !process.connected || process.ppid !== parentPid;
+const exitIfOrphaned = () => {
+  if (orphaned()) process.exit(0);
+};
+setInterval(exitIfOrphaned, 250).unref();
+
+const send = (msg: FromTrainer) => {
+  exitIfOrphaned();
+  process.send!(msg);
+};
 const config = loadConfig();
 const store = new ModelStore(config.checkpointDir);
 const cache = new ModelCache(store, Number(process.env.MODEL_CACHE_SIZE ?? 4));
