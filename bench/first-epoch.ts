@@ -4,30 +4,13 @@
  *   npm start &  then  node --import tsx bench/first-epoch.ts [runs]
  */
 import { createParser } from 'eventsource-parser';
+import { seedMlpJob } from '../test/helpers/specs.ts';
 
 const base = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
 const runs = Number(process.argv[2] ?? 5);
 
-const spec = {
-  type: 'fit',
-  model: {
-    inputs: [{ name: 'digits', shape: [32] }],
-    layers: [
-      { name: 'dense_1', class_name: 'Dense', config: { units: 64, activation: 'relu' }, inbound: ['digits'] },
-      { name: 'dense_2', class_name: 'Dense', config: { units: 64, activation: 'relu' }, inbound: ['dense_1'] },
-      { name: 'predictions', class_name: 'Dense', config: { units: 10 }, inbound: ['dense_2'] },
-    ],
-    outputs: ['predictions'],
-  },
-  compile: { optimizer: { class_name: 'Adam', config: { learning_rate: 0.001 } }, loss: { class_name: 'SparseCategoricalCrossentropy', config: { from_logits: true } }, metrics: ['accuracy'] },
-  fit: {
-    x: { random: { kind: 'uniform', shape: [1000, 32], seed: 1 } },
-    y: { random: { kind: 'randint', shape: [1000], high: 10, seed: 2 } },
-    batch_size: 32,
-    epochs: 5,
-    validation_data: { x: { random: { kind: 'uniform', shape: [200, 32], seed: 3 } }, y: { random: { kind: 'randint', shape: [200], high: 10, seed: 4 } } },
-  },
-};
+// The tutorial's first model, as the tests submit it.
+const spec = seedMlpJob();
 
 async function once(): Promise<{ firstEpoch: number; running: number; total: number }> {
   const t0 = performance.now();

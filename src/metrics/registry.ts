@@ -21,6 +21,13 @@ export function metricsRegistry(services: Services): client.Registry {
       census = undefined;
     }));
 
+  // kj_queue_jobs and kj_queue_depth come from the same counts: one round trip per scrape.
+  let counts: ReturnType<typeof queue.getJobCounts> | undefined;
+  const queueCounts = () =>
+    (counts ??= queue.getJobCounts('wait', 'prioritized', 'delayed', 'active').finally(() => {
+      counts = undefined;
+    }));
+
   new client.Gauge({
     name: 'kj_jobs',
     help: 'Jobs known to the service (finished ones until JOB_TTL_S), by state and type.',
@@ -53,8 +60,7 @@ export function metricsRegistry(services: Services): client.Registry {
     labelNames: ['status'],
     registers: [registry],
     async collect() {
-      const counts = await queue.getJobCounts('wait', 'prioritized', 'delayed', 'active');
-      for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
+      for (const [status, n] of Object.entries(await queueCounts())) this.set({ status }, n);
     },
   });
   new client.Gauge({
@@ -62,8 +68,8 @@ export function metricsRegistry(services: Services): client.Registry {
     help: 'Jobs waiting for a worker.',
     registers: [registry],
     async collect() {
-      const counts = await queue.getJobCounts('wait', 'prioritized', 'delayed');
-      this.set(Object.values(counts).reduce((a, b) => a + b, 0));
+      const { wait = 0, prioritized = 0, delayed = 0 } = await queueCounts();
+      this.set(wait + prioritized + delayed);
     },
   });
   new client.Gauge({
