@@ -8,8 +8,9 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-# The root postinstall runs this script, so it must be present before `npm ci`.
-COPY scripts/setup-tfjs-node.mjs ./scripts/
+# The root postinstall runs these scripts and builds the graph binding, so they come before `npm ci`.
+COPY scripts/setup-tfjs-node.mjs scripts/build-tf-graph.mjs ./scripts/
+COPY native/ ./native/
 # With internet, tfjs-node downloads libtensorflow; fail the build rather than ship the slow JS fallback.
 RUN KJ_REQUIRE_TFJS_NODE=1 npm ci --omit=dev && npm cache clean --force
 
@@ -19,6 +20,8 @@ ENV NODE_ENV=production HOST=0.0.0.0 DATA_DIR=/data CHECKPOINT_DIR=/data/checkpo
 WORKDIR /app
 # Code stays root-owned (read-only for the app); only /data is writable.
 COPY --from=deps /app/node_modules ./node_modules
+# The graph binding, built against (and linked by absolute path to) node_modules' libtensorflow.
+COPY --from=deps /app/native ./native
 COPY package.json package-lock.json ./
 COPY src/ ./src/
 COPY workers/ ./workers/

@@ -9,6 +9,12 @@ import { cosine, perSampleFunction } from './losses.ts';
 export interface Metric {
   name: string;
   update(yTrue: tf.Tensor, yPred: tf.Tensor): void;
+  /**
+   * For a traced (graph) step: the batch's contribution as one scalar tensor, added on the host
+   * with `addPartial`. Absent where the state is more than a sum (confusion counts).
+   */
+  partial?(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor;
+  addPartial?(value: number, samples: number): void;
   result(): number;
   reset(): void;
   dispose(): void;
@@ -17,6 +23,8 @@ export interface Metric {
 /** Mean over samples of a per-sample value, as keras.metrics.MeanMetricWrapper. */
 export class MeanMetric implements Metric {
   private total: tf.Tensor = tf.keep(tf.scalar(0));
+  /** Sums from graph steps, accumulated in float32 as Keras's metric variables are. */
+  private hostTotal = 0;
   private count = 0;
   constructor(
     readonly name: string,
@@ -31,13 +39,23 @@ export class MeanMetric implements Metric {
     this.count += yPred.shape[0] ?? 0;
   }
 
+  partial(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+    return tf.sum(tf.cast(this.fn(yTrue, yPred), 'float32'));
+  }
+
+  addPartial(value: number, samples: number): void {
+    this.hostTotal = Math.fround(this.hostTotal + value);
+    this.count += samples;
+  }
+
   result(): number {
-    return this.count === 0 ? 0 : this.finish(this.total.dataSync()[0] / this.count);
+    return this.count === 0 ? 0 : this.finish(Math.fround(this.total.dataSync()[0] + this.hostTotal) / this.count);
   }
 
   reset(): void {
     this.total.dispose();
     this.total = tf.keep(tf.scalar(0));
+    this.hostTotal = 0;
     this.count = 0;
   }
 

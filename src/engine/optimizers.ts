@@ -70,16 +70,26 @@ export abstract class Optimizer {
     return out;
   }
 
-  /** Applies one step; gradients in the same order as variables. */
-  apply(variables: tf.Variable[], grads: tf.Tensor[]): void {
+  /**
+   * Whether a step can be traced into a graph: false where the update depends on host-side state
+   * that changes every step (Nadam's momentum schedule).
+   */
+  readonly traceable: boolean = true;
+
+  /**
+   * Applies one step; gradients in the same order as variables. `step` is t = iterations + 1 as a
+   * float32 scalar tensor (a graph input when the step is traced); by default it is made here.
+   */
+  apply(variables: tf.Variable[], grads: tf.Tensor[], step?: tf.Tensor): void {
     tf.tidy(() => {
       const t = this.iterations + 1;
-      this.beginStep(t);
+      const stepTensor = step ?? tf.scalar(t);
+      this.beginStep(t, stepTensor);
       // Keras applies decoupled weight decay before the update: w -= w * wd * lr.
       const wd = this.config.weight_decay ?? this.defaultWeightDecay;
       variables.forEach((v, i) => {
         if (wd) v.assign(this.ops.sub(v, this.ops.mul(v, this.ops.mul(this.lr, wd))));
-        this.update(v, this.clip(grads[i]), i, t);
+        this.update(v, this.clip(grads[i]), i, t, stepTensor);
       });
     });
     this.iterations += 1;
@@ -88,9 +98,14 @@ export abstract class Optimizer {
   protected defaultWeightDecay = 0;
 
   /** Per-step (not per-variable) state, such as Nadam's momentum-schedule product. */
-  protected beginStep(_t: number): void {}
+  protected beginStep(_t: number, _step: tf.Tensor): void {}
 
-  protected abstract update(v: tf.Variable, g: tf.Tensor, index: number, t: number): void;
+  protected abstract update(v: tf.Variable, g: tf.Tensor, index: number, t: number, step: tf.Tensor): void;
+
+  /** Every variable a step updates or reads besides the model's: the learning rate and the slots. */
+  stateVariables(): tf.Variable[] {
+    return [this.lr, ...this.slots.values()];
+  }
 
   getState(): OptimizerState {
     return { iterations: this.iterations, learning_rate: this.learningRate, slots: Object.fromEntries(this.slots) };
@@ -140,11 +155,11 @@ class Adam extends Optimizer {
     super(className, config, 0.001);
     this.defaultWeightDecay = defaultWeightDecay;
   }
-  protected beginStep(t: number): void {
+  protected beginStep(_t: number, step: tf.Tensor): void {
     const b1 = this.config.beta_1 ?? 0.9;
     const b2 = this.config.beta_2 ?? 0.999;
-    const b1Power = tf.pow(this.constant(b1), this.constant(t));
-    const b2Power = tf.pow(this.constant(b2), this.constant(t));
+    const b1Power = tf.pow(this.constant(b1), step);
+    const b2Power = tf.pow(this.constant(b2), step);
     this.alpha = this.ops.div(this.ops.mul(this.lr, this.ops.sqrt(this.ops.sub(this.constant(1), b2Power))), this.ops.sub(this.constant(1), b1Power));
   }
   protected update(v: tf.Variable, g: tf.Tensor, i: number): void {
@@ -220,12 +235,12 @@ class Adamax extends Optimizer {
   constructor(config: Record<string, any>) {
     super('Adamax', config, 0.001);
   }
-  protected update(v: tf.Variable, g: tf.Tensor, i: number, t: number): void {
+  protected update(v: tf.Variable, g: tf.Tensor, i: number, _t: number, step: tf.Tensor): void {
     const b1 = this.config.beta_1 ?? 0.9;
     const b2 = this.config.beta_2 ?? 0.999;
     const m = this.slot('m', i, v);
     const u = this.slot('u', i, v);
-    const b1Power = tf.pow(tf.scalar(b1), tf.scalar(t));
+    const b1Power = tf.pow(tf.scalar(b1), step);
     m.assign(this.ops.add(m, this.ops.mul(this.ops.sub(g, m), 1 - b1)));
     u.assign(this.ops.maximum(this.ops.mul(u, b2), this.ops.abs(g)));
     v.assign(this.ops.sub(v, this.ops.div(this.ops.mul(this.lr, m), this.ops.mul(this.ops.sub(1, b1Power), this.ops.add(u, this.config.epsilon ?? 1e-7)))));
@@ -238,6 +253,7 @@ class Nadam extends Optimizer {
   private uT = 0;
   private uT1 = 0;
   private uProductT = 1;
+  readonly traceable = false;
   constructor(config: Record<string, any>) {
     super('Nadam', config, 0.001);
   }

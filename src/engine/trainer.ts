@@ -11,6 +11,7 @@ import { makeLoss, type Loss } from './losses.ts';
 import { makeMetric, type Metric } from './metrics.ts';
 import type { ForwardResult, KerasModel } from './model.ts';
 import { makeOptimizer, type Optimizer } from './optimizers.ts';
+import { GraphTrainStep, type BatchLayout, type HostBatch, type StepFunction } from './graph/train-step.ts';
 
 export interface Dataset {
   x: tf.Tensor[];
@@ -32,7 +33,23 @@ export interface FitOptions {
   seed?: number;
   /** Checked between batches: a cancelled job stops within one batch. */
   signal?: AbortSignal;
+  /**
+   * Run training steps as one TensorFlow graph each where the model allows (default true); the
+   * numbers are the eager path's. False forces op-by-op execution.
+   */
+  graph?: boolean;
 }
+
+/**
+ * Layers whose training-mode forward pass is a pure function of inputs and weights. Anything else
+ * (dropout and noise draw random numbers on the host; recurrent layers loop) keeps the eager step.
+ */
+const GRAPH_SAFE_LAYERS = new Set([
+  'InputLayer', 'Dense', 'Conv1D', 'Conv2D', 'MaxPooling1D', 'MaxPooling2D', 'AveragePooling1D', 'AveragePooling2D',
+  'GlobalAveragePooling1D', 'GlobalAveragePooling2D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D', 'Flatten', 'Reshape',
+  'Concatenate', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Activation', 'BatchNormalization',
+  'LayerNormalization', 'Embedding', 'ZeroPadding2D', 'UpSampling2D',
+]);
 
 export type History = Record<string, number[]>;
 
@@ -82,6 +99,8 @@ export class Trainer {
   private readonly lossWeights: number[];
   private metrics?: Metric[][];
   private readonly multiOutput: boolean;
+  /** How the last fit ran its steps: 'graph' once a step was compiled, else 'eager'. */
+  lastExecution?: 'graph' | 'eager';
 
   constructor(readonly model: KerasModel, readonly compiled: ResolvedCompile) {
     this.optimizer = makeOptimizer(compiled.optimizer);
@@ -148,6 +167,52 @@ export class Trainer {
     });
   }
 
+  /** The forward pass, losses and gradients of one batch: the part the eager and graph steps share. */
+  private lossAndGrads(xb: tf.Tensor[], yb: tf.Tensor[], wb: tf.Tensor[] | undefined, variables: tf.Variable[]) {
+    let outputs: tf.Tensor[] = [];
+    let perOutput: tf.Tensor[] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const forward = this.model.forwardWithLogits(xb, true);
+      outputs = forward.outputs;
+      const losses = this.batchLosses(forward, yb, wb);
+      perOutput = losses.perOutput;
+      for (const t of [...outputs, ...perOutput]) tf.keep(t);
+      return losses.total;
+    }, variables);
+    return { value, grads: variables.map((v) => grads[v.name]), outputs, perOutput };
+  }
+
+  /**
+   * The training step as one graph, when the model, optimizer and metrics allow it (see
+   * GRAPH_SAFE_LAYERS); undefined keeps the eager step. Called after a first eager step, so the
+   * optimizer's slots exist and are bound like the weights.
+   */
+  private compileGraphStep(train: Dataset, metrics: Metric[][], variables: tf.Variable[], sizes: number[]): GraphTrainStep | undefined {
+    if (!this.optimizer.traceable || !metrics.flat().every((m) => m.partial && m.addPartial)) return undefined;
+    if (!this.model.graph.layers.every((l) => GRAPH_SAFE_LAYERS.has(l.class_name))) return undefined;
+    const row = (t: tf.Tensor) => ({ dtype: t.dtype, row: t.shape.slice(1) });
+    const layout: BatchLayout = { x: train.x.map(row), y: train.y.map(row), w: train.sampleWeight?.map(row) };
+    const step: StepFunction = (xb, yb, wb, t) => {
+      const { value, grads, outputs, perOutput } = this.lossAndGrads(xb, yb, wb, variables);
+      this.optimizer.apply(variables, grads, t);
+      this.optimizer.iterations -= 1; // tracing is not a step; the graph's runs are counted
+      const partials = metrics.flatMap((list, k) => list.map((m) => m.partial!(yb[k], outputs[k])));
+      return [value, ...perOutput, ...partials];
+    };
+    const stateful = [...this.model.symbolic.weights.map((w) => w.read() as tf.Variable), ...this.optimizer.stateVariables()];
+    try {
+      const compiled = GraphTrainStep.create(stateful, layout, step);
+      if (!compiled) return undefined;
+      for (const size of sizes) compiled.prepare(size);
+      compiled.push();
+      return compiled;
+    } catch (err) {
+      if (process.env.KJ_GRAPH_DEBUG) console.error('graph step unavailable:', err);
+      // Whatever the trace could not capture, the eager step computes: same numbers, slower.
+      return undefined;
+    }
+  }
+
   async fit(data: Dataset, options: FitOptions = {}): Promise<{ history: History; epochsRun: number }> {
     const batchSize = options.batchSize ?? 32;
     this.checkLabels(data.y, '/fit/y');
@@ -188,11 +253,18 @@ export class Trainer {
     let epochsRun = 0;
     let lastYield = Date.now();
     let lastLogs: Logs = {};
+    // undefined: not tried yet; null: this fit runs eagerly.
+    let graphStep: GraphTrainStep | null | undefined = options.graph === false ? null : undefined;
+    const batchSizes = [...new Set([Math.min(batchSize, n), n % batchSize].filter((s) => s > 0))];
+    const flatMetrics = metrics.flat();
+    this.lastExecution = 'eager';
 
     await callbacks.trainBegin(ctx);
     try {
       for (let epoch = options.initialEpoch ?? 0; epoch < epochs && !ctx.stopTraining; epoch++) {
         await callbacks.epochBegin(epoch, ctx);
+        // Callbacks may have changed weights or the learning rate since the graph last ran.
+        graphStep?.push();
         for (const list of metrics) for (const m of list) m.reset();
         // Sliced once per epoch: one gather of the permutation, then contiguous batch slices.
         const order = options.shuffle === false ? undefined : tf.tensor1d(permutation(n, (options.seed ?? 0) * 100_003 + epoch), 'int32');
@@ -202,37 +274,51 @@ export class Trainer {
         const ew = shuffled(train.sampleWeight);
         let lossSum: tf.Tensor = tf.scalar(0);
         const outLossSums: tf.Tensor[] = this.losses.map(() => tf.scalar(0));
+        // Sums of graph steps, accumulated in float32 as Keras's loss tracker is.
+        let hostLossSum = 0;
+        const hostOutLossSums = this.losses.map(() => 0);
+        let host: HostBatch | undefined;
         for (let step = 0; step < steps; step++) {
           if (options.signal?.aborted) break;
           const begin = step * batchSize;
           const size = Math.min(batchSize, n - begin);
-          const xb = ex.map((t) => sliceRows(t, begin, size));
-          const yb = ey.map((t) => sliceRows(t, begin, size));
-          const wb = ew?.map((t) => sliceRows(t, begin, size));
-          let outputs: tf.Tensor[] = [];
-          let perOutput: tf.Tensor[] = [];
-          const { value, grads } = tf.variableGrads(() => {
-            const forward = this.model.forwardWithLogits(xb, true);
-            outputs = forward.outputs;
-            const losses = this.batchLosses(forward, yb, wb);
-            perOutput = losses.perOutput;
-            for (const t of [...outputs, ...perOutput]) tf.keep(t);
-            return losses.total;
-          }, variables);
-          this.optimizer.apply(variables, variables.map((v) => grads[v.name]));
-          tf.tidy(() => {
-            metrics.forEach((list, k) => list.forEach((m) => m.update(yb[k], outputs[k])));
-          });
-          const nextLoss = tf.tidy(() => tf.add(lossSum, tf.mul(value, size)));
-          lossSum.dispose();
-          lossSum = nextLoss;
-          perOutput.forEach((l, k) => {
-            const next = tf.add(outLossSums[k], l);
-            outLossSums[k].dispose();
-            outLossSums[k] = next;
-          });
-          if (callbacks.hasBatchEnd()) await callbacks.batchEnd(step, ctx, () => value.dataSync()[0]);
-          tf.dispose([value, ...Object.values(grads), ...outputs, ...perOutput, ...xb, ...yb, ...(wb ?? [])]);
+          if (graphStep) {
+            host ??= { x: ex.map((t) => t.dataSync()), y: ey.map((t) => t.dataSync()), w: ew?.map((t) => t.dataSync()) };
+            const rows = (arrays: ArrayBufferView[], ts: tf.Tensor[]) => arrays.map((a, k) => {
+              const width = ts[k].size / ts[k].shape[0]!;
+              return (a as Float32Array).subarray(begin * width, (begin + size) * width);
+            });
+            const batch: HostBatch = { x: rows(host.x, ex), y: rows(host.y, ey), w: host.w && rows(host.w, ew!) };
+            const [loss, ...rest] = graphStep.run(size, batch, this.optimizer.iterations + 1);
+            this.optimizer.iterations += 1;
+            hostLossSum = Math.fround(hostLossSum + Math.fround(loss * size));
+            this.losses.forEach((_, k) => (hostOutLossSums[k] = Math.fround(hostOutLossSums[k] + rest[k])));
+            flatMetrics.forEach((m, i) => m.addPartial!(rest[this.losses.length + i], size));
+            if (callbacks.hasBatchEnd()) await callbacks.batchEnd(step, ctx, () => loss);
+          } else {
+            const xb = ex.map((t) => sliceRows(t, begin, size));
+            const yb = ey.map((t) => sliceRows(t, begin, size));
+            const wb = ew?.map((t) => sliceRows(t, begin, size));
+            const { value, grads, outputs, perOutput } = this.lossAndGrads(xb, yb, wb, variables);
+            this.optimizer.apply(variables, grads);
+            tf.tidy(() => {
+              metrics.forEach((list, k) => list.forEach((m) => m.update(yb[k], outputs[k])));
+            });
+            const nextLoss = tf.tidy(() => tf.add(lossSum, tf.mul(value, size)));
+            lossSum.dispose();
+            lossSum = nextLoss;
+            perOutput.forEach((l, k) => {
+              const next = tf.add(outLossSums[k], l);
+              outLossSums[k].dispose();
+              outLossSums[k] = next;
+            });
+            if (callbacks.hasBatchEnd()) await callbacks.batchEnd(step, ctx, () => value.dataSync()[0]);
+            tf.dispose([value, ...grads, ...outputs, ...perOutput, ...xb, ...yb, ...(wb ?? [])]);
+            if (graphStep === undefined) {
+              graphStep = this.compileGraphStep(train, metrics, variables, batchSizes) ?? null;
+              if (graphStep) this.lastExecution = 'graph';
+            }
+          }
           // As in Keras, a callback that stops training ends the epoch after this batch.
           if (ctx.stopTraining) break;
           // Let the process's event loop breathe (cancel messages, heartbeats) without a per-batch await.
@@ -242,12 +328,14 @@ export class Trainer {
           }
         }
         if (order) tf.dispose([order, ...ex, ...ey, ...(ew ?? [])]);
+        // Validation, callbacks and checkpoints read the tfjs variables.
+        graphStep?.pull();
         if (options.signal?.aborted) {
           tf.dispose([lossSum, ...outLossSums]);
           break;
         }
-        const raw: Logs = { loss: lossSum.dataSync()[0] / n };
-        if (this.multiOutput) this.model.outputNames.forEach((name, k) => (raw[`${name}_loss`] = outLossSums[k].dataSync()[0] / steps));
+        const raw: Logs = { loss: Math.fround(lossSum.dataSync()[0] + hostLossSum) / n };
+        if (this.multiOutput) this.model.outputNames.forEach((name, k) => (raw[`${name}_loss`] = Math.fround(outLossSums[k].dataSync()[0] + hostOutLossSums[k]) / steps));
         tf.dispose([lossSum, ...outLossSums]);
         for (const m of metrics.flat()) raw[m.name] = m.result();
         if (validation) {

@@ -22,6 +22,8 @@ export interface CaseResult {
   where: string;
   failures: string[];
   seconds: number;
+  /** How fit ran its steps (see Trainer.lastExecution); undefined for cases without fit. */
+  execution?: 'graph' | 'eager';
 }
 
 function predictionsOf(model: KerasModel, outputs: tf.Tensor[]): unknown {
@@ -36,7 +38,8 @@ class LearningRateRecorder implements Callback {
   }
 }
 
-export async function runCase(c: ParityCase): Promise<CaseResult> {
+/** `graph: false` forces the eager step, so both execution paths can be held to Keras. */
+export async function runCase(c: ParityCase, options: { graph?: boolean } = {}): Promise<CaseResult> {
   const started = Date.now();
   const cmp = newComparison();
   const tol = (section: 'history' | 'final_weights' | 'evaluate' | 'predict') => c.tolerance[section] ?? c.tolerance.default;
@@ -66,6 +69,7 @@ export async function runCase(c: ParityCase): Promise<CaseResult> {
         validationSplit: fit.validation_split,
         classWeight: fit.class_weight,
         callbacks: [...callbacks, recorder],
+        graph: options.graph,
       });
       const exp = c.expected;
       const nTrain = fit.validation_split ? Math.floor(train.x[0].shape[0]! * (1 - fit.validation_split)) : train.x[0].shape[0]!;
@@ -121,5 +125,13 @@ export async function runCase(c: ParityCase): Promise<CaseResult> {
     trainer.dispose();
     model.dispose();
   }
-  return { name: c.name, pass: cmp.failures.length === 0, worst_error: cmp.worst, where: cmp.where, failures: cmp.failures, seconds: (Date.now() - started) / 1000 };
+  return {
+    name: c.name,
+    pass: cmp.failures.length === 0,
+    worst_error: cmp.worst,
+    where: cmp.where,
+    failures: cmp.failures,
+    seconds: (Date.now() - started) / 1000,
+    execution: trainer.lastExecution,
+  };
 }
