@@ -22,13 +22,27 @@ describe('Keras parity', () => {
     assert.equal(files.length, 19);
   });
 
-  for (const file of files) {
-    test(file.replace(/\.json$/, ''), async () => {
-      const before = tf.memory().numTensors;
-      const result = await runCase(await loadCase(new URL(file, DIR).pathname));
-      assert.deepEqual(result.failures, [], `worst ${result.worst_error} at ${result.where}`);
-      assert.ok(result.pass);
-      assert.equal(tf.memory().numTensors, before, 'every tensor made by the case was disposed');
-    });
+  // Both execution paths answer to Keras: the graph-compiled step (where the model allows it) and
+  // the eager step it is traced from.
+  const executions = new Map<string, string | undefined>();
+  for (const graph of [true, false]) {
+    for (const file of files) {
+      test(`${file.replace(/\.json$/, '')} (${graph ? 'graph where possible' : 'eager'})`, async () => {
+        const before = tf.memory().numTensors;
+        const result = await runCase(await loadCase(new URL(file, DIR).pathname), { graph });
+        assert.deepEqual(result.failures, [], `worst ${result.worst_error} at ${result.where}`);
+        assert.ok(result.pass);
+        assert.equal(tf.memory().numTensors, before, 'every tensor made by the case was disposed');
+        if (graph) executions.set(file, result.execution);
+        else if (result.execution) assert.equal(result.execution, 'eager');
+      });
+    }
   }
+
+  test('the graph step served every case without dropout, recurrent layers, Nadam or AUC', (t) => {
+    if (tf.getBackend() !== 'tensorflow') return t.skip('graph execution needs tfjs-node');
+    const eager = [...executions].filter(([, e]) => e === 'eager').map(([f]) => f.replace(/\.json$/, ''));
+    assert.deepEqual(eager, ['09_binary_sigmoid_auc', '11_cnn_batchnorm_maxpool', '12_lstm_sequence', '16_gru_reset_after_nadam', '18_adagrad_simplernn']);
+    assert.equal([...executions.values()].filter((e) => e === 'graph').length, 13);
+  });
 });

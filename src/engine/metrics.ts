@@ -44,6 +44,12 @@ export class MeanMetric implements Metric {
   }
 
   addPartial(value: number, samples: number): void {
+    // Carry on the sum eager steps left in the tensor, in the order Keras adds.
+    if (this.count > 0 && this.hostTotal === 0) {
+      this.hostTotal = this.total.dataSync()[0];
+      this.total.dispose();
+      this.total = tf.keep(tf.scalar(0));
+    }
     this.hostTotal = Math.fround(this.hostTotal + value);
     this.count += samples;
   }

@@ -197,6 +197,7 @@ export class Trainer {
       this.optimizer.apply(variables, grads, t);
       this.optimizer.iterations -= 1; // tracing is not a step; the graph's runs are counted
       const partials = metrics.flatMap((list, k) => list.map((m) => m.partial!(yb[k], outputs[k])));
+      tf.dispose(outputs); // kept by lossAndGrads, past the tracer's tidy
       return [value, ...perOutput, ...partials];
     };
     const stateful = [...this.model.symbolic.weights.map((w) => w.read() as tf.Variable), ...this.optimizer.stateVariables()];
@@ -283,7 +284,15 @@ export class Trainer {
           const begin = step * batchSize;
           const size = Math.min(batchSize, n - begin);
           if (graphStep) {
-            host ??= { x: ex.map((t) => t.dataSync()), y: ey.map((t) => t.dataSync()), w: ew?.map((t) => t.dataSync()) };
+            if (!host) {
+              host = { x: ex.map((t) => t.dataSync()), y: ey.map((t) => t.dataSync()), w: ew?.map((t) => t.dataSync()) };
+              // Carry on the sums of this epoch's eager steps on the host, adding in the same order.
+              hostLossSum = lossSum.dataSync()[0];
+              outLossSums.forEach((t, k) => (hostOutLossSums[k] = t.dataSync()[0]));
+              tf.dispose([lossSum, ...outLossSums]);
+              lossSum = tf.scalar(0);
+              outLossSums.forEach((_, k) => (outLossSums[k] = tf.scalar(0)));
+            }
             const rows = (arrays: ArrayBufferView[], ts: tf.Tensor[]) => arrays.map((a, k) => {
               const width = ts[k].size / ts[k].shape[0]!;
               return (a as Float32Array).subarray(begin * width, (begin + size) * width);
