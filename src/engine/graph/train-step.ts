@@ -70,17 +70,27 @@ export class GraphTrainStep {
     this.compiled(size);
   }
 
-  /** Graph variables ← tfjs variables. */
+  /**
+   * Graph variables ← tfjs variables, those changed since the last sync only: every tfjs write
+   * (assign, setWeights, a new learning rate) gives a variable new data, so its data id tells.
+   */
   push(): void {
-    const feeds = this.vars.map(({ v, dtype, load }) => ({ id: load.placeholder, dtype, shape: v.shape, values: v.dataSync() as ArrayBufferView }));
-    this.graph.run(feeds, [], this.vars.map((g) => g.load.op));
+    const changed = this.vars.filter(({ v }) => this.synced.get(v) !== v.dataId);
+    if (!changed.length) return;
+    const feeds = changed.map(({ v, dtype, load }) => ({ id: load.placeholder, dtype, shape: v.shape, values: v.dataSync() as ArrayBufferView }));
+    this.graph.run(feeds, [], changed.map((g) => g.load.op));
+    for (const { v } of changed) this.synced.set(v, v.dataId);
   }
 
   /** tfjs variables ← graph variables. */
   pull(): void {
     const values = this.graph.run([], this.vars.map((g) => g.read), []);
     tf.tidy(() => this.vars.forEach(({ v }, i) => v.assign(tf.tensor(values[i] as Float32Array | Int32Array, v.shape, v.dtype))));
+    for (const { v } of this.vars) this.synced.set(v, v.dataId);
   }
+
+  /** The data each variable had when graph and tfjs last agreed. */
+  private readonly synced = new Map<tf.Variable, object>();
 
   /** One step on a batch of `size` samples; returns the step function's scalars. */
   run(size: number, batch: HostBatch, t: number): number[] {
