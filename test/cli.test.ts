@@ -299,7 +299,8 @@ describe('kjobs CLI', () => {
   test('follow reconnects through cut connections with Last-Event-ID: every epoch once, exit 0', { timeout: 120_000 }, async () => {
     const proxy = await TcpProxy.start(Number(new URL(stack.baseUrl).port));
     try {
-      const accepted = await post(stack, '/v1/jobs', seedMlpJob({ epochs: 4, samples: 8000 }));
+      // Epochs long enough (~0.3 s at graph speed) for both cuts to land while the job runs.
+      const accepted = await post(stack, '/v1/jobs', seedMlpJob({ epochs: 4, samples: 60_000 }));
       const id: string = accepted.body.id;
       const follower = start(['follow', id], { url: `http://127.0.0.1:${proxy.port}` });
       await until('the first epoch line', () => follower.stdout.includes('Epoch 1/4'));
@@ -325,7 +326,7 @@ describe('kjobs CLI', () => {
     const balancer = await switchableProxy((leaving.server.address() as net.AddressInfo).port);
     let closed = false;
     try {
-      const accepted = await post(stack, '/v1/jobs', seedMlpJob({ epochs: 3, samples: 8000 }));
+      const accepted = await post(stack, '/v1/jobs', seedMlpJob({ epochs: 3, samples: 60_000 }));
       const id: string = accepted.body.id;
       const follower = start(['follow', id], { url: balancer.url });
       await until('the first epoch line', () => follower.stdout.includes('Epoch 1/3'));
