@@ -110,6 +110,8 @@ describe('a fit job from HTTP to tfjs-node and back', () => {
       const job = await waitForState(stack, submitted.body.id, ['completed', 'failed']);
       assert.equal(job.state, 'completed', job.error?.message);
       assert.deepEqual(Object.keys(job.history).sort(), ['class_output_loss', 'loss', 'score_output_loss']);
+      // Conv2D, Conv1D, global pooling and concatenate: every step ran as one TensorFlow graph.
+      if (job.backend === 'tensorflow') assert.equal(job.execution, 'graph');
       for (const values of Object.values(job.history) as number[][]) assert.equal(values.length, 3);
       // 100 samples in batches of 32, 32, 32, 4: the per-output losses are plain batch means and the
       // total is the batch-size-weighted mean, so they only roughly add up (see FINDINGS §1).

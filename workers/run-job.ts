@@ -47,6 +47,8 @@ export interface JobOutput {
 
 export interface JobResult {
   backend: string;
+  /** fit: whether its steps ran as one TensorFlow graph each or kernel by kernel (Trainer.lastExecution). */
+  execution?: 'graph' | 'eager';
   model_id?: string;
   history?: History;
   epochs_run?: number;
@@ -295,11 +297,11 @@ async function runFit(input: JobInput, job: RunnableFitJob, { store, progressInt
       final_metrics: finalLogs,
       history,
     });
-    emit('train_end', { epochs_run: totalEpochs, logs: finalLogs });
+    emit('train_end', { epochs_run: totalEpochs, logs: finalLogs, execution: trainer.lastExecution });
     const result: JobOutput = {};
     if (job.evaluate) result.evaluate = evaluateWith(trainer, data, job.evaluate, emit);
     if (job.predict) Object.assign(result, await predictWith(input.jobId, store, trainer, model, data, job.predict, emit));
-    return { history, epochs_run: totalEpochs, model_id: modelId, backend, result };
+    return { history, epochs_run: totalEpochs, model_id: modelId, backend, execution: trainer.lastExecution, result };
   } finally {
     tf.dispose(owned);
     trainer.dispose();

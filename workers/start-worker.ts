@@ -147,7 +147,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
           }
         }
         await chain;
-        const modelFields = job.type === 'fit' ? { model_id: result.model_id, history: result.history } : {};
+        const modelFields = job.type === 'fit' ? { model_id: result.model_id, history: result.history, ...(result.execution ? { execution: result.execution } : {}) } : {};
         await finish(jobId, 'completed', { ...modelFields, result: result.result }, { ...modelFields, result: result.result });
         return { model_id: result.model_id };
       } catch (err) {

@@ -31,6 +31,11 @@ export const JobView = Type.Object({
   ),
   cancel_requested: Type.Optional(Type.Boolean()),
   backend: Type.Optional(Type.String({ description: 'TensorFlow.js backend that ran the job: tensorflow (libtensorflow) or cpu (pure JS).' })),
+  execution: Type.Optional(
+    Type.Union([Type.Literal('graph'), Type.Literal('eager')], {
+      description: 'fit, once completed: graph when its training steps ran as one TensorFlow graph each (the fast path), eager when kernel by kernel (a model with dropout, recurrent layers, Nadam or AUC, or no graph binding). The numbers are the same either way.',
+    }),
+  ),
   attempts: Type.Integer(),
   tenant: Type.String({ description: 'The API key tenant that owns the job ("public" when the service runs without keys).' }),
   links: Type.Object({ self: Type.String(), events: Type.String(), model: Type.Optional(Type.String()) }),
