@@ -19,12 +19,13 @@ const spec = {
   fit: { x: { random: { kind: 'uniform', shape: [1000, 32], seed: 1 } }, y: { random: { kind: 'randint', shape: [1000], high: 10, seed: 2 } }, epochs: 1 },
 };
 const job = await json(await fetch(`${base}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) }));
+// A fit job names its model at submit; the model serves predict once the job completes.
 let modelId: string | undefined;
 while (!modelId) {
   const state = await json(await fetch(`${base}/v1/jobs/${job.id}`));
   if (state.state === 'failed') throw new Error(state.error.message);
-  modelId = state.model_id;
-  await new Promise((r) => setTimeout(r, 50));
+  if (state.state === 'completed') modelId = state.model_id;
+  else await new Promise((r) => setTimeout(r, 50));
 }
 const body = JSON.stringify({ x: [Array.from({ length: 32 }, (_, i) => i / 32)] });
 const predict = () => fetch(`${base}/v1/models/${modelId}/predict?wait=30`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(json);

@@ -11,6 +11,15 @@ import { readEvents } from './helpers/sse.ts';
 import { post, waitForState } from './helpers/http.ts';
 import { seedMlpJob } from './helpers/specs.ts';
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('faults', () => {
   let stack: Stack;
   before(async () => {
@@ -44,15 +53,30 @@ describe('faults', () => {
     assert.ok(resumed[0].epoch >= 2);
   });
 
-  test('a worker recycles its trainer process after RECYCLE_AFTER_JOBS jobs, losing nothing', async () => {
-    const pids = new Set<number>();
-    for (let i = 0; i < 3; i++) {
+  test('a worker recycles its trainer process after RECYCLE_AFTER_JOBS jobs: the new one warms up first, nothing is lost', async () => {
+    const run = async () => {
       const res = await post(stack, '/v1/jobs', seedMlpJob({ epochs: 1, samples: 64 }));
       const job = await waitForState(stack, res.body.id, ['completed', 'failed']);
       assert.equal(job.state, 'completed', job.error?.message);
-      pids.add(stack.worker!.trainerPid()!);
+      return stack.worker!.trainerPid()!;
+    };
+    // Earlier tests ran jobs on this worker too: within two more jobs a recycle is due, and a
+    // replacement starts in the background while jobs keep running on the current process.
+    let first = await run();
+    if (!stack.worker!.spareTrainer()) first = await run();
+    const spare = stack.worker!.spareTrainer();
+    assert.ok(spare?.pid && spare.pid !== first, 'a replacement trainer is starting');
+    const deadline = Date.now() + 60_000;
+    while (!stack.worker!.spareTrainer()?.ready) {
+      assert.ok(Date.now() < deadline, 'the replacement became ready');
+      await new Promise((r) => setTimeout(r, 50));
     }
-    assert.equal(pids.size, 2, 'a fresh trainer process after two jobs');
+    assert.equal(await run(), spare.pid, 'the next job runs on the warmed-up replacement');
+    assert.equal(stack.worker!.spareTrainer(), undefined);
+    while (isAlive(first)) {
+      assert.ok(Date.now() < deadline, 'the old trainer process exited');
+      await new Promise((r) => setTimeout(r, 50));
+    }
   });
 
   test('an unwritable checkpoint folder fails the job clearly and leaves no partial checkpoint', async () => {

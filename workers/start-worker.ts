@@ -23,6 +23,8 @@ export interface RunningWorker {
   id: string;
   /** The current trainer process (changes when it is recycled). */
   trainerPid(): number | undefined;
+  /** The replacement trainer process being warmed up while a recycle is due, if any. */
+  spareTrainer(): { pid?: number; ready: boolean } | undefined;
   close(): Promise<void>;
 }
 
@@ -217,6 +219,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   return {
     id: workerId,
     trainerPid: () => trainer.pid,
+    spareTrainer: () => trainer.spareState,
     async close() {
       closing = true;
       clearInterval(beat);

@@ -27,13 +27,25 @@ export interface RecyclePolicy {
   rssBytes: number;
 }
 
+/** A trainer process and the promise of its 'ready' message (resolving to its backend). */
+interface Spawned {
+  child: ChildProcess;
+  ready: Promise<string>;
+  isReady: boolean;
+}
+
 export class TrainerClient {
   private child?: ChildProcess;
   private jobsRun = 0;
   private lastRss = 0;
-  /** tfjs-node keeps memory across model loads: a fresh trainer process every so often gives it back. */
+  /**
+   * tfjs-node keeps memory across model loads: a fresh trainer process every so often gives it
+   * back. The replacement starts in the background once one is due (make before break), and takes
+   * over at the first job after it is ready, so no job waits ~1 s for TensorFlow to load.
+   */
   constructor(private readonly recycle: RecyclePolicy = { afterJobs: Infinity, rssBytes: Infinity }) {}
   private ready?: Promise<string>;
+  private spare?: Spawned;
   private pending?: Pending;
   /** Cancels that arrived before their job reached the child; sent right after it. */
   private readonly early = new Set<string>();
@@ -41,23 +53,32 @@ export class TrainerClient {
 
   start(): Promise<string> {
     if (this.ready) return this.ready;
+    const spawned = this.spawn();
+    this.child = spawned.child;
+    this.ready = spawned.ready;
+    return this.ready;
+  }
+
+  private spawn(): Spawned {
     const child = fork(TRAINER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.child = child;
-    this.ready = new Promise((resolve, reject) => {
+    const spawned: Spawned = { child, ready: undefined as unknown as Promise<string>, isReady: false };
+    spawned.ready = new Promise((resolve, reject) => {
       child.on('message', (msg: FromTrainer) => {
         if (msg.kind === 'ready') {
           this.backend = msg.backend;
+          spawned.isReady = true;
           resolve(msg.backend);
           return;
         }
         const p = this.pending;
-        if (!p || msg.jobId !== p.jobId) return;
+        if (this.child !== child || !p || msg.jobId !== p.jobId) return;
         if (msg.kind === 'event') p.onEvent(msg.type, msg.data);
         else if (msg.kind === 'done') {
           this.pending = undefined;
           this.jobsRun += 1;
           this.lastRss = msg.rssBytes;
           p.resolve(msg.result);
+          if (this.recycleDue() && !this.spare) this.spare = this.spawn();
         } else if (msg.kind === 'error') {
           this.pending = undefined;
           p.reject(msg.cancelled ? new JobCancelled(msg.message) : new Error(msg.message));
@@ -65,6 +86,7 @@ export class TrainerClient {
       });
       child.on('exit', (code, signal) => {
         reject(new Error(`trainer process exited before it was ready (code ${code}, signal ${signal})`));
+        if (this.spare?.child === child) this.spare = undefined; // a later job starts another
         if (this.child !== child) return; // an old process, already replaced
         this.child = undefined;
         this.ready = undefined;
@@ -73,14 +95,31 @@ export class TrainerClient {
         p?.reject(new TrainerDied(`trainer process died while training (code ${code}, signal ${signal})`));
       });
     });
-    return this.ready;
+    spawned.ready.catch(() => {}); // a spare that dies is noticed by its exit handler
+    return spawned;
+  }
+
+  private recycleDue(): boolean {
+    return this.jobsRun >= this.recycle.afterJobs || this.lastRss >= this.recycle.rssBytes;
+  }
+
+  /** Hands over to a ready spare and lets the old process go; false when there is none. */
+  private swapToSpare(): boolean {
+    const spare = this.spare;
+    if (!spare?.isReady || this.pending) return false;
+    const old = this.child;
+    this.spare = undefined;
+    this.child = spare.child;
+    this.ready = spare.ready;
+    this.jobsRun = 0;
+    this.lastRss = 0;
+    this.recycles += 1;
+    if (old) void stopProcess(old);
+    return true;
   }
 
   async run(input: JobInput, onEvent: Pending['onEvent']): Promise<JobResult> {
-    if (this.child && (this.jobsRun >= this.recycle.afterJobs || this.lastRss >= this.recycle.rssBytes)) {
-      await this.stop();
-      this.recycles += 1;
-    }
+    if (this.child && this.recycleDue() && !this.swapToSpare() && !this.spare) this.spare = this.spawn();
     await this.start();
     if (this.pending) throw new Error('trainer is busy');
     return new Promise<JobResult>((resolve, reject) => {
@@ -102,19 +141,32 @@ export class TrainerClient {
     return this.child?.pid;
   }
 
+  get spareState(): { pid?: number; ready: boolean } | undefined {
+    return this.spare && { pid: this.spare.child.pid, ready: this.spare.isReady };
+  }
+
   async stop(): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      // The trainer ignores SIGTERM (see trainer-process.ts); a message stops it, SIGKILL if stuck.
-      if (child.connected) child.send({ kind: 'shutdown' } satisfies ToTrainer);
-      const stuck = setTimeout(() => child.kill('SIGKILL'), 5000);
-      child.once('exit', () => clearTimeout(stuck));
-    });
+    const spare = this.spare;
+    this.spare = undefined;
+    // this.child stays until it has exited, so its exit handler fails a job it was running.
+    await Promise.all([this.child && stopProcess(this.child), spare && stopProcess(spare.child)]);
     this.child = undefined;
     this.ready = undefined;
     this.jobsRun = 0;
     this.lastRss = 0;
   }
+}
+
+/** The trainer ignores SIGTERM (see trainer-process.ts): a message stops it, SIGKILL if stuck. */
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const stuck = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(stuck);
+      resolve();
+    });
+    if (child.connected) child.send({ kind: 'shutdown' } satisfies ToTrainer);
+    else child.kill('SIGKILL');
+  });
 }
