@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/engine/backend.ts';
 import type { Callback, TrainingContext } from '../src/engine/callbacks/callback.ts';
 import { graphBinding } from '../src/engine/graph/binding.ts';
+import { MAX_TRACES } from '../src/engine/graph/program.ts';
 import { KerasModel } from '../src/engine/model.ts';
 import { Trainer, type Dataset, type FitOptions } from '../src/engine/trainer.ts';
 import { resolveCompile } from '../src/spec/compile.ts';
@@ -199,6 +200,61 @@ describe('graph-compiled training step', () => {
     const run = await train(MLP, SPARSE, classification(50), { batchSize: 8, epochs: 2 });
     assert.equal(run.execution, 'graph');
     assert.equal(tf.memory().numTensors, before);
+  });
+
+  graphTest('evaluate and predict run as a graph (dropout included: it is the identity there) and agree with eager', async () => {
+    const spec = { sequential: [input([6]), dense(16, 'relu'), { class_name: 'Dropout', config: { rate: 0.5 } }, { class_name: 'BatchNormalization', config: {} }, dense(4, 'softmax')] };
+    const graph = checkGraph(normalizeModel(spec as any));
+    const model = new KerasModel(graph);
+    const trainer = new Trainer(model, resolveCompile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy', 'sparse_top_k_categorical_accuracy'] } as any, graph.outputs));
+    const data = classification(45)();
+    try {
+      const fit = await trainer.fit(data, { batchSize: 16, epochs: 2, validationSplit: 0.3 });
+      assert.equal(trainer.lastExecution, 'eager', 'dropout keeps the training step eager');
+      assert.equal(trainer.lastInference, 'graph', 'validation ran as a graph');
+      assert.ok(Number.isFinite(fit.history.val_loss[1]));
+      const eagerLogs = trainer.evaluate(data, { batchSize: 16, graph: false });
+      assert.equal(trainer.lastInference, 'eager');
+      const graphLogs = trainer.evaluate(data, { batchSize: 16 }); // batches of 16, 16 and 13
+      assert.equal(trainer.lastInference, 'graph');
+      assert.deepEqual(Object.keys(graphLogs), Object.keys(eagerLogs));
+      for (const key of Object.keys(eagerLogs)) assertClose([graphLogs[key]], [eagerLogs[key]], key);
+      const [eagerOut] = trainer.predict(data.x, { batchSize: 16, graph: false });
+      const [graphOut] = trainer.predict(data.x, { batchSize: 16 }); // the last batch padded to 16 rows
+      assert.equal(trainer.lastInference, 'graph');
+      assert.deepEqual(graphOut.shape, [45, 4]);
+      assertClose(Array.from(graphOut.dataSync()), Array.from(eagerOut.dataSync()), 'predictions');
+      const [one] = trainer.predict([data.x[0].slice(7, 1)], { batchSize: 16 });
+      assertClose(Array.from(one.dataSync()), Array.from(eagerOut.dataSync().slice(28, 32)), 'a single sample');
+      tf.dispose([eagerOut, graphOut, one]);
+    } finally {
+      tf.dispose([...data.x, ...data.y]);
+      trainer.dispose();
+      model.dispose();
+    }
+  });
+
+  graphTest(`past ${MAX_TRACES} traced shapes, evaluate runs eagerly and still answers`, async () => {
+    const graph = checkGraph(normalizeModel(MLP as any));
+    const model = new KerasModel(graph);
+    const trainer = new Trainer(model, resolveCompile(SPARSE as any, graph.outputs));
+    const data = classification(MAX_TRACES + 4)();
+    try {
+      const paths: string[] = [];
+      for (let n = 1; n <= MAX_TRACES + 4; n++) {
+        const part = { x: [data.x[0].slice(0, n)], y: [data.y[0].slice(0, n)] };
+        const graphLogs = trainer.evaluate(part, { batchSize: 64 });
+        paths.push(trainer.lastInference!);
+        const eagerLogs = trainer.evaluate(part, { batchSize: 64, graph: false });
+        assertClose([graphLogs.loss], [eagerLogs.loss], `loss of ${n} samples`);
+        tf.dispose([...part.x, ...part.y]);
+      }
+      assert.deepEqual(paths, [...Array(MAX_TRACES).fill('graph'), ...Array(4).fill('eager')]);
+    } finally {
+      tf.dispose([...data.x, ...data.y]);
+      trainer.dispose();
+      model.dispose();
+    }
   });
 
   graphTest('steps a graph cannot capture fall back to the eager step', async () => {

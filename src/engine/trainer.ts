@@ -11,7 +11,7 @@ import { makeLoss, type Loss } from './losses.ts';
 import { makeMetric, type Metric } from './metrics.ts';
 import type { ForwardResult, KerasModel } from './model.ts';
 import { makeOptimizer, type Optimizer } from './optimizers.ts';
-import { GraphTrainStep, type BatchLayout, type HostBatch, type StepFunction } from './graph/train-step.ts';
+import { GraphProgram, rows, type InputSpec } from './graph/program.ts';
 
 export interface Dataset {
   x: tf.Tensor[];
@@ -50,6 +50,13 @@ const GRAPH_SAFE_LAYERS = new Set([
   'Concatenate', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Activation', 'BatchNormalization',
   'LayerNormalization', 'Embedding', 'ZeroPadding2D', 'UpSampling2D',
 ]);
+
+/** Layers that are random only in training: in inference mode they pass their input through. */
+const GRAPH_SAFE_IN_INFERENCE = new Set([...GRAPH_SAFE_LAYERS, 'Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']);
+
+/** Values per sample of a batch-major tensor. */
+const rowWidth = (t: tf.Tensor) => t.size / t.shape[0]!;
+const rowSpec = (t: tf.Tensor, size: number): InputSpec => ({ dtype: t.dtype, shape: [size, ...t.shape.slice(1)] });
 
 export type History = Record<string, number[]>;
 
@@ -182,33 +189,50 @@ export class Trainer {
     return { value, grads: variables.map((v) => grads[v.name]), outputs, perOutput };
   }
 
+  /** The graph the trainer's compiled functions share, bound to the model's weights; made on first use. */
+  private program?: GraphProgram | null;
+  private graphProgram(): GraphProgram | undefined {
+    if (this.program === undefined) {
+      this.program = GraphProgram.create() ?? null;
+      this.program?.bind(this.model.symbolic.weights.map((w) => w.read() as tf.Variable));
+    }
+    return this.program ?? undefined;
+  }
+
+  private layersAllow(safe: Set<string>): boolean {
+    return this.model.graph.layers.every((l) => safe.has(l.class_name));
+  }
+
   /**
-   * The training step as one graph, when the model, optimizer and metrics allow it (see
-   * GRAPH_SAFE_LAYERS); undefined keeps the eager step. Called after a first eager step, so the
-   * optimizer's slots exist and are bound like the weights.
+   * Compiles the training step for these batch sizes (their keys by size), when the model,
+   * optimizer and metrics allow it (see GRAPH_SAFE_LAYERS); undefined keeps the eager step. Called after a first eager step, so
+   * the optimizer's slots exist and are bound like the weights.
    */
-  private compileGraphStep(train: Dataset, metrics: Metric[][], variables: tf.Variable[], sizes: number[]): GraphTrainStep | undefined {
-    if (!this.optimizer.traceable || !metrics.flat().every((m) => m.partial && m.addPartial)) return undefined;
-    if (!this.model.graph.layers.every((l) => GRAPH_SAFE_LAYERS.has(l.class_name))) return undefined;
-    const row = (t: tf.Tensor) => ({ dtype: t.dtype, row: t.shape.slice(1) });
-    const layout: BatchLayout = { x: train.x.map(row), y: train.y.map(row), w: train.sampleWeight?.map(row) };
-    const step: StepFunction = (xb, yb, wb, t) => {
-      const { value, grads, outputs, perOutput } = this.lossAndGrads(xb, yb, wb, variables);
-      this.optimizer.apply(variables, grads, t);
-      this.optimizer.iterations -= 1; // tracing is not a step; the graph's runs are counted
-      const partials = metrics.flatMap((list, k) => list.map((m) => m.partial!(yb[k], outputs[k])));
-      tf.dispose(outputs); // kept by lossAndGrads, past the tracer's tidy
-      return [value, ...perOutput, ...partials];
-    };
-    const stateful = [...this.model.symbolic.weights.map((w) => w.read() as tf.Variable), ...this.optimizer.stateVariables()];
+  private compileTrainStep(train: Dataset, metrics: Metric[][], variables: tf.Variable[], sizes: number[]): Map<number, string> | undefined {
+    if (!this.optimizer.traceable || !metrics.flat().every((m) => m.partial && m.addPartial) || !this.layersAllow(GRAPH_SAFE_LAYERS)) return undefined;
+    const program = this.graphProgram();
+    if (!program) return undefined;
+    const keys = new Map<number, string>();
+    const [nx, ny] = [train.x.length, train.y.length];
     try {
-      const compiled = GraphTrainStep.create(stateful, layout, step);
-      if (!compiled) return undefined;
-      for (const size of sizes) compiled.prepare(size);
-      compiled.push();
-      return compiled;
+      program.bind(this.optimizer.stateVariables());
+      for (const size of sizes) {
+        const specs = [...train.x, ...train.y, ...(train.sampleWeight ?? [])].map((t) => rowSpec(t, size));
+        const key = program.compile('train', [...specs, { dtype: 'float32', shape: [] }], (inputs) => {
+          const [xb, yb, wb, t] = [inputs.slice(0, nx), inputs.slice(nx, nx + ny), inputs.slice(nx + ny, -1), inputs.at(-1)!];
+          const { value, grads, outputs, perOutput } = this.lossAndGrads(xb, yb, train.sampleWeight ? wb : undefined, variables);
+          this.optimizer.apply(variables, grads, t);
+          this.optimizer.iterations -= 1; // tracing is not a step; the graph's runs are counted
+          const partials = metrics.flatMap((list, k) => list.map((m) => m.partial!(yb[k], outputs[k])));
+          tf.dispose(outputs); // kept by lossAndGrads, past the tracer's tidy
+          return [value, ...perOutput, ...partials];
+        });
+        keys.set(size, key);
+      }
+      program.push();
+      return keys;
     } catch (err) {
-      if (process.env.KJ_GRAPH_DEBUG) console.error('graph step unavailable:', err);
+      if (process.env.KJ_GRAPH_DEBUG) console.error('graph training step unavailable:', err);
       // Whatever the trace could not capture, the eager step computes: same numbers, slower.
       return undefined;
     }
@@ -254,8 +278,10 @@ export class Trainer {
     let epochsRun = 0;
     let lastYield = Date.now();
     let lastLogs: Logs = {};
-    // undefined: not tried yet; null: this fit runs eagerly.
-    let graphStep: GraphTrainStep | null | undefined = options.graph === false ? null : undefined;
+    // The compiled step's key per batch size. undefined: not tried yet (a first eager step makes
+    // the optimizer's slots); null: this fit runs eagerly.
+    let graphSteps: Map<number, string> | null | undefined = options.graph === false ? null : undefined;
+    const program = () => this.program!;
     const batchSizes = [...new Set([Math.min(batchSize, n), n % batchSize].filter((s) => s > 0))];
     const flatMetrics = metrics.flat();
     this.lastExecution = 'eager';
@@ -265,7 +291,7 @@ export class Trainer {
       for (let epoch = options.initialEpoch ?? 0; epoch < epochs && !ctx.stopTraining; epoch++) {
         await callbacks.epochBegin(epoch, ctx);
         // Callbacks may have changed weights or the learning rate since the graph last ran.
-        graphStep?.push();
+        if (graphSteps) program().push();
         for (const list of metrics) for (const m of list) m.reset();
         // Sliced once per epoch: one gather of the permutation, then contiguous batch slices.
         const order = options.shuffle === false ? undefined : tf.tensor1d(permutation(n, (options.seed ?? 0) * 100_003 + epoch), 'int32');
@@ -278,14 +304,15 @@ export class Trainer {
         // Sums of graph steps, accumulated in float32 as Keras's loss tracker is.
         let hostLossSum = 0;
         const hostOutLossSums = this.losses.map(() => 0);
-        let host: HostBatch | undefined;
+        // The epoch's shuffled inputs, targets and weights on the host, for the graph step's feeds.
+        let host: Array<{ values: ArrayBufferView; width: number }> | undefined;
         for (let step = 0; step < steps; step++) {
           if (options.signal?.aborted) break;
           const begin = step * batchSize;
           const size = Math.min(batchSize, n - begin);
-          if (graphStep) {
+          if (graphSteps) {
             if (!host) {
-              host = { x: ex.map((t) => t.dataSync()), y: ey.map((t) => t.dataSync()), w: ew?.map((t) => t.dataSync()) };
+              host = [...ex, ...ey, ...(ew ?? [])].map((t) => ({ values: t.dataSync(), width: rowWidth(t) }));
               // Carry on the sums of this epoch's eager steps on the host, adding in the same order.
               hostLossSum = lossSum.dataSync()[0];
               outLossSums.forEach((t, k) => (hostOutLossSums[k] = t.dataSync()[0]));
@@ -293,12 +320,8 @@ export class Trainer {
               lossSum = tf.scalar(0);
               outLossSums.forEach((_, k) => (outLossSums[k] = tf.scalar(0)));
             }
-            const rows = (arrays: ArrayBufferView[], ts: tf.Tensor[]) => arrays.map((a, k) => {
-              const width = ts[k].size / ts[k].shape[0]!;
-              return (a as Float32Array).subarray(begin * width, (begin + size) * width);
-            });
-            const batch: HostBatch = { x: rows(host.x, ex), y: rows(host.y, ey), w: host.w && rows(host.w, ew!) };
-            const [loss, ...rest] = graphStep.run(size, batch, this.optimizer.iterations + 1);
+            const batch = host.map(({ values, width }) => rows(values, width, begin, size));
+            const [loss, ...rest] = program().run(graphSteps.get(size)!, [...batch, new Float32Array([this.optimizer.iterations + 1])]).map((a) => a[0]);
             this.optimizer.iterations += 1;
             hostLossSum = Math.fround(hostLossSum + Math.fround(loss * size));
             this.losses.forEach((_, k) => (hostOutLossSums[k] = Math.fround(hostOutLossSums[k] + rest[k])));
@@ -323,9 +346,9 @@ export class Trainer {
             });
             if (callbacks.hasBatchEnd()) await callbacks.batchEnd(step, ctx, () => value.dataSync()[0]);
             tf.dispose([value, ...grads, ...outputs, ...perOutput, ...xb, ...yb, ...(wb ?? [])]);
-            if (graphStep === undefined) {
-              graphStep = this.compileGraphStep(train, metrics, variables, batchSizes) ?? null;
-              if (graphStep) this.lastExecution = 'graph';
+            if (graphSteps === undefined) {
+              graphSteps = this.compileTrainStep(train, metrics, variables, batchSizes) ?? null;
+              if (graphSteps) this.lastExecution = 'graph';
             }
           }
           // As in Keras, a callback that stops training ends the epoch after this batch.
@@ -338,7 +361,7 @@ export class Trainer {
         }
         if (order) tf.dispose([order, ...ex, ...ey, ...(ew ?? [])]);
         // Validation, callbacks and checkpoints read the tfjs variables.
-        graphStep?.pull();
+        if (graphSteps) program().pull();
         if (options.signal?.aborted) {
           tf.dispose([lossSum, ...outLossSums]);
           break;
@@ -349,7 +372,7 @@ export class Trainer {
         for (const m of metrics.flat()) raw[m.name] = m.result();
         if (validation) {
           // Validation labels were checked once, before the first epoch.
-          const val = this.evaluate(validation, { batchSize, labelsChecked: true });
+          const val = this.evaluate(validation, { batchSize, labelsChecked: true, graph: options.graph });
           for (const [k, v] of Object.entries(val)) raw[`val_${k}`] = v;
         }
         // Keras sorts the keys of train and validation logs together.
@@ -367,8 +390,11 @@ export class Trainer {
     return { history, epochsRun };
   }
 
-  /** keras Model.evaluate(return_dict=True): same averaging as fit, inference mode. */
-  evaluate(data: Dataset, options: { batchSize?: number; labelsChecked?: boolean } = {}): Logs {
+  /**
+   * keras Model.evaluate(return_dict=True): same averaging as fit, inference mode. As one graph
+   * per batch where the model allows it (graph: false forces the eager path).
+   */
+  evaluate(data: Dataset, options: { batchSize?: number; labelsChecked?: boolean; graph?: boolean } = {}): Logs {
     const batchSize = options.batchSize ?? 32;
     if (!options.labelsChecked) this.checkLabels(data.y, 'y');
     const metrics = this.ensureMetrics(data.y);
@@ -377,7 +403,19 @@ export class Trainer {
     const steps = Math.ceil(n / batchSize);
     let lossSum = 0;
     const outLossSums = this.losses.map(() => 0);
-    for (let step = 0; step < steps; step++) {
+    const inGraph = options.graph === false ? undefined : this.compileEvaluate(data, metrics, batchSize);
+    this.lastInference = inGraph ? 'graph' : 'eager';
+    const host = inGraph ? [...data.x, ...data.y, ...(data.sampleWeight ?? [])].map((t) => ({ values: t.dataSync(), width: rowWidth(t) })) : [];
+    if (inGraph) this.program!.push();
+    for (let step = 0; inGraph && step < steps; step++) {
+      const begin = step * batchSize;
+      const size = Math.min(batchSize, n - begin);
+      const [total, ...rest] = this.program!.run(inGraph.get(size)!, host.map(({ values, width }) => rows(values, width, begin, size))).map((a) => a[0]);
+      lossSum += total * size;
+      this.losses.forEach((_, k) => (outLossSums[k] += rest[k]));
+      metrics.flat().forEach((m, i) => m.addPartial!(rest[this.losses.length + i], size));
+    }
+    for (let step = 0; !inGraph && step < steps; step++) {
       const begin = step * batchSize;
       const size = Math.min(batchSize, n - begin);
       tf.tidy(() => {
@@ -400,10 +438,81 @@ export class Trainer {
     return logs;
   }
 
+  /** Traces the evaluation step for the batch sizes `data` needs (keys by size); undefined keeps the eager path. */
+  private compileEvaluate(data: Dataset, metrics: Metric[][], batchSize: number): Map<number, string> | undefined {
+    if (!metrics.flat().every((m) => m.partial && m.addPartial) || !this.layersAllow(GRAPH_SAFE_IN_INFERENCE)) return undefined;
+    const program = this.graphProgram();
+    if (!program) return undefined;
+    const keys = new Map<number, string>();
+    const n = data.x[0].shape[0]!;
+    const [nx, ny] = [data.x.length, data.y.length];
+    try {
+      for (const size of new Set([Math.min(batchSize, n), n % batchSize].filter((s) => s > 0))) {
+        const specs = [...data.x, ...data.y, ...(data.sampleWeight ?? [])].map((t) => rowSpec(t, size));
+        const key = program.compile('evaluate', specs, (inputs) => {
+          const [xb, yb, wb] = [inputs.slice(0, nx), inputs.slice(nx, nx + ny), inputs.slice(nx + ny)];
+          const forward = this.model.forwardWithLogits(xb, false);
+          const { perOutput, total } = this.batchLosses(forward, yb, data.sampleWeight ? wb : undefined);
+          const partials = metrics.flatMap((list, k) => list.map((m) => m.partial!(yb[k], forward.outputs[k])));
+          return [total, ...perOutput, ...partials];
+        });
+        keys.set(size, key);
+      }
+      return keys;
+    } catch (err) {
+      if (process.env.KJ_GRAPH_DEBUG) console.error('graph evaluation unavailable:', err);
+      return undefined;
+    }
+  }
+
+  /** How the last evaluate or predict ran: 'graph' (compiled forward pass) or 'eager'. */
+  lastInference?: 'graph' | 'eager';
+
+  /**
+   * The forward pass as one graph for batches of batchSize. A last, smaller batch is padded to
+   * that size (every graph-safe layer treats rows independently in inference), so one trace
+   * serves any number of samples.
+   */
+  private predictInGraph(x: tf.Tensor[], batchSize: number): tf.Tensor[] | undefined {
+    if (!this.layersAllow(GRAPH_SAFE_IN_INFERENCE)) return undefined;
+    const program = this.graphProgram();
+    if (!program) return undefined;
+    let key: string;
+    try {
+      key = program.compile('predict', x.map((t) => rowSpec(t, batchSize)), (inputs) => this.model.forward(inputs, false));
+    } catch (err) {
+      if (process.env.KJ_GRAPH_DEBUG) console.error('graph predict unavailable:', err);
+      return undefined;
+    }
+    program.push();
+    const n = x[0].shape[0]!;
+    const host = x.map((t) => ({ values: t.dataSync() as Float32Array, width: rowWidth(t) }));
+    const outputShapes = this.model.symbolic.outputs.map((o) => o.shape.slice(1) as number[]);
+    const widths = outputShapes.map((shape) => shape.reduce((a, b) => a * b, 1));
+    let outputs: Array<Float32Array | Int32Array | Uint8Array> | undefined;
+    for (let begin = 0; begin < n; begin += batchSize) {
+      const size = Math.min(batchSize, n - begin);
+      const feeds = host.map(({ values, width }) => {
+        const batch = rows(values, width, begin, size) as Float32Array;
+        if (size === batchSize) return batch;
+        const padded = new (batch.constructor as Float32ArrayConstructor)(batchSize * width);
+        padded.set(batch);
+        return padded;
+      });
+      const results = program.run(key, feeds);
+      outputs ??= results.map((r, k) => new (r.constructor as Float32ArrayConstructor)(n * widths[k]));
+      results.forEach((r, k) => outputs![k].set(r.subarray(0, size * widths[k]), begin * widths[k]));
+    }
+    return outputs!.map((values, k) => tf.tensor(values, [n, ...outputShapes[k]], values instanceof Int32Array ? 'int32' : 'float32'));
+  }
+
   /** keras Model.predict: one tensor per output, batches in inference mode. */
-  predict(x: tf.Tensor[], options: { batchSize?: number } = {}): tf.Tensor[] {
+  predict(x: tf.Tensor[], options: { batchSize?: number; graph?: boolean } = {}): tf.Tensor[] {
     const batchSize = options.batchSize ?? 32;
     const n = x[0].shape[0]!;
+    const inGraph = options.graph !== false && n > 0 ? this.predictInGraph(x, batchSize) : undefined;
+    this.lastInference = inGraph ? 'graph' : 'eager';
+    if (inGraph) return inGraph;
     const parts: tf.Tensor[][] = this.model.outputNames.map(() => []);
     for (let begin = 0; begin < n; begin += batchSize) {
       const size = Math.min(batchSize, n - begin);
