@@ -20,7 +20,8 @@ const screenshots = process.env.SCREENSHOT_DIR ?? fs.mkdtempSync(path.join(os.tm
 
 /** Enough epochs that the test can watch the charts grow and still cancel a running job. */
 function longJob() {
-  const spec = seedMlpJob({ epochs: 200, samples: 1500 });
+  // Epochs of ~0.1 s at graph speed: the job is still running while the page watches it.
+  const spec = seedMlpJob({ epochs: 200, samples: 30_000 });
   (spec.compile as any).optimizer = { class_name: 'Adam', config: { learning_rate: 0.01 } };
   (spec.fit as any).callbacks = [{ class_name: 'ReduceLROnPlateau', config: { monitor: 'val_loss', factor: 0.5, patience: 1 } }];
   return spec;

@@ -59,7 +59,8 @@ describe('npm start and a signal to its whole process group', () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kj-pgroup-'));
     const port = 3400 + Math.floor(Math.random() * 500);
     const first = await start(port);
-    const spec = seedMlpJob({ epochs: 60, samples: 2000 });
+    // Epochs of ~0.1 s at graph speed, so the SIGTERM lands mid-training.
+    const spec = seedMlpJob({ epochs: 60, samples: 20_000 });
     const { id } = (await (await fetch(`${first.base}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) })).json()) as { id: string };
     await until('two epochs', async () => {
       const job = (await (await fetch(`${first.base}/v1/jobs/${id}`)).json()) as any;

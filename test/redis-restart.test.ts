@@ -87,7 +87,8 @@ describe('a Redis restart in the middle of training', { skip: noRedisServer() },
 
   test('loses nothing: every job completes and every event is seen exactly once, in order', async (t) => {
     const s = stack!;
-    const long = await post(s, '/v1/jobs', seedMlpJob({ epochs: EPOCHS }));
+    // 10,000 samples: epochs long enough (~50 ms at graph speed) for Redis to die mid-training.
+    const long = await post(s, '/v1/jobs', seedMlpJob({ epochs: EPOCHS, samples: 10_000 }));
     assert.equal(long.status, 202, JSON.stringify(long.body));
     const longId: string = long.body.id;
     const eventsUrl = `${s.baseUrl}/v1/jobs/${longId}/events`;
