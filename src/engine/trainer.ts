@@ -205,8 +205,8 @@ export class Trainer {
 
   /**
    * Compiles the training step for these batch sizes (their keys by size), when the model,
-   * optimizer and metrics allow it (see GRAPH_SAFE_LAYERS); undefined keeps the eager step. Called after a first eager step, so
-   * the optimizer's slots exist and are bound like the weights.
+   * optimizer and metrics allow it (see GRAPH_SAFE_LAYERS); undefined keeps the eager step.
+   * Called after a first eager step, so the optimizer's slots exist and are bound like the weights.
    */
   private compileTrainStep(train: Dataset, metrics: Metric[][], variables: tf.Variable[], sizes: number[]): Map<number, string> | undefined {
     if (!this.optimizer.traceable || !metrics.flat().every((m) => m.partial && m.addPartial) || !this.layersAllow(GRAPH_SAFE_LAYERS)) return undefined;
