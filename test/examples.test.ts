@@ -45,6 +45,8 @@ async function run(stack: Stack, spec: any): Promise<{ job: any; events: Event[]
   const id = await submit(stack, spec);
   const job = await finished(stack, id);
   assert.equal(job.state, 'completed', `job ${id} ended ${job.state}: ${JSON.stringify(job.error)}`);
+  // Every tutorial model trains on the fast path: each step one TensorFlow graph.
+  if (spec.type === 'fit' && job.backend === 'tensorflow') assert.equal(job.execution, 'graph', `job ${id} trained eagerly`);
   // The stream closes after the final event, so this returns the job's whole story.
   const events = (await readEvents(`${stack.baseUrl}/v1/jobs/${id}/events`)).map((e) => ({ event: e.event ?? 'message', data: JSON.parse(e.data) }));
   return { job, events };
