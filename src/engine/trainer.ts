@@ -474,7 +474,8 @@ export class Trainer {
    * serves any number of samples.
    */
   private predictInGraph(x: tf.Tensor[], batchSize: number): tf.Tensor[] | undefined {
-    if (!this.layersAllow(GRAPH_SAFE_IN_INFERENCE)) return undefined;
+    const outputShapes = this.model.symbolic.outputs.map((o) => o.shape.slice(1));
+    if (!this.layersAllow(GRAPH_SAFE_IN_INFERENCE) || outputShapes.some((shape) => shape.some((d) => d === null))) return undefined;
     const program = this.graphProgram();
     if (!program) return undefined;
     let key: string;
@@ -487,8 +488,7 @@ export class Trainer {
     program.push();
     const n = x[0].shape[0]!;
     const host = x.map((t) => ({ values: t.dataSync() as Float32Array, width: rowWidth(t) }));
-    const outputShapes = this.model.symbolic.outputs.map((o) => o.shape.slice(1) as number[]);
-    const widths = outputShapes.map((shape) => shape.reduce((a, b) => a * b, 1));
+    const widths = outputShapes.map((shape) => (shape as number[]).reduce((a, b) => a * b, 1));
     let outputs: Array<Float32Array | Int32Array | Uint8Array> | undefined;
     for (let begin = 0; begin < n; begin += batchSize) {
       const size = Math.min(batchSize, n - begin);
@@ -503,7 +503,7 @@ export class Trainer {
       outputs ??= results.map((r, k) => new (r.constructor as Float32ArrayConstructor)(n * widths[k]));
       results.forEach((r, k) => outputs![k].set(r.subarray(0, size * widths[k]), begin * widths[k]));
     }
-    return outputs!.map((values, k) => tf.tensor(values, [n, ...outputShapes[k]], values instanceof Int32Array ? 'int32' : 'float32'));
+    return outputs!.map((values, k) => tf.tensor(values, [n, ...(outputShapes[k] as number[])], values instanceof Int32Array ? 'int32' : 'float32'));
   }
 
   /** keras Model.predict: one tensor per output, batches in inference mode. */
