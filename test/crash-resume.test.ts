@@ -3,7 +3,7 @@
  * whose workers keep dying. The interrupted job must end with the same history as an
  * uninterrupted run of the same deterministic spec, each epoch once.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCase } from '../src/parity/parity-case.ts';
 import { startStack, type Stack } from './helpers/stack.ts';
@@ -56,6 +56,8 @@ describe('a worker dies or stops mid-fit', () => {
     w.child.kill('SIGTERM');
     await w.exited;
   });
+  // A failed test must not leave its worker running into the next one.
+  afterEach(stopAll);
   after(async () => {
     for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
     await stack.close();
@@ -108,6 +110,39 @@ describe('a worker dies or stops mid-fit', () => {
     assert.ok(events.some((e) => e.event === 'state' && JSON.parse(e.data).reason?.includes('shutting down')));
     console.log(`# SIGTERM trial: worker exited ${exitMs} ms after the signal`);
     await stopAll();
+  });
+
+  test('a worker killed before it appended epochs its trainer checkpointed: the resume appends them from the checkpoint', async () => {
+    const a = await worker();
+    const spec = await deterministicJob();
+    const res = await post(stack, '/v1/jobs', { ...spec, fit: { ...spec.fit, epochs: 100_000 } });
+    const id = res.body.id;
+    await readEvents(`${stack.baseUrl}/v1/jobs/${id}/events`, { limit: 3 + 3 * 4 });
+    a.child.kill('SIGKILL');
+    await a.exited;
+    // The race, made certain: the stream loses its last two epoch_end events, the checkpoints stay.
+    const key = `${stack.config.redisPrefix}:job:${id}:events`;
+    const entries = await stack.redis.xrange(key, '-', '+');
+    const epochEndIds = entries.filter(([, f]) => f[f.indexOf('type') + 1] === 'epoch_end').map(([entryId]) => entryId);
+    await stack.redis.xdel(key, ...epochEndIds.slice(-2));
+    await worker();
+    const deadline = Date.now() + 30_000;
+    let events = await readEvents(`${stack.baseUrl}/v1/jobs/${id}/events`, { limit: entries.length + 10 });
+    while (!events.some((e) => e.event === 'resumed')) {
+      assert.ok(Date.now() < deadline, 'the job resumed');
+      await new Promise((r) => setTimeout(r, 100));
+      events = (await readEvents(`${stack.baseUrl}/v1/jobs/${id}/events`, { limit: entries.length + 10 }));
+    }
+    const resumedAt = events.findIndex((e) => e.event === 'resumed');
+    const resumed = JSON.parse(events[resumedAt].data);
+    const before = events.slice(0, resumedAt).filter((e) => e.event === 'epoch_end').map((e) => JSON.parse(e.data));
+    assert.deepEqual(before.map((e) => e.epoch), Array.from({ length: resumed.epoch }, (_, i) => i), 'every checkpointed epoch once, in order');
+    const recovered = before.filter((e) => e.recovered);
+    assert.ok(recovered.length >= 2, `the two dropped epochs came back (${recovered.map((e) => e.epoch)})`);
+    const job = (await getJson(stack, `/v1/jobs/${id}`)).body;
+    for (const e of recovered) assert.equal(e.logs.loss, job.history.loss[e.epoch], 'from the checkpoint history');
+    assert.equal((await (await fetch(`${stack.baseUrl}/v1/jobs/${id}`, { method: 'DELETE' })).status), 202);
+    await waitForState(stack, id, ['cancelled'], 30_000);
   });
 
   test('a job whose workers keep dying fails with a clear error instead of looping', async () => {

@@ -106,9 +106,24 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
       if (!record.started_at) observe(clusterHistograms.queueWait, (Date.now() - Date.parse(record.created_at)) / 1000, { type: job.type });
       await jobs.update(jobId, { state: 'running', started_at: record.started_at ?? new Date().toISOString(), backend, attempts: (record.attempts ?? 0) + 1 });
       await events.append(jobId, 'state', { state: 'running', worker: workerId, backend });
-      /** The record rewinds to the checkpoint's epoch and history; followers learn where it picks up. */
+      /**
+       * The record rewinds to the checkpoint's epoch and history; followers learn where it picks up.
+       * A worker killed between its trainer's checkpoint and the append of that epoch's
+       * `epoch_end` leaves the stream short of epochs the checkpoint holds: those are appended
+       * from the checkpoint's history (marked recovered), so followers still see every epoch once.
+       */
       const announceResume = async (point: ResumeFrom | undefined, why: Record<string, unknown>) => {
-        if (point) await jobs.update(jobId, { history: point.history, progress: { epoch: point.initial_epoch, epochs: job.type === 'fit' ? (job.fit.epochs ?? 1) : 0 } });
+        const epochs = job.type === 'fit' ? (job.fit.epochs ?? 1) : 0;
+        if (point) {
+          await jobs.update(jobId, { history: point.history, progress: { epoch: point.initial_epoch, epochs } });
+          const lastSeen = (await events.lastOfType(jobId, 'epoch_end'))?.data as { epoch?: number } | undefined;
+          // The history covers the epochs up to the checkpoint, from the job's first (initial_epoch may be > 0).
+          const first = point.initial_epoch - (Object.values(point.history)[0]?.length ?? 0);
+          for (let epoch = Math.max(first, (lastSeen?.epoch ?? -1) + 1); epoch < point.initial_epoch; epoch++) {
+            const logs = Object.fromEntries(Object.entries(point.history).map(([k, v]) => [k, v[epoch - first]]));
+            await events.append(jobId, 'epoch_end', { epoch, epochs, logs, recovered: true });
+          }
+        }
         await events.append(jobId, 'resumed', { epoch: point?.initial_epoch ?? 0, checkpoint: point?.checkpoint ?? null, ...why });
       };
       if (own) await announceResume(own, { attempt: (record.attempts ?? 0) + 1 });

@@ -45,6 +45,16 @@ export class EventLog {
     return (await this.redis.eval(APPEND, 2, this.keys.events(jobId), this.keys.eventsChannel(jobId), type, JSON.stringify(data ?? null), ttlS ? String(ttlS) : '', token)) as string;
   }
 
+  /** The newest event of a type, read backwards a page at a time. */
+  async lastOfType(jobId: string, type: string): Promise<JobEvent | undefined> {
+    for (let end = '+'; ; ) {
+      const rows = await this.redis.xrevrange(this.keys.events(jobId), end, '-', 'COUNT', 500);
+      const found = rows.map((row) => this.parse(row)).find((e) => e.type === type);
+      if (found || rows.length < 500) return found;
+      end = `(${rows.at(-1)![0]}`;
+    }
+  }
+
   async last(jobId: string): Promise<JobEvent | undefined> {
     const rows = await this.redis.xrevrange(this.keys.events(jobId), '+', '-', 'COUNT', 1);
     return rows.length ? this.parse(rows[0]) : undefined;
