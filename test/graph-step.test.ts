@@ -159,6 +159,21 @@ describe('graph-compiled training step', () => {
     assertSameRun(graph, eager);
   });
 
+  graphTest('recurrent layers (GRU with reset_after, SimpleRNN, LSTM) unroll into the graph', async () => {
+    const model = {
+      sequential: [
+        input([7, 3]),
+        { class_name: 'GRU', config: { units: 5, return_sequences: true } },
+        { class_name: 'SimpleRNN', config: { units: 4, return_sequences: true } },
+        { class_name: 'LSTM', config: { units: 6 } },
+        dense(2),
+      ],
+    };
+    const data = (): Dataset => ({ x: [tf.randomNormal([50, 7, 3], 0, 1, 'float32', 21)], y: [tf.randomNormal([50, 2], 0, 1, 'float32', 22)] });
+    const { eager, graph } = await bothWays(model, { optimizer: 'adam', loss: 'mse', metrics: ['mae'] }, data, { batchSize: 16, epochs: 2, validationSplit: 0.2 });
+    assertSameRun(graph, eager);
+  });
+
   graphTest('weights and learning rate changed by callbacks between epochs reach the graph', async () => {
     // At epoch 1 it halves the learning rate and zeroes the last layer; at every batch end it reads the loss.
     const meddler = (): Callback & { losses: number[] } => ({

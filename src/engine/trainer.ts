@@ -41,14 +41,15 @@ export interface FitOptions {
 }
 
 /**
- * Layers whose training-mode forward pass is a pure function of inputs and weights. Anything else
- * (dropout and noise draw random numbers on the host; recurrent layers loop) keeps the eager step.
+ * Layers whose training-mode forward pass is a pure function of inputs and weights (recurrent
+ * layers unroll over their fixed timesteps). Anything else keeps the eager step: dropout and noise
+ * draw random numbers on the host, which a trace would freeze.
  */
 const GRAPH_SAFE_LAYERS = new Set([
   'InputLayer', 'Dense', 'Conv1D', 'Conv2D', 'MaxPooling1D', 'MaxPooling2D', 'AveragePooling1D', 'AveragePooling2D',
   'GlobalAveragePooling1D', 'GlobalAveragePooling2D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D', 'Flatten', 'Reshape',
   'Concatenate', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Activation', 'BatchNormalization',
-  'LayerNormalization', 'Embedding', 'ZeroPadding2D', 'UpSampling2D',
+  'LayerNormalization', 'Embedding', 'ZeroPadding2D', 'UpSampling2D', 'SimpleRNN', 'LSTM', 'GRU',
 ]);
 
 /** Layers that are random only in training: in inference mode they pass their input through. */
