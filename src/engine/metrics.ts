@@ -10,11 +10,11 @@ export interface Metric {
   name: string;
   update(yTrue: tf.Tensor, yPred: tf.Tensor): void;
   /**
-   * For a traced (graph) step: the batch's contribution as one scalar tensor, added on the host
-   * with `addPartial`. Absent where the state is more than a sum (confusion counts).
+   * For a traced (graph) step: the batch's contribution to the metric's state as one tensor
+   * (a sum, or confusion counts), which the host adds with `addPartial`.
    */
   partial?(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor;
-  addPartial?(value: number, samples: number): void;
+  addPartial?(values: ArrayLike<number>, samples: number): void;
   result(): number;
   reset(): void;
   dispose(): void;
@@ -43,7 +43,8 @@ export class MeanMetric implements Metric {
     return tf.sum(tf.cast(this.fn(yTrue, yPred), 'float32'));
   }
 
-  addPartial(value: number, samples: number): void {
+  addPartial(values: ArrayLike<number>, samples: number): void {
+    const value = values[0];
     // Carry on the sum eager steps left in the tensor, in the order Keras adds.
     if (this.count > 0 && this.hostTotal === 0) {
       this.hostTotal = this.total.dataSync()[0];
@@ -115,35 +116,56 @@ class ConfusionMetric implements Metric {
     this.thresholds = tf.keep(tf.tensor1d(thresholds));
   }
 
+  /** This batch's counts per threshold, as tp, fp, tn, fn. */
+  private batchCounts(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor[] {
+    const pred = tf.reshape(f32(yPred), [-1, 1]);
+    const label = tf.reshape(f32(tf.notEqual(f32(yTrue), 0)), [-1, 1]);
+    const positive = f32(tf.greater(pred, tf.reshape(this.thresholds, [1, -1])));
+    const negative = tf.sub(1, positive);
+    return [tf.mul(positive, label), tf.mul(positive, tf.sub(1, label)), tf.mul(negative, tf.sub(1, label)), tf.mul(negative, label)].map((t) => tf.sum(t, 0));
+  }
+
   update(yTrue: tf.Tensor, yPred: tf.Tensor): void {
     const next = tf.tidy(() => {
-      const pred = tf.reshape(f32(yPred), [-1, 1]);
-      const label = tf.reshape(f32(tf.notEqual(f32(yTrue), 0)), [-1, 1]);
-      const positive = f32(tf.greater(pred, tf.reshape(this.thresholds, [1, -1])));
-      const negative = tf.sub(1, positive);
-      const add = (old: tf.Tensor | undefined, t: tf.Tensor) => (old ? tf.add(old, tf.sum(t, 0)) : tf.sum(t, 0));
-      return {
-        tp: add(this.counts?.tp, tf.mul(positive, label)),
-        fp: add(this.counts?.fp, tf.mul(positive, tf.sub(1, label))),
-        tn: add(this.counts?.tn, tf.mul(negative, tf.sub(1, label))),
-        fn: add(this.counts?.fn, tf.mul(negative, label)),
-      };
+      const [tp, fp, tn, fn] = this.batchCounts(yTrue, yPred);
+      const add = (old: tf.Tensor | undefined, t: tf.Tensor) => (old ? tf.add(old, t) : t);
+      return { tp: add(this.counts?.tp, tp), fp: add(this.counts?.fp, fp), tn: add(this.counts?.tn, tn), fn: add(this.counts?.fn, fn) };
     });
-    this.reset();
+    if (this.counts) tf.dispose(Object.values(this.counts));
     for (const t of Object.values(next)) tf.keep(t);
     this.counts = next;
   }
 
+  partial(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+    return tf.concat(this.batchCounts(yTrue, yPred));
+  }
+
+  addPartial(values: ArrayLike<number>): void {
+    this.hostCounts ??= new Float32Array(values.length);
+    for (let i = 0; i < values.length; i++) this.hostCounts[i] = Math.fround(this.hostCounts[i] + values[i]);
+  }
+
   result(): number {
-    if (!this.counts) return 0;
+    if (!this.counts && !this.hostCounts) return 0;
+    const t = this.thresholds.size;
+    const part = (k: number, tensor?: tf.Tensor) => {
+      const out = new Float32Array(t);
+      const fromTensor = tensor?.dataSync();
+      for (let i = 0; i < t; i++) out[i] = Math.fround((fromTensor?.[i] ?? 0) + (this.hostCounts?.[k * t + i] ?? 0));
+      return out;
+    };
     const c = this.counts;
-    return this.summarize({ tp: c.tp.dataSync() as Float32Array, fp: c.fp.dataSync() as Float32Array, tn: c.tn.dataSync() as Float32Array, fn: c.fn.dataSync() as Float32Array });
+    return this.summarize({ tp: part(0, c?.tp), fp: part(1, c?.fp), tn: part(2, c?.tn), fn: part(3, c?.fn) });
   }
 
   reset(): void {
     if (this.counts) tf.dispose(Object.values(this.counts));
     this.counts = undefined;
+    this.hostCounts = undefined;
   }
+
+  /** Counts from graph steps (tp, fp, tn, fn per threshold, concatenated). */
+  private hostCounts?: Float32Array;
 
   dispose(): void {
     this.reset();

@@ -205,8 +205,8 @@ export class Trainer {
   }
 
   /**
-   * Compiles the training step for these batch sizes (their keys by size), when the model,
-   * optimizer and metrics allow it (see GRAPH_SAFE_LAYERS); undefined keeps the eager step.
+   * Compiles the training step for these batch sizes (their keys by size), when the model and
+   * optimizer allow it (see GRAPH_SAFE_LAYERS); undefined keeps the eager step.
    * Called after a first eager step, so the optimizer's slots exist and are bound like the weights.
    */
   private compileTrainStep(train: Dataset, metrics: Metric[][], variables: tf.Variable[], sizes: number[]): Map<number, string> | undefined {
@@ -322,10 +322,10 @@ export class Trainer {
               outLossSums.forEach((_, k) => (outLossSums[k] = tf.scalar(0)));
             }
             const batch = host.map(({ values, width }) => rows(values, width, begin, size));
-            const [loss, ...rest] = program().run(graphSteps.get(size)!, [...batch, new Float32Array([this.optimizer.iterations + 1])]).map((a) => a[0]);
+            const [[loss], ...rest] = program().run(graphSteps.get(size)!, [...batch, new Float32Array([this.optimizer.iterations + 1])]);
             this.optimizer.iterations += 1;
             hostLossSum = Math.fround(hostLossSum + Math.fround(loss * size));
-            this.losses.forEach((_, k) => (hostOutLossSums[k] = Math.fround(hostOutLossSums[k] + rest[k])));
+            this.losses.forEach((_, k) => (hostOutLossSums[k] = Math.fround(hostOutLossSums[k] + rest[k][0])));
             flatMetrics.forEach((m, i) => m.addPartial!(rest[this.losses.length + i], size));
             if (callbacks.hasBatchEnd()) await callbacks.batchEnd(step, ctx, () => loss);
           } else {
@@ -411,9 +411,9 @@ export class Trainer {
     for (let step = 0; inGraph && step < steps; step++) {
       const begin = step * batchSize;
       const size = Math.min(batchSize, n - begin);
-      const [total, ...rest] = this.program!.run(inGraph.get(size)!, host.map(({ values, width }) => rows(values, width, begin, size))).map((a) => a[0]);
+      const [[total], ...rest] = this.program!.run(inGraph.get(size)!, host.map(({ values, width }) => rows(values, width, begin, size)));
       lossSum += total * size;
-      this.losses.forEach((_, k) => (outLossSums[k] += rest[k]));
+      this.losses.forEach((_, k) => (outLossSums[k] += rest[k][0]));
       metrics.flat().forEach((m, i) => m.addPartial!(rest[this.losses.length + i], size));
     }
     for (let step = 0; !inGraph && step < steps; step++) {
