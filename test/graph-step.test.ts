@@ -159,6 +159,18 @@ describe('graph-compiled training step', () => {
     assertSameRun(graph, eager);
   });
 
+  graphTest('dropout trains as a graph and draws a new mask at every step', async () => {
+    const model = { sequential: [input([6]), dense(32, 'relu'), { class_name: 'Dropout', config: { rate: 0.5 } }, dense(4)] };
+    // A learning rate of 0 keeps the weights: epochs differ only by their dropout masks.
+    const frozen = { ...SPARSE, optimizer: { class_name: 'SGD', config: { learning_rate: 0 } } };
+    const run = await train(model, frozen, classification(64), { batchSize: 16, epochs: 3, shuffle: false, validationSplit: 0.25 });
+    assert.equal(run.execution, 'graph');
+    const [a, b, c] = run.history.loss;
+    assert.ok(a !== b && b !== c, `training losses ${run.history.loss} differ: masks are redrawn`);
+    assert.equal(new Set(run.history.val_loss).size, 1, 'validation (inference) has no dropout');
+    assert.ok(Math.abs(a - run.history.val_loss[0]) > 1e-6);
+  });
+
   graphTest('AUC, precision and recall add up their confusion counts from graph steps', async () => {
     const model = { sequential: [input([6]), dense(8, 'relu'), dense(1, 'sigmoid')] };
     const compile = { optimizer: 'adam', loss: 'binary_crossentropy', metrics: ['AUC', 'Precision', { class_name: 'Recall', config: { thresholds: 0.3 } }, 'accuracy'] };
@@ -226,7 +238,7 @@ describe('graph-compiled training step', () => {
     assert.equal(tf.memory().numTensors, before);
   });
 
-  graphTest('evaluate and predict run as a graph (dropout included: it is the identity there) and agree with eager', async () => {
+  graphTest('evaluate and predict run as a graph (dropout is the identity there) and agree with eager', async () => {
     const spec = { sequential: [input([6]), dense(16, 'relu'), { class_name: 'Dropout', config: { rate: 0.5 } }, { class_name: 'BatchNormalization', config: {} }, dense(4, 'softmax')] };
     const graph = checkGraph(normalizeModel(spec as any));
     const model = new KerasModel(graph);
@@ -234,7 +246,7 @@ describe('graph-compiled training step', () => {
     const data = classification(45)();
     try {
       const fit = await trainer.fit(data, { batchSize: 16, epochs: 2, validationSplit: 0.3 });
-      assert.equal(trainer.lastExecution, 'eager', 'dropout keeps the training step eager');
+      assert.equal(trainer.lastExecution, 'graph');
       assert.equal(trainer.lastInference, 'graph', 'validation ran as a graph');
       assert.ok(Number.isFinite(fit.history.val_loss[1]));
       const eagerLogs = trainer.evaluate(data, { batchSize: 16, graph: false });
@@ -282,10 +294,10 @@ describe('graph-compiled training step', () => {
   });
 
   graphTest('steps a graph cannot capture fall back to the eager step', async () => {
-    const withDropout = { sequential: [input([6]), dense(16, 'relu'), { class_name: 'Dropout', config: { rate: 0.5 } }, dense(4)] };
+    const withDropout = { sequential: [input([6]), dense(16, 'relu'), { class_name: 'Dropout', config: { rate: 0.5, noise_shape: [null, 1] } }, dense(4)] };
     const nadam = { ...SPARSE, optimizer: 'nadam' };
     const cases: Array<[string, unknown, unknown, () => Dataset]> = [
-      ['dropout (random on the host)', withDropout, SPARSE, classification(40)],
+      ['dropout with a noise_shape (tfjs draws it on the host)', withDropout, SPARSE, classification(40)],
       ['Nadam (host-side schedule)', MLP, nadam, classification(40)],
     ];
     for (const [what, model, compile, data] of cases) {

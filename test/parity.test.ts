@@ -39,10 +39,10 @@ describe('Keras parity', () => {
     }
   }
 
-  test('the graph step served every case without dropout in training or Nadam', (t) => {
+  test('the graph step trained every case but the Nadam one', (t) => {
     if (tf.getBackend() !== 'tensorflow') return t.skip('graph execution needs tfjs-node');
     const eager = [...executions].filter(([, e]) => e === 'eager').map(([f]) => f.replace(/\.json$/, ''));
-    assert.deepEqual(eager, ['11_cnn_batchnorm_maxpool', '16_gru_reset_after_nadam']);
-    assert.equal([...executions.values()].filter((e) => e === 'graph').length, 16);
+    assert.deepEqual(eager, ['16_gru_reset_after_nadam']);
+    assert.equal([...executions.values()].filter((e) => e === 'graph').length, 17);
   });
 });

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Graph } from '../spec/graph.ts';
 import { buildLayer } from './layers.ts';
-import { isNativeActivation, nativeConv2d, nativeDense, type Conv2DConfig } from './native-kernels.ts';
+import { isNativeActivation, nativeConv2d, nativeDense, nativeDropout, type Conv2DConfig } from './native-kernels.ts';
 
 /** A linear activation object, for running a softmax/sigmoid output layer up to its logits. */
 const LINEAR = (tf.layers.dense({ units: 1 }) as unknown as { activation: unknown }).activation;
@@ -100,7 +100,8 @@ export class KerasModel {
         }
         continue;
       }
-      values.set(spec.name, this.applyNative(spec, layer, inbound, false) ?? (layer.apply(arg, { training }) as tf.Tensor));
+      const native = training && spec.class_name === 'Dropout' ? this.dropout(spec, inbound[0]) : this.applyNative(spec, layer, inbound, false);
+      values.set(spec.name, native ?? (layer.apply(arg, { training }) as tf.Tensor));
     }
     return { outputs: this.outputNames.map((n) => values.get(n)!), logits: this.outputNames.map((n) => logits.get(n)) };
   }
@@ -126,6 +127,18 @@ export class KerasModel {
     // An activation without a one-kernel gradient (elu, gelu, ...) runs as tfjs's op after the fused part.
     if (out && !linearOnly && fused !== keras && keras !== 'linear') out = l.activation.apply(out);
     return out;
+  }
+
+  /** Dropout in training from TensorFlow's generator (see nativeDropout); undefined keeps tfjs's layer. */
+  private dropout(spec: Graph['layers'][number], x: tf.Tensor): tf.Tensor | undefined {
+    const rate = spec.config.rate ?? 0;
+    if (rate <= 0 || rate >= 1 || spec.config.noise_shape) return undefined;
+    return nativeDropout(x, rate, spec.config.seed ?? 0);
+  }
+
+  /** Whether a layer is a Dropout this model runs with TensorFlow's generator (so a graph can hold it). */
+  hasNativeDropout(spec: Graph['layers'][number]): boolean {
+    return spec.class_name === 'Dropout' && !spec.config.noise_shape && tf.getBackend() === 'tensorflow';
   }
 
   trainableVariables(): tf.Variable[] {

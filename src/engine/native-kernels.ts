@@ -104,6 +104,15 @@ class Kernels {
   unary(op: string, a: tf.Tensor): tf.Tensor {
     return this.b.executeSingleOutput(op, [this.type()], [a]);
   }
+  /** Uniform [0, 1) floats of a shape from TensorFlow's stateful generator (seed 0: nondeterministic). */
+  randomUniform(shape: number[], seed: number): tf.Tensor {
+    const dims = tf.tensor1d(shape, 'int32');
+    const int = (name: string, value: number): Attr => ({ name, type: this.b.binding.TF_ATTR_INT, value });
+    const attrs = [int('seed', seed), int('seed2', 0), this.type('dtype'), this.type('T', this.b.binding.TF_INT32)];
+    const out = this.b.executeSingleOutput('RandomUniform', attrs, [dims]);
+    dims.dispose();
+    return out;
+  }
   /** Per-sample loss and its gradient with respect to the logits, in one kernel. */
   softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, sparse: boolean): [tf.Tensor, tf.Tensor] {
     const attrs = sparse ? [this.type(), this.type('Tlabels', this.b.binding.TF_INT32)] : [this.type()];
@@ -202,6 +211,21 @@ export function nativeSoftmaxCrossEntropy(labels: tf.Tensor, logits: tf.Tensor, 
   const out = run(logits);
   if (labelsIn !== labels) labelsIn.dispose();
   return out;
+}
+
+/**
+ * Keras's dropout in training, x / (1 - rate) where a uniform draw is >= rate, else 0, with the
+ * draw made by a TensorFlow kernel rather than tfjs's host generator. As a kernel it is also a node
+ * of a traced graph that draws anew at every run, so dropout layers can train as a graph. The mask
+ * is a constant to the tape: the gradient is dy masked and scaled, as in Keras.
+ */
+export function nativeDropout(x: tf.Tensor, rate: number, seed = 0): tf.Tensor | undefined {
+  const k = kernels();
+  if (!k || x.dtype !== 'float32') return undefined;
+  return tf.tidy(() => {
+    const keep = tf.cast(tf.greaterEqual(k.randomUniform(x.shape, seed), rate), 'float32');
+    return tf.mul(tf.mul(x, 1 / (1 - rate)), keep);
+  });
 }
 
 export type Operand = tf.Tensor | number;

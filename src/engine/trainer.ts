@@ -42,7 +42,8 @@ export interface FitOptions {
 
 /**
  * Layers whose training-mode forward pass is a pure function of inputs and weights (recurrent
- * layers unroll over their fixed timesteps). Anything else keeps the eager step: dropout and noise
+ * layers unroll over their fixed timesteps), plus Dropout drawn by TensorFlow (KerasModel's
+ * nativeDropout). Anything else keeps the eager step: noise layers and dropout with a noise_shape
  * draw random numbers on the host, which a trace would freeze.
  */
 const GRAPH_SAFE_LAYERS = new Set([
@@ -200,8 +201,10 @@ export class Trainer {
     return this.program ?? undefined;
   }
 
-  private layersAllow(safe: Set<string>): boolean {
-    return this.model.graph.layers.every((l) => safe.has(l.class_name));
+  /** Whether every layer can be traced, for a training step or for inference. */
+  private layersTraceable(mode: 'training' | 'inference'): boolean {
+    const safe = mode === 'training' ? GRAPH_SAFE_LAYERS : GRAPH_SAFE_IN_INFERENCE;
+    return this.model.graph.layers.every((l) => safe.has(l.class_name) || (mode === 'training' && this.model.hasNativeDropout(l)));
   }
 
   /**
@@ -210,7 +213,7 @@ export class Trainer {
    * Called after a first eager step, so the optimizer's slots exist and are bound like the weights.
    */
   private compileTrainStep(train: Dataset, metrics: Metric[][], variables: tf.Variable[], sizes: number[]): Map<number, string> | undefined {
-    if (!this.optimizer.traceable || !metrics.flat().every((m) => m.partial && m.addPartial) || !this.layersAllow(GRAPH_SAFE_LAYERS)) return undefined;
+    if (!this.optimizer.traceable || !metrics.flat().every((m) => m.partial && m.addPartial) || !this.layersTraceable('training')) return undefined;
     const program = this.graphProgram();
     if (!program) return undefined;
     const keys = new Map<number, string>();
@@ -441,7 +444,7 @@ export class Trainer {
 
   /** Traces the evaluation step for the batch sizes `data` needs (keys by size); undefined keeps the eager path. */
   private compileEvaluate(data: Dataset, metrics: Metric[][], batchSize: number): Map<number, string> | undefined {
-    if (!metrics.flat().every((m) => m.partial && m.addPartial) || !this.layersAllow(GRAPH_SAFE_IN_INFERENCE)) return undefined;
+    if (!metrics.flat().every((m) => m.partial && m.addPartial) || !this.layersTraceable('inference')) return undefined;
     const program = this.graphProgram();
     if (!program) return undefined;
     const keys = new Map<number, string>();
@@ -476,7 +479,7 @@ export class Trainer {
    */
   private predictInGraph(x: tf.Tensor[], batchSize: number): tf.Tensor[] | undefined {
     const outputShapes = this.model.symbolic.outputs.map((o) => o.shape.slice(1));
-    if (!this.layersAllow(GRAPH_SAFE_IN_INFERENCE) || outputShapes.some((shape) => shape.some((d) => d === null))) return undefined;
+    if (!this.layersTraceable('inference') || outputShapes.some((shape) => shape.some((d) => d === null))) return undefined;
     const program = this.graphProgram();
     if (!program) return undefined;
     let key: string;
