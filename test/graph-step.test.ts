@@ -293,17 +293,16 @@ describe('graph-compiled training step', () => {
     }
   });
 
-  graphTest('steps a graph cannot capture fall back to the eager step', async () => {
-    const withDropout = { sequential: [input([6]), dense(16, 'relu'), { class_name: 'Dropout', config: { rate: 0.5, noise_shape: [null, 1] } }, dense(4)] };
-    const nadam = { ...SPARSE, optimizer: 'nadam' };
-    const cases: Array<[string, unknown, unknown, () => Dataset]> = [
-      ['dropout with a noise_shape (tfjs draws it on the host)', withDropout, SPARSE, classification(40)],
-      ['Nadam (host-side schedule)', MLP, nadam, classification(40)],
-    ];
-    for (const [what, model, compile, data] of cases) {
-      const run = await train(model, compile, data, { batchSize: 8, epochs: 2 });
-      assert.equal(run.execution, 'eager', what);
-      assert.ok(run.history.loss.every(Number.isFinite), what);
-    }
+  graphTest("Nadam's host-side momentum schedule is fed to the graph step by step", async () => {
+    const { eager, graph } = await bothWays(MLP, { ...SPARSE, optimizer: { class_name: 'Nadam', config: { learning_rate: 0.01 } } }, classification(70), { batchSize: 16, epochs: 3 });
+    assertSameRun(graph, eager);
+  });
+
+  graphTest('a step a graph cannot capture falls back to the eager step', async () => {
+    // tfjs draws a dropout mask with a noise_shape on the host: a trace would freeze it.
+    const model = { sequential: [input([6]), dense(16, 'relu'), { class_name: 'Dropout', config: { rate: 0.5, noise_shape: [null, 1] } }, dense(4)] };
+    const run = await train(model, SPARSE, classification(40), { batchSize: 8, epochs: 2 });
+    assert.equal(run.execution, 'eager');
+    assert.ok(run.history.loss.every(Number.isFinite));
   });
 });

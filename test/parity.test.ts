@@ -39,10 +39,10 @@ describe('Keras parity', () => {
     }
   }
 
-  test('the graph step trained every case but the Nadam one', (t) => {
+  test('the graph step trained every case that trains', (t) => {
     if (tf.getBackend() !== 'tensorflow') return t.skip('graph execution needs tfjs-node');
     const eager = [...executions].filter(([, e]) => e === 'eager').map(([f]) => f.replace(/\.json$/, ''));
-    assert.deepEqual(eager, ['16_gru_reset_after_nadam']);
-    assert.equal([...executions.values()].filter((e) => e === 'graph').length, 17);
+    assert.deepEqual(eager, []);
+    assert.equal([...executions.values()].filter((e) => e === 'graph').length, 18, 'all but the inference-only case');
   });
 });

@@ -71,25 +71,31 @@ export abstract class Optimizer {
   }
 
   /**
-   * Whether a step can be traced into a graph: false where the update depends on host-side state
-   * that changes every step (Nadam's momentum schedule).
+   * The per-step scalars of an update, computed on the host: t = iterations + 1 first, then what
+   * else changes every step (Nadam's momentum schedule). It may advance host-side state, so it is
+   * called exactly once per step: by apply, or by the trainer when it feeds a traced step.
    */
-  readonly traceable: boolean = true;
+  hostStepValues(t: number): number[] {
+    return [t];
+  }
+
+  /** How many values hostStepValues returns (a traced step's input size). */
+  readonly stepValueCount: number = 1;
 
   /**
-   * Applies one step; gradients in the same order as variables. `step` is t = iterations + 1 as a
-   * float32 scalar tensor (a graph input when the step is traced); by default it is made here.
+   * Applies one step; gradients in the same order as variables. `stepValues` are the step's
+   * scalars as tensors (graph inputs when the step is traced); by default they are made here.
    */
-  apply(variables: tf.Variable[], grads: tf.Tensor[], step?: tf.Tensor): void {
+  apply(variables: tf.Variable[], grads: tf.Tensor[], stepValues?: tf.Tensor[]): void {
     tf.tidy(() => {
       const t = this.iterations + 1;
-      const stepTensor = step ?? tf.scalar(t);
-      this.beginStep(t, stepTensor);
+      const values = stepValues ?? this.hostStepValues(t).map((v) => tf.scalar(v));
+      this.beginStep(t, values);
       // Keras applies decoupled weight decay before the update: w -= w * wd * lr.
       const wd = this.config.weight_decay ?? this.defaultWeightDecay;
       variables.forEach((v, i) => {
         if (wd) v.assign(this.ops.sub(v, this.ops.mul(v, this.ops.mul(this.lr, wd))));
-        this.update(v, this.clip(grads[i]), i, t, stepTensor);
+        this.update(v, this.clip(grads[i]), i, values);
       });
     });
     this.iterations += 1;
@@ -97,10 +103,10 @@ export abstract class Optimizer {
 
   protected defaultWeightDecay = 0;
 
-  /** Per-step (not per-variable) state, such as Nadam's momentum-schedule product. */
-  protected beginStep(_t: number, _step: tf.Tensor): void {}
+  /** Per-step (not per-variable) work, such as Adam's step size. */
+  protected beginStep(_t: number, _stepValues: tf.Tensor[]): void {}
 
-  protected abstract update(v: tf.Variable, g: tf.Tensor, index: number, t: number, step: tf.Tensor): void;
+  protected abstract update(v: tf.Variable, g: tf.Tensor, index: number, stepValues: tf.Tensor[]): void;
 
   /** Every variable a step updates or reads besides the model's: the learning rate and the slots. */
   stateVariables(): tf.Variable[] {
@@ -155,7 +161,7 @@ class Adam extends Optimizer {
     super(className, config, 0.001);
     this.defaultWeightDecay = defaultWeightDecay;
   }
-  protected beginStep(_t: number, step: tf.Tensor): void {
+  protected beginStep(_t: number, [step]: tf.Tensor[]): void {
     const b1 = this.config.beta_1 ?? 0.9;
     const b2 = this.config.beta_2 ?? 0.999;
     const b1Power = tf.pow(this.constant(b1), step);
@@ -235,7 +241,7 @@ class Adamax extends Optimizer {
   constructor(config: Record<string, any>) {
     super('Adamax', config, 0.001);
   }
-  protected update(v: tf.Variable, g: tf.Tensor, i: number, _t: number, step: tf.Tensor): void {
+  protected update(v: tf.Variable, g: tf.Tensor, i: number, [step]: tf.Tensor[]): void {
     const b1 = this.config.beta_1 ?? 0.9;
     const b2 = this.config.beta_2 ?? 0.999;
     const m = this.slot('m', i, v);
@@ -248,32 +254,31 @@ class Adamax extends Optimizer {
 }
 
 class Nadam extends Optimizer {
-  /** Product of the momentum schedule u_1 … u_t, updated once per step. */
+  /** Product of the momentum schedule u_1 … u_t, advanced once per step on the host. */
   private uProduct = 1;
-  private uT = 0;
-  private uT1 = 0;
-  private uProductT = 1;
-  readonly traceable = false;
+  readonly stepValueCount = 5;
   constructor(config: Record<string, any>) {
     super('Nadam', config, 0.001);
   }
-  protected beginStep(t: number): void {
+  /** [t, u_{t+1}, 1 − Π u_{1..t+1}, 1 − u_t, 1 − Π u_{1..t}], rounded to float32 as Keras computes them. */
+  hostStepValues(t: number): number[] {
     const b1 = this.config.beta_1 ?? 0.9;
-    this.uT = Math.fround(b1 * (1 - 0.5 * Math.fround(0.96 ** t)));
-    this.uT1 = Math.fround(b1 * (1 - 0.5 * Math.fround(0.96 ** (t + 1))));
-    this.uProductT = Math.fround(this.uProduct * this.uT);
-    this.uProduct = this.uProductT;
+    const uT = Math.fround(b1 * (1 - 0.5 * Math.fround(0.96 ** t)));
+    const uT1 = Math.fround(b1 * (1 - 0.5 * Math.fround(0.96 ** (t + 1))));
+    const uProductT = Math.fround(this.uProduct * uT);
+    this.uProduct = uProductT;
+    const uProductT1 = Math.fround(uProductT * uT1);
+    return [t, uT1, 1 - uProductT1, 1 - uT, 1 - uProductT];
   }
-  protected update(v: tf.Variable, g: tf.Tensor, i: number, t: number): void {
+  protected update(v: tf.Variable, g: tf.Tensor, i: number, [step, uT1, oneMinusProductT1, oneMinusUT, oneMinusProductT]: tf.Tensor[]): void {
     const b1 = this.config.beta_1 ?? 0.9;
     const b2 = this.config.beta_2 ?? 0.999;
     const m = this.slot('momentum', i, v);
     const u = this.slot('velocity', i, v);
-    const uProductT1 = Math.fround(this.uProductT * this.uT1);
-    const b2Power = tf.pow(tf.scalar(b2), tf.scalar(t));
+    const b2Power = tf.pow(tf.scalar(b2), step);
     m.assign(this.ops.add(m, this.ops.mul(this.ops.sub(g, m), 1 - b1)));
     u.assign(this.ops.add(u, this.ops.mul(this.ops.sub(this.ops.square(g), u), 1 - b2)));
-    const mHat = this.ops.add(this.ops.div(this.ops.mul(m, this.uT1), 1 - uProductT1), this.ops.div(this.ops.mul(g, 1 - this.uT), 1 - this.uProductT));
+    const mHat = this.ops.add(this.ops.div(this.ops.mul(m, uT1), oneMinusProductT1), this.ops.div(this.ops.mul(g, oneMinusUT), oneMinusProductT));
     const vHat = this.ops.div(u, this.ops.sub(1, b2Power));
     v.assign(this.ops.sub(v, this.ops.div(this.ops.mul(mHat, this.lr), this.ops.add(this.ops.sqrt(vHat), this.config.epsilon ?? 1e-7))));
   }

@@ -213,7 +213,7 @@ export class Trainer {
    * Called after a first eager step, so the optimizer's slots exist and are bound like the weights.
    */
   private compileTrainStep(train: Dataset, metrics: Metric[][], variables: tf.Variable[], sizes: number[]): Map<number, string> | undefined {
-    if (!this.optimizer.traceable || !metrics.flat().every((m) => m.partial && m.addPartial) || !this.layersTraceable('training')) return undefined;
+    if (!metrics.flat().every((m) => m.partial && m.addPartial) || !this.layersTraceable('training')) return undefined;
     const program = this.graphProgram();
     if (!program) return undefined;
     const keys = new Map<number, string>();
@@ -222,10 +222,11 @@ export class Trainer {
       program.bind(this.optimizer.stateVariables());
       for (const size of sizes) {
         const specs = [...train.x, ...train.y, ...(train.sampleWeight ?? [])].map((t) => rowSpec(t, size));
-        const key = program.compile('train', [...specs, { dtype: 'float32', shape: [] }], (inputs) => {
-          const [xb, yb, wb, t] = [inputs.slice(0, nx), inputs.slice(nx, nx + ny), inputs.slice(nx + ny, -1), inputs.at(-1)!];
+        // The last input is the optimizer's per-step scalars (t, ...), computed on the host each step.
+        const key = program.compile('train', [...specs, { dtype: 'float32', shape: [this.optimizer.stepValueCount] }], (inputs) => {
+          const [xb, yb, wb, stepValues] = [inputs.slice(0, nx), inputs.slice(nx, nx + ny), inputs.slice(nx + ny, -1), inputs.at(-1)!];
           const { value, grads, outputs, perOutput } = this.lossAndGrads(xb, yb, train.sampleWeight ? wb : undefined, variables);
-          this.optimizer.apply(variables, grads, t);
+          this.optimizer.apply(variables, grads, tf.unstack(stepValues));
           this.optimizer.iterations -= 1; // tracing is not a step; the graph's runs are counted
           const partials = metrics.flatMap((list, k) => list.map((m) => m.partial!(yb[k], outputs[k])));
           tf.dispose(outputs); // kept by lossAndGrads, past the tracer's tidy
@@ -325,7 +326,8 @@ export class Trainer {
               outLossSums.forEach((_, k) => (outLossSums[k] = tf.scalar(0)));
             }
             const batch = host.map(({ values, width }) => rows(values, width, begin, size));
-            const [[loss], ...rest] = program().run(graphSteps.get(size)!, [...batch, new Float32Array([this.optimizer.iterations + 1])]);
+            const stepValues = new Float32Array(this.optimizer.hostStepValues(this.optimizer.iterations + 1));
+            const [[loss], ...rest] = program().run(graphSteps.get(size)!, [...batch, stepValues]);
             this.optimizer.iterations += 1;
             hostLossSum = Math.fround(hostLossSum + Math.fround(loss * size));
             this.losses.forEach((_, k) => (hostOutLossSums[k] = Math.fround(hostOutLossSums[k] + rest[k][0])));

@@ -33,7 +33,7 @@ export const JobView = Type.Object({
   backend: Type.Optional(Type.String({ description: 'TensorFlow.js backend that ran the job: tensorflow (libtensorflow) or cpu (pure JS).' })),
   execution: Type.Optional(
     Type.Union([Type.Literal('graph'), Type.Literal('eager')], {
-      description: 'fit, once completed: graph when its training steps ran as one TensorFlow graph each (the fast path), eager when kernel by kernel (training with dropout or noise layers or Nadam, or no graph binding). The numbers are the same either way.',
+      description: 'fit, once completed: graph when its training steps ran as one TensorFlow graph each (the fast path), eager when kernel by kernel (a Dropout with a noise_shape, or no graph binding). The numbers are the same either way.',
     }),
   ),
   attempts: Type.Integer(),

@@ -38,7 +38,7 @@ class LearningRateRecorder implements Callback {
   }
 }
 
-/** `graph: false` forces the eager step, so both execution paths can be held to Keras. */
+/** `graph: false` forces eager fit, evaluate and predict, so both execution paths can be held to Keras. */
 export async function runCase(c: ParityCase, options: { graph?: boolean } = {}): Promise<CaseResult> {
   const started = Date.now();
   const cmp = newComparison();
@@ -100,7 +100,7 @@ export async function runCase(c: ParityCase, options: { graph?: boolean } = {}):
     }
     if (c.spec.evaluate && c.expected.evaluate) {
       const test = dataset(c.spec.evaluate.data);
-      const logs = trainer.evaluate(test, { batchSize: c.spec.evaluate.batch_size });
+      const logs = trainer.evaluate(test, { batchSize: c.spec.evaluate.batch_size, graph: options.graph });
       if (c.expected.evaluate_keys && JSON.stringify(Object.keys(logs)) !== JSON.stringify(c.expected.evaluate_keys)) {
         cmp.failures.push(`evaluate keys: got ${JSON.stringify(Object.keys(logs))}, Keras ${JSON.stringify(c.expected.evaluate_keys)}`);
       }
@@ -112,7 +112,7 @@ export async function runCase(c: ParityCase, options: { graph?: boolean } = {}):
       const n = c.spec.predict.num_samples ?? x[0].shape[0]!;
       const rows = x.map((t) => t.slice(0, n));
       owned.push(...rows);
-      const outputs = trainer.predict(rows, { batchSize: c.spec.predict.batch_size });
+      const outputs = trainer.predict(rows, { batchSize: c.spec.predict.batch_size, graph: options.graph });
       compareNumbers(cmp, 'predict', predictionsOf(model, outputs), c.expected.predict, tol('predict'));
       tf.dispose(outputs);
     }
