@@ -14,7 +14,7 @@ export const WORKLOADS = {
   seed_mlp: {
     model: { sequential: [{ class_name: 'InputLayer', config: { shape: [32] } }, { class_name: 'Dense', config: { units: 64, activation: 'relu' } }, { class_name: 'Dense', config: { units: 64, activation: 'relu' } }, { class_name: 'Dense', config: { units: 10 } }] },
     compile: { optimizer: { class_name: 'Adam', config: { learning_rate: 0.001 } }, loss: { class_name: 'SparseCategoricalCrossentropy', config: { from_logits: true } }, metrics: ['accuracy'] },
-    x: [10_000, 32], y: { classes: 10 }, batch: 32, epochs: 4,
+    x: [10_000, 32], y: { classes: 10 }, batch: 32, epochs: 8,
   },
   mlp784: {
     model: { sequential: [{ class_name: 'InputLayer', config: { shape: [784] } }, { class_name: 'Dense', config: { units: 256, activation: 'relu' } }, { class_name: 'Dense', config: { units: 128, activation: 'relu' } }, { class_name: 'Dense', config: { units: 10 } }] },

@@ -5,7 +5,7 @@ import numpy as np
 import keras
 
 WORKLOADS = {
-    "seed_mlp": dict(shape=(32,), layers=[("dense", 64, "relu"), ("dense", 64, "relu"), ("dense", 10, None)], n=10_000, batch=32, epochs=4,
+    "seed_mlp": dict(shape=(32,), layers=[("dense", 64, "relu"), ("dense", 64, "relu"), ("dense", 10, None)], n=10_000, batch=32, epochs=8,
                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"], y="classes"),
     "mlp784": dict(shape=(784,), layers=[("dense", 256, "relu"), ("dense", 128, "relu"), ("dense", 10, None)], n=20_000, batch=128, epochs=4,
                    loss="mse", metrics=[], y="dims"),

@@ -111,7 +111,8 @@ class EventReporter implements Callback {
   }
   onEpochBegin(epoch: number, ctx: TrainingContext) {
     this.epoch = epoch;
-    this.lastProgress = this.epochStart = Date.now();
+    this.lastProgress = Date.now();
+    this.epochStart = performance.now();
     this.emit('epoch_begin', { epoch, epochs: ctx.params.epochs });
   }
   /** Within an epoch, `progress` {epoch, epochs, step, steps, loss}: enough for a progress bar. */
@@ -122,14 +123,16 @@ class EventReporter implements Callback {
     this.emit('progress', { epoch: this.epoch, epochs: ctx.params.epochs, step: batch + 1, steps: ctx.params.steps, loss: batchLoss() });
   }
   onEpochEnd(epoch: number, logs: Logs, ctx: TrainingContext) {
-    const seconds = (Date.now() - this.epochStart) / 1000;
+    const seconds = (performance.now() - this.epochStart) / 1000;
     this.emit('epoch_end', { epoch, epochs: ctx.params.epochs, logs: { ...logs }, duration_s: seconds, samples_per_s: seconds > 0 ? ctx.params.samples / seconds : null });
   }
 }
 
 /**
  * After every epoch, a full checkpoint (weights, optimizer slots, epoch, history, callback state),
- * so a job can resume from it.
+ * so a job can resume from it. Written before the next epoch starts, so a crash redoes at most the
+ * epoch it interrupts (writing during the next epoch saved ~2 ms an epoch on the seed MLP, and
+ * made a crash redo up to two).
  */
 class EpochCheckpointer implements Callback {
   private readonly history: History;

@@ -332,7 +332,10 @@ export class Trainer {
             hostLossSum = Math.fround(hostLossSum + Math.fround(loss * size));
             this.losses.forEach((_, k) => (hostOutLossSums[k] = Math.fround(hostOutLossSums[k] + rest[k][0])));
             flatMetrics.forEach((m, i) => m.addPartial!(rest[this.losses.length + i], size));
-            if (callbacks.hasBatchEnd()) await callbacks.batchEnd(step, ctx, () => loss);
+            if (callbacks.hasBatchEnd()) {
+              const pending = callbacks.batchEnd(step, ctx, () => loss);
+              if (pending) await pending;
+            }
           } else {
             const xb = ex.map((t) => sliceRows(t, begin, size));
             const yb = ey.map((t) => sliceRows(t, begin, size));
@@ -350,7 +353,10 @@ export class Trainer {
               outLossSums[k].dispose();
               outLossSums[k] = next;
             });
-            if (callbacks.hasBatchEnd()) await callbacks.batchEnd(step, ctx, () => value.dataSync()[0]);
+            if (callbacks.hasBatchEnd()) {
+              const pending = callbacks.batchEnd(step, ctx, () => value.dataSync()[0]);
+              if (pending) await pending;
+            }
             tf.dispose([value, ...grads, ...outputs, ...perOutput, ...xb, ...yb, ...(wb ?? [])]);
             if (graphSteps === undefined) {
               graphSteps = this.compileTrainStep(train, metrics, variables, batchSizes) ?? null;
