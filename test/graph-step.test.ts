@@ -10,7 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/engine/backend.ts';
 import type { Callback, TrainingContext } from '../src/engine/callbacks/callback.ts';
 import { graphBinding } from '../src/engine/graph/binding.ts';
-import { MAX_TRACES } from '../src/engine/graph/program.ts';
+import { GraphProgram, MAX_TRACES } from '../src/engine/graph/program.ts';
+import { NotTraceable } from '../src/engine/graph/tracer.ts';
 import { KerasModel } from '../src/engine/model.ts';
 import { Trainer, type Dataset, type FitOptions } from '../src/engine/trainer.ts';
 import { resolveCompile } from '../src/spec/compile.ts';
@@ -296,6 +297,34 @@ describe('graph-compiled training step', () => {
   graphTest("Nadam's host-side momentum schedule is fed to the graph step by step", async () => {
     const { eager, graph } = await bothWays(MLP, { ...SPARSE, optimizer: { class_name: 'Nadam', config: { learning_rate: 0.01 } } }, classification(70), { batchSize: 16, epochs: 3 });
     assertSameRun(graph, eager);
+  });
+
+  graphTest('a trace that would write a variable the graph does not hold is refused, leaving it intact', async () => {
+    const held = tf.variable(tf.tensor1d([1, 2]));
+    const other = tf.variable(tf.tensor1d([5, 6]));
+    const program = GraphProgram.create()!;
+    program.bind([held]);
+    const before = Object.keys(tf.engine().registeredVariables).length;
+    try {
+      assert.throws(() => program.compile('writes-other', [{ dtype: 'float32', shape: [2] }], ([x]) => {
+        other.assign(tf.add(other, x));
+        return [tf.sum(x)];
+      }), NotTraceable);
+      assert.deepEqual(Array.from(other.dataSync()), [5, 6], 'restored, and still readable');
+      assert.throws(() => program.compile('makes-one', [{ dtype: 'float32', shape: [2] }], ([x]) => [tf.variable(x).add(held)]), NotTraceable);
+      assert.equal(Object.keys(tf.engine().registeredVariables).length, before, 'the variable made while tracing is gone');
+      // A function that writes what the graph holds compiles and runs.
+      const key = program.compile('writes-held', [{ dtype: 'float32', shape: [2] }], ([x]) => {
+        held.assign(tf.add(held, x));
+        return [tf.sum(held)];
+      });
+      program.push();
+      assert.deepEqual(Array.from(program.run(key, [new Float32Array([10, 20])])[0]), [33]);
+      program.pull();
+      assert.deepEqual(Array.from(held.dataSync()), [11, 22]);
+    } finally {
+      tf.dispose([held, other]);
+    }
   });
 
   graphTest('a step a graph cannot capture falls back to the eager step', async () => {

@@ -116,8 +116,12 @@ export class TracedGraph {
     const real = backend.binding;
     const byDataId = new Map<DataId, number>();
     for (const [v, id] of bound) byDataId.set(v.dataId, id);
-    // Bound variables get symbolic values when assigned; these references keep their real data alive.
-    const originals = [...bound.keys()].map((v) => {
+    // Every variable is watched: bound ones get symbolic values when assigned, and are restored
+    // after; an unbound one assigned (or a variable created) during the trace cannot live in the
+    // graph, so the trace is refused. These references keep the real data alive meanwhile.
+    const registered = tf.engine().registeredVariables;
+    const before = new Set(Object.keys(registered));
+    const originals = Object.values(registered).map((v) => {
       const hold = tf.engine().makeTensorFromDataId(v.dataId, v.shape, v.dtype);
       backend.incRef(v.dataId); // makeTensorFromDataId counts the tensor, not a reference to its data
       return { v, dataId: v.dataId, hold };
@@ -158,9 +162,18 @@ export class TracedGraph {
         return backend.createOutputTensor({ id: toTfe(out.id), shape: out.shape, dtype: out.dtype });
       };
       results = tf.tidy(() => fn(symbolic));
+      const created = Object.keys(registered).filter((name) => !before.has(name));
+      if (created.length) {
+        for (const name of created) registered[name].dispose();
+        throw new NotTraceable(`the step created variables (${created.join(', ')})`);
+      }
       const outputs = results.map(graphId);
       const assigned = new Map<tf.Variable, number>();
-      for (const { v, dataId } of originals) if (v.dataId !== dataId) assigned.set(v, graphId(v));
+      for (const { v, dataId } of originals) {
+        if (v.dataId === dataId) continue;
+        if (!bound.has(v)) throw new NotTraceable(`the step assigns ${v.name}, which the graph does not hold`);
+        assigned.set(v, graphId(v));
+      }
       return { outputs, assigned };
     } finally {
       backend.binding = real;
