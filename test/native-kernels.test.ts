@@ -6,7 +6,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/engine/backend.ts';
-import { elementwise, nativeConv2d, nativeDense, nativeSoftmaxCrossEntropy, type NativeActivation } from '../src/engine/native-kernels.ts';
+import { elementwise, nativeConv2d, nativeDense, nativeDropout, nativeSoftmaxCrossEntropy, type NativeActivation } from '../src/engine/native-kernels.ts';
 
 const ACT: Record<NativeActivation, (x: tf.Tensor) => tf.Tensor> = { linear: (x) => x, relu: tf.relu, sigmoid: tf.sigmoid, tanh: tf.tanh };
 
@@ -115,6 +115,21 @@ describe('native TensorFlow kernels match tfjs ops', () => {
       assertClose(ops.neg(a), tf.neg(a), 'neg');
       assertClose(ops.abs(a), tf.abs(a), 'abs');
     });
+  });
+
+  test("dropout drawn by TensorFlow: Keras's scaling, about `rate` zeros, a fresh mask per call, the gradient masked", (t) => {
+    if (backend !== 'tensorflow') return t.skip('tfjs-node is not loaded');
+    const x = tf.fill([200, 50], 2);
+    const rate = 0.3;
+    const [a, b] = [nativeDropout(x, rate)!, nativeDropout(x, rate)!];
+    const values = a.dataSync();
+    const zeros = values.filter((v) => v === 0).length / values.length;
+    assert.ok(Math.abs(zeros - rate) < 0.02, `${zeros} of the values dropped`);
+    assert.ok(values.every((v) => v === 0 || Math.abs(v - 2 / (1 - rate)) < 1e-6), 'kept values scaled by 1 / (1 - rate)');
+    assert.notDeepEqual(Array.from(b.dataSync()), Array.from(values), 'each call draws a new mask');
+    const dx = tf.grad((input: tf.Tensor) => tf.sum(nativeDropout(input, rate)!))(x).dataSync();
+    assert.ok(dx.every((g) => g === 0 || Math.abs(g - 1 / (1 - rate)) < 1e-6), 'the gradient is the mask, scaled');
+    tf.dispose([x, a, b]);
   });
 
   test('no tensor outlives a fast-path training step', (t) => {

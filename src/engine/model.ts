@@ -138,7 +138,7 @@ export class KerasModel {
 
   /** Whether a layer is a Dropout this model runs with TensorFlow's generator (so a graph can hold it). */
   hasNativeDropout(spec: Graph['layers'][number]): boolean {
-    return spec.class_name === 'Dropout' && !spec.config.noise_shape && tf.getBackend() === 'tensorflow';
+    return spec.class_name === 'Dropout' && !spec.config.noise_shape && (spec.config.rate ?? 0) < 1 && tf.getBackend() === 'tensorflow';
   }
 
   trainableVariables(): tf.Variable[] {
