@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startStack, type Stack } from './helpers/stack.ts';
 import { readEvents } from './helpers/sse.ts';
-import { post, waitForState } from './helpers/http.ts';
+import { getJson, post, waitForState } from './helpers/http.ts';
 import { seedMlpJob } from './helpers/specs.ts';
 
 function isAlive(pid: number): boolean {
@@ -42,8 +42,14 @@ describe('faults', () => {
     const res = await post(stack, '/v1/jobs', seedMlpJob({ epochs: 8 }));
     const first = await readEvents(`${stack.baseUrl}/v1/jobs/${res.body.id}/events`, { limit: 3 + 3 * 2 });
     assert.equal(first.at(-1)!.event, 'checkpoint');
+    // What a trainer killed mid-checkpoint leaves behind: the resume clears it.
+    const { model_id: modelId } = (await getJson(stack, `/v1/jobs/${res.body.id}`)).body;
+    const interrupted = path.join(stack.config.checkpointDir, 'models', modelId, 'checkpoints', '.tmp-epoch-0099-0badf00d');
+    await fs.mkdir(interrupted, { recursive: true });
+    await fs.writeFile(path.join(interrupted, 'weights.bin'), 'half a file');
     process.kill(stack.worker!.trainerPid()!, 'SIGKILL');
     const job = await waitForState(stack, res.body.id, ['completed', 'failed'], 60_000);
+    assert.equal(await fs.stat(interrupted).then(() => 'still there', () => 'gone'), 'gone');
     assert.equal(job.state, 'completed', job.error?.message);
     assert.equal(job.history.loss.length, 8, 'each epoch once');
     const events = await readEvents(`${stack.baseUrl}/v1/jobs/${res.body.id}/events`);

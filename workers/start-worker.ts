@@ -76,6 +76,9 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
    */
   const ownResumePoint = async (data: QueuedJob): Promise<ResumeFrom | undefined> => {
     if (data.job.type !== 'fit' || !data.modelId) return undefined;
+    // A trainer killed mid-checkpoint left a temp folder; this worker owns the model now.
+    const leftovers = await models.removeInterruptedWrites(data.modelId);
+    if (leftovers.length) log.info({ jobId: data.jobId, leftovers }, 'removed interrupted checkpoint writes');
     const latest = await models.latestEpochCheckpoint(data.modelId);
     if (!latest) return undefined;
     return { model_id: data.modelId, checkpoint: latest.name, initial_epoch: latest.state.epoch + 1, history: latest.state.history ?? {}, callbacks: latest.state.callbacks };

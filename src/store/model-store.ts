@@ -59,6 +59,22 @@ export class ModelStore {
     return (await fs.stat(file).then((s) => s.isFile(), () => false)) ? file : undefined;
   }
 
+  /**
+   * Removes what interrupted atomic writes left in a model's folder (a process killed mid-write
+   * leaves its temp directory). Only for a model no one else is writing: a job's new owner.
+   */
+  async removeInterruptedWrites(modelId: string): Promise<string[]> {
+    const removed: string[] = [];
+    for (const dir of [this.dir(modelId), path.join(this.dir(modelId), 'checkpoints')]) {
+      for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+        if (!isTempName(name)) continue;
+        await fs.rm(path.join(dir, name), { recursive: true, force: true });
+        removed.push(name);
+      }
+    }
+    return removed;
+  }
+
   /** The newest epoch checkpoint (written after every epoch): where a crashed fit resumes. */
   async latestEpochCheckpoint(modelId: string): Promise<{ name: string; state: Record<string, any> } | undefined> {
     const epochs = (await this.listCheckpoints(modelId)).filter((c) => /^epoch-\d+$/.test(c.name));
