@@ -11,7 +11,9 @@ import { readEvents } from './helpers/sse.ts';
 import { getJson, post, waitForState } from './helpers/http.ts';
 import { spawnWorker, workerReady, type WorkerProcess } from './helpers/worker-process.ts';
 
-const EPOCHS = 8;
+// Enough epochs that a signal sent after the second or third lands well before the last, at
+// graph speed (a few ms an epoch on this small case).
+const EPOCHS = 30;
 
 async function deterministicJob() {
   // A recorded Keras case: fixed initial weights, no shuffling, so every run is identical.

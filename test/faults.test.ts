@@ -39,7 +39,8 @@ describe('faults', () => {
   });
 
   test('a trainer process that dies mid-fit is replaced and the job resumes from its checkpoint', async () => {
-    const res = await post(stack, '/v1/jobs', seedMlpJob({ epochs: 8 }));
+    // Epochs of ~0.1 s at graph speed, so the kill lands mid-fit.
+    const res = await post(stack, '/v1/jobs', seedMlpJob({ epochs: 8, samples: 20_000 }));
     const first = await readEvents(`${stack.baseUrl}/v1/jobs/${res.body.id}/events`, { limit: 3 + 3 * 2 });
     assert.equal(first.at(-1)!.event, 'checkpoint');
     // What a trainer killed mid-checkpoint leaves behind: the resume clears it.

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -23,6 +24,15 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
     assert.ok(Date.now() - start < timeoutMs, `${what} did not happen within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A port nothing listens on right now (the OS picks it), for a service started on a fixed port. */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 describe('npm start and a signal to its whole process group', () => {
@@ -42,8 +52,18 @@ describe('npm start and a signal to its whole process group', () => {
     child.stderr!.on('data', (d) => (output += d));
     started.push(child);
     const base = `http://127.0.0.1:${port}`;
-    await until('the service becoming ready', async () => ((await fetch(`${base}/ready`)).ok ? true : undefined));
-    return { child, base, output: () => output, exited: new Promise<number | null>((r) => child.once('exit', (code) => r(code))) };
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    let gone: number | null | undefined;
+    void exited.then((code) => (gone = code));
+    try {
+      await until('the service becoming ready', async () => {
+        if (gone !== undefined) throw new Error(`npm start exited (${gone})`);
+        return (await fetch(`${base}/ready`)).ok ? true : undefined;
+      });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; its stderr:\n${output.slice(-3000)}`);
+    }
+    return { child, base, output: () => output, exited };
   };
 
   after(async () => {
@@ -57,7 +77,7 @@ describe('npm start and a signal to its whole process group', () => {
 
   test('the running job is handed back, then resumes from its checkpoint on the next start', async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kj-pgroup-'));
-    const port = 3400 + Math.floor(Math.random() * 500);
+    const port = await freePort();
     const first = await start(port);
     // Epochs of ~0.1 s at graph speed, so the SIGTERM lands mid-training.
     const spec = seedMlpJob({ epochs: 60, samples: 20_000 });
