@@ -6,6 +6,30 @@ import { createParser } from 'eventsource-parser';
 import { startStack } from '../test/helpers/stack.ts';
 import { WORKLOADS } from './engine-speed.ts';
 
+/** Submits a fit and follows its stream: samples/s of its best epoch after the first. */
+async function fitSamplesPerSecond(base: string, spec: unknown, n: number): Promise<number> {
+  const res = await fetch(`${base}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+  const { id } = (await res.json()) as { id: string };
+  const stream = await fetch(`${base}/v1/jobs/${id}/events`);
+  const seconds: number[] = [];
+  let done = false;
+  const parser = createParser({
+    onEvent: (e) => {
+      // The trainer's own epoch timing (epoch_end's duration_s), as the engine bench times its
+      // epochs: receipt times on this side jitter by milliseconds, much of a 40 ms epoch.
+      if (e.event === 'epoch_end') seconds.push(JSON.parse(e.data).duration_s);
+      if (e.event === 'failed') throw new Error(e.data);
+      if (e.event === 'completed') done = true;
+    },
+  });
+  const decoder = new TextDecoder();
+  for await (const chunk of stream.body as unknown as AsyncIterable<Uint8Array>) {
+    parser.feed(decoder.decode(chunk, { stream: true }));
+    if (done) break;
+  }
+  return n / Math.min(...seconds.slice(1));
+}
+
 export async function serviceSamplesPerSecond(name: keyof typeof WORKLOADS): Promise<number> {
   const w = WORKLOADS[name];
   const stack = await startStack();
@@ -23,26 +47,10 @@ export async function serviceSamplesPerSecond(name: keyof typeof WORKLOADS): Pro
         epochs: w.epochs,
       },
     };
-    const res = await fetch(`${base}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
-    const { id } = (await res.json()) as { id: string };
-    const stream = await fetch(`${base}/v1/jobs/${id}/events`);
-    const seconds: number[] = [];
-    let done = false;
-    const parser = createParser({
-      onEvent: (e) => {
-        // The trainer's own epoch timing (epoch_end's duration_s), as the engine bench times its
-        // epochs: receipt times on this side jitter by milliseconds, much of a 40 ms epoch.
-        if (e.event === 'epoch_end') seconds.push(JSON.parse(e.data).duration_s);
-        if (e.event === 'failed') throw new Error(e.data);
-        if (e.event === 'completed') done = true;
-      },
-    });
-    const decoder = new TextDecoder();
-    for await (const chunk of stream.body as unknown as AsyncIterable<Uint8Array>) {
-      parser.feed(decoder.decode(chunk, { stream: true }));
-      if (done) break;
-    }
-    return n / Math.min(...seconds.slice(1));
+    // Two jobs: the first warms the worker's trainer process (a service's workers live long);
+    // the figure is the second's, as the engine bench runs in an already warm process.
+    await fitSamplesPerSecond(base, spec, n);
+    return await fitSamplesPerSecond(base, spec, n);
   } finally {
     await stack.close();
   }
