@@ -25,6 +25,8 @@ export class MeanMetric implements Metric {
   private total: tf.Tensor = tf.keep(tf.scalar(0));
   /** Sums from graph steps, accumulated in float32 as Keras's metric variables are. */
   private hostTotal = 0;
+  /** Whether eager steps have added to `total` since the host took it over. */
+  private inTensor = false;
   private count = 0;
   constructor(
     readonly name: string,
@@ -36,6 +38,7 @@ export class MeanMetric implements Metric {
     const next = tf.tidy(() => tf.add(this.total, tf.sum(tf.cast(this.fn(yTrue, yPred), 'float32'))));
     this.total.dispose();
     this.total = tf.keep(next);
+    this.inTensor = true;
     this.count += yPred.shape[0] ?? 0;
   }
 
@@ -46,10 +49,11 @@ export class MeanMetric implements Metric {
   addPartial(values: ArrayLike<number>, samples: number): void {
     const value = values[0];
     // Carry on the sum eager steps left in the tensor, in the order Keras adds.
-    if (this.count > 0 && this.hostTotal === 0) {
-      this.hostTotal = this.total.dataSync()[0];
+    if (this.inTensor) {
+      this.hostTotal = Math.fround(this.hostTotal + this.total.dataSync()[0]);
       this.total.dispose();
       this.total = tf.keep(tf.scalar(0));
+      this.inTensor = false;
     }
     this.hostTotal = Math.fround(this.hostTotal + value);
     this.count += samples;
@@ -63,6 +67,7 @@ export class MeanMetric implements Metric {
     this.total.dispose();
     this.total = tf.keep(tf.scalar(0));
     this.hostTotal = 0;
+    this.inTensor = false;
     this.count = 0;
   }
 

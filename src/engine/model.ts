@@ -129,16 +129,25 @@ export class KerasModel {
     return out;
   }
 
-  /** Dropout in training from TensorFlow's generator (see nativeDropout); undefined keeps tfjs's layer. */
-  private dropout(spec: Graph['layers'][number], x: tf.Tensor): tf.Tensor | undefined {
+  /**
+   * The rate of a Dropout this model draws with TensorFlow's generator on tfjs-node (nativeDropout),
+   * or undefined: a noise_shape keeps tfjs's layer, which draws on the host. A rate of 0 is the
+   * identity either way.
+   */
+  private nativeDropoutRate(spec: Graph['layers'][number]): number | undefined {
     const rate = spec.config.rate ?? 0;
-    if (rate <= 0 || rate >= 1 || spec.config.noise_shape) return undefined;
-    return nativeDropout(x, rate, spec.config.seed ?? 0);
+    return spec.class_name === 'Dropout' && !spec.config.noise_shape && rate < 1 && tf.getBackend() === 'tensorflow' ? rate : undefined;
   }
 
-  /** Whether a layer is a Dropout this model runs with TensorFlow's generator (so a graph can hold it). */
+  /** Dropout in training from TensorFlow's generator; undefined keeps tfjs's layer. */
+  private dropout(spec: Graph['layers'][number], x: tf.Tensor): tf.Tensor | undefined {
+    const rate = this.nativeDropoutRate(spec);
+    return rate ? nativeDropout(x, rate, spec.config.seed ?? 0) : undefined;
+  }
+
+  /** Whether a layer is a Dropout whose training forward pass a graph can hold. */
   hasNativeDropout(spec: Graph['layers'][number]): boolean {
-    return spec.class_name === 'Dropout' && !spec.config.noise_shape && (spec.config.rate ?? 0) < 1 && tf.getBackend() === 'tensorflow';
+    return this.nativeDropoutRate(spec) !== undefined;
   }
 
   trainableVariables(): tf.Variable[] {

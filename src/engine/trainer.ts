@@ -56,9 +56,19 @@ const GRAPH_SAFE_LAYERS = new Set([
 /** Layers that are random only in training: in inference mode they pass their input through. */
 const GRAPH_SAFE_IN_INFERENCE = new Set([...GRAPH_SAFE_LAYERS, 'Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']);
 
-/** Values per sample of a batch-major tensor. */
-const rowWidth = (t: tf.Tensor) => t.size / t.shape[0]!;
-const rowSpec = (t: tf.Tensor, size: number): InputSpec => ({ dtype: t.dtype, shape: [size, ...t.shape.slice(1)] });
+/** A dataset's arrays in the order a compiled function takes them: inputs, targets, sample weights. */
+const arraysOf = (d: Dataset) => [...d.x, ...d.y, ...(d.sampleWeight ?? [])];
+/** A compiled function's inputs for batches of `size` rows of these arrays. */
+const batchSpecs = (arrays: tf.Tensor[], size: number): InputSpec[] => arrays.map((t) => ({ dtype: t.dtype, shape: [size, ...t.shape.slice(1)] }));
+/** Arrays copied to the host once, with their values per row, so graph batches are subarrays. */
+const onHost = (arrays: tf.Tensor[]) => arrays.map((t) => ({ values: t.dataSync(), width: t.size / t.shape[0]! }));
+/** The batch sizes n samples in batches of batchSize take: the full one, and a last partial one. */
+const batchSizesOf = (n: number, batchSize: number) => [...new Set([Math.min(batchSize, n), n % batchSize].filter((s) => s > 0))];
+/** Splits a compiled function's inputs back into x, y and sample-weight batches. */
+function splitBatch(inputs: tf.Tensor[], d: Dataset): { xb: tf.Tensor[]; yb: tf.Tensor[]; wb?: tf.Tensor[] } {
+  const [nx, ny] = [d.x.length, d.y.length];
+  return { xb: inputs.slice(0, nx), yb: inputs.slice(nx, nx + ny), wb: d.sampleWeight ? inputs.slice(nx + ny) : undefined };
+}
 
 export type History = Record<string, number[]>;
 
@@ -217,16 +227,14 @@ export class Trainer {
     const program = this.graphProgram();
     if (!program) return undefined;
     const keys = new Map<number, string>();
-    const [nx, ny] = [train.x.length, train.y.length];
     try {
       program.bind(this.optimizer.stateVariables());
       for (const size of sizes) {
-        const specs = [...train.x, ...train.y, ...(train.sampleWeight ?? [])].map((t) => rowSpec(t, size));
         // The last input is the optimizer's per-step scalars (t, ...), computed on the host each step.
-        const key = program.compile('train', [...specs, { dtype: 'float32', shape: [this.optimizer.stepValueCount] }], (inputs) => {
-          const [xb, yb, wb, stepValues] = [inputs.slice(0, nx), inputs.slice(nx, nx + ny), inputs.slice(nx + ny, -1), inputs.at(-1)!];
-          const { value, grads, outputs, perOutput } = this.lossAndGrads(xb, yb, train.sampleWeight ? wb : undefined, variables);
-          this.optimizer.apply(variables, grads, tf.unstack(stepValues));
+        const key = program.compile('train', [...batchSpecs(arraysOf(train), size), { dtype: 'float32', shape: [this.optimizer.stepValueCount] }], (inputs) => {
+          const { xb, yb, wb } = splitBatch(inputs.slice(0, -1), train);
+          const { value, grads, outputs, perOutput } = this.lossAndGrads(xb, yb, wb, variables);
+          this.optimizer.apply(variables, grads, tf.unstack(inputs.at(-1)!));
           this.optimizer.iterations -= 1; // tracing is not a step; the graph's runs are counted
           const partials = metrics.flatMap((list, k) => list.map((m) => m.partial!(yb[k], outputs[k])));
           tf.dispose(outputs); // kept by lossAndGrads, past the tracer's tidy
@@ -287,7 +295,7 @@ export class Trainer {
     // the optimizer's slots); null: this fit runs eagerly.
     let graphSteps: Map<number, string> | null | undefined = options.graph === false ? null : undefined;
     const program = () => this.program!;
-    const batchSizes = [...new Set([Math.min(batchSize, n), n % batchSize].filter((s) => s > 0))];
+    const batchSizes = batchSizesOf(n, batchSize);
     const flatMetrics = metrics.flat();
     this.lastExecution = 'eager';
 
@@ -317,7 +325,7 @@ export class Trainer {
           const size = Math.min(batchSize, n - begin);
           if (graphSteps) {
             if (!host) {
-              host = [...ex, ...ey, ...(ew ?? [])].map((t) => ({ values: t.dataSync(), width: rowWidth(t) }));
+              host = onHost([...ex, ...ey, ...(ew ?? [])]);
               // Carry on the sums of this epoch's eager steps on the host, adding in the same order.
               hostLossSum = lossSum.dataSync()[0];
               outLossSums.forEach((t, k) => (hostOutLossSums[k] = t.dataSync()[0]));
@@ -417,7 +425,7 @@ export class Trainer {
     const outLossSums = this.losses.map(() => 0);
     const inGraph = options.graph === false ? undefined : this.compileEvaluate(data, metrics, batchSize);
     this.lastInference = inGraph ? 'graph' : 'eager';
-    const host = inGraph ? [...data.x, ...data.y, ...(data.sampleWeight ?? [])].map((t) => ({ values: t.dataSync(), width: rowWidth(t) })) : [];
+    const host = inGraph ? onHost(arraysOf(data)) : [];
     if (inGraph) this.program!.push();
     for (let step = 0; inGraph && step < steps; step++) {
       const begin = step * batchSize;
@@ -456,15 +464,12 @@ export class Trainer {
     const program = this.graphProgram();
     if (!program) return undefined;
     const keys = new Map<number, string>();
-    const n = data.x[0].shape[0]!;
-    const [nx, ny] = [data.x.length, data.y.length];
     try {
-      for (const size of new Set([Math.min(batchSize, n), n % batchSize].filter((s) => s > 0))) {
-        const specs = [...data.x, ...data.y, ...(data.sampleWeight ?? [])].map((t) => rowSpec(t, size));
-        const key = program.compile('evaluate', specs, (inputs) => {
-          const [xb, yb, wb] = [inputs.slice(0, nx), inputs.slice(nx, nx + ny), inputs.slice(nx + ny)];
+      for (const size of batchSizesOf(data.x[0].shape[0]!, batchSize)) {
+        const key = program.compile('evaluate', batchSpecs(arraysOf(data), size), (inputs) => {
+          const { xb, yb, wb } = splitBatch(inputs, data);
           const forward = this.model.forwardWithLogits(xb, false);
-          const { perOutput, total } = this.batchLosses(forward, yb, data.sampleWeight ? wb : undefined);
+          const { perOutput, total } = this.batchLosses(forward, yb, wb);
           const partials = metrics.flatMap((list, k) => list.map((m) => m.partial!(yb[k], forward.outputs[k])));
           return [total, ...perOutput, ...partials];
         });
@@ -492,14 +497,14 @@ export class Trainer {
     if (!program) return undefined;
     let key: string;
     try {
-      key = program.compile('predict', x.map((t) => rowSpec(t, batchSize)), (inputs) => this.model.forward(inputs, false));
+      key = program.compile('predict', batchSpecs(x, batchSize), (inputs) => this.model.forward(inputs, false));
     } catch (err) {
       if (process.env.KJ_GRAPH_DEBUG) console.error('graph predict unavailable:', err);
       return undefined;
     }
     program.push();
     const n = x[0].shape[0]!;
-    const host = x.map((t) => ({ values: t.dataSync() as Float32Array, width: rowWidth(t) }));
+    const host = onHost(x);
     const widths = outputShapes.map((shape) => (shape as number[]).reduce((a, b) => a * b, 1));
     let outputs: Array<Float32Array | Int32Array | Uint8Array> | undefined;
     for (let begin = 0; begin < n; begin += batchSize) {

@@ -41,7 +41,7 @@ export interface GraphBinding {
   run(graph: GraphHandle, feeds: Feed[], fetches: number[], targets: number[]): Array<Float32Array | Int32Array | Uint8Array>;
 }
 
-export const ADDON_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../native/tf-graph/build/Release/tf_graph.node');
+const ADDON_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../native/tf-graph/build/Release/tf_graph.node');
 
 let cached: GraphBinding | null | undefined;
 

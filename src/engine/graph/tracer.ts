@@ -89,8 +89,8 @@ export class TracedGraph {
     return { handle, read, load: { placeholder, op: this.assign(handle, placeholder, dtype) } };
   }
 
-  assign(handle: number, value: number, dtype: number, controlOps: number[] = []): number {
-    return this.op('AssignVariableOp', [this.typeAttr('dtype', dtype)], [handle, value], controlOps).op;
+  assign(handle: number, value: number, dtype: number): number {
+    return this.op('AssignVariableOp', [this.typeAttr('dtype', dtype)], [handle, value]).op;
   }
 
   run(feeds: Parameters<GraphBinding['run']>[1], fetches: number[], targets: number[]): ReturnType<GraphBinding['run']> {
