@@ -13,7 +13,7 @@ import { initBackend } from '../src/engine/backend.ts';
 import { KerasModel } from '../src/engine/model.ts';
 import { resolveCompile } from '../src/spec/compile.ts';
 import { checkGraph, normalizeModel, type Graph } from '../src/spec/graph.ts';
-import { LAYERS } from '../src/spec/layer-catalog.ts';
+import { LAYERS } from '../src/spec/layers/index.ts';
 import { CompileSpec, FitJobCreate, GraphModel, ModelSpec } from '../src/spec/schema.ts';
 import { pythonJson } from '../src/keras/keras-archive.ts';
 import { fromKerasJson, type FromKerasResult } from '../src/keras/from-keras-json.ts';
@@ -311,7 +311,7 @@ describe('what the service cannot take → KerasImportError naming layer and opt
       for (const part of parts) assert.ok(message.includes(part), `${pointer}: "${message}" should mention "${part}"`);
     };
     expect(`${at('lambda_1')}/class_name`, 'layer "lambda_1" (Lambda) is not supported', `supported layers: ${Object.keys(LAYERS).join(', ')}`);
-    expect(`${at('constrained')}/config/kernel_constraint`, 'layer "constrained" (Dense)', 'kernel_constraint', 'MaxNorm', 'Dense takes units, activation');
+    expect(`${at('constrained')}/config/kernel_constraint`, 'layer "constrained" (Dense)', 'kernel_constraint', 'MaxNorm', "only Keras's default null");
     expect(`${at('leaky')}/config/activation`, 'leaky_relu', 'supported: linear, relu');
     expect(`${at('half')}/config/dtype`, 'float16');
     expect(`${at('shared')}/inbound_nodes`, 'called 2 times');

@@ -4,6 +4,8 @@
  * order (z, r, h) are Keras's: kernel (F, 3u), recurrent_kernel (u, 3u), bias (2, 3u).
  */
 import * as tf from '@tensorflow/tfjs';
+type Regularizer = ReturnType<typeof tf.regularizers.l2>;
+import { activationFn } from './activations.ts';
 
 export interface KerasGRUArgs {
   name: string;
@@ -17,15 +19,18 @@ export interface KerasGRUArgs {
   kernelInitializer?: unknown;
   recurrentInitializer?: unknown;
   biasInitializer?: unknown;
+  kernelRegularizer?: Regularizer;
+  recurrentRegularizer?: Regularizer;
+  biasRegularizer?: Regularizer;
 }
 
-const ACT: Record<string, (x: tf.Tensor) => tf.Tensor> = {
-  tanh: tf.tanh,
-  sigmoid: tf.sigmoid,
-  relu: tf.relu,
-  linear: (x) => x,
-  hardSigmoid: (x) => tf.clipByValue(tf.add(tf.mul(x, 0.2), 0.5), 0, 1),
-};
+type Initializer = ReturnType<typeof tf.initializers.zeros>;
+
+/** An initializer identifier as tfjs layers take it → the initializer (tfjs does not export its resolver). */
+function resolveInitializer(id: unknown, fallback: Initializer): Initializer {
+  if (id === undefined) return fallback;
+  return (tf.layers.dense({ units: 1, kernelInitializer: id as any }) as unknown as { kernelInitializer: Initializer }).kernelInitializer;
+}
 
 export class KerasGRU extends tf.layers.Layer {
   static className = 'KerasGRU';
@@ -37,19 +42,21 @@ export class KerasGRU extends tf.layers.Layer {
   constructor(args: KerasGRUArgs) {
     super({ name: args.name, trainable: args.trainable });
     this.args = args;
-    for (const a of [args.activation ?? 'tanh', args.recurrentActivation ?? 'sigmoid']) {
-      if (!ACT[a]) throw new Error(`GRU: activation "${a}" is not supported (use ${Object.keys(ACT).join(', ')})`);
-    }
+    this.act = activationFn(args.activation ?? 'tanh');
+    this.recAct = activationFn(args.recurrentActivation ?? 'sigmoid');
   }
+
+  private readonly act: (x: tf.Tensor) => tf.Tensor;
+  private readonly recAct: (x: tf.Tensor) => tf.Tensor;
 
   build(inputShape: tf.Shape | tf.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     const features = shape[shape.length - 1]!;
     const u = this.args.units;
-    const named = (tf.initializers as unknown as Record<string, (a: object) => ReturnType<typeof tf.initializers.glorotUniform>>)[String(this.args.kernelInitializer ?? 'glorotUniform')];
-    this.kernel = this.addWeight('kernel', [features, 3 * u], 'float32', (named ?? tf.initializers.glorotUniform)({}));
-    this.recurrentKernel = this.addWeight('recurrent_kernel', [u, 3 * u], 'float32', tf.initializers.orthogonal({}));
-    if (this.args.useBias !== false) this.bias = this.addWeight('bias', [2, 3 * u], 'float32', tf.initializers.zeros());
+    const a = this.args;
+    this.kernel = this.addWeight('kernel', [features, 3 * u], 'float32', resolveInitializer(a.kernelInitializer, tf.initializers.glorotUniform({})), a.kernelRegularizer);
+    this.recurrentKernel = this.addWeight('recurrent_kernel', [u, 3 * u], 'float32', resolveInitializer(a.recurrentInitializer, tf.initializers.orthogonal({})), a.recurrentRegularizer);
+    if (a.useBias !== false) this.bias = this.addWeight('bias', [2, 3 * u], 'float32', resolveInitializer(a.biasInitializer, tf.initializers.zeros()), a.biasRegularizer);
     this.built = true;
   }
 
@@ -62,8 +69,8 @@ export class KerasGRU extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       const u = this.args.units;
-      const act = ACT[this.args.activation ?? 'tanh'];
-      const recAct = ACT[this.args.recurrentActivation ?? 'sigmoid'];
+      const act = this.act;
+      const recAct = this.recAct;
       const kernel = this.kernel!.read();
       const recurrent = this.recurrentKernel!.read();
       const [inputBias, recurrentBias] = this.bias ? tf.unstack(this.bias.read()) : [undefined, undefined];

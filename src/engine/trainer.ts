@@ -12,6 +12,7 @@ import { makeMetric, type Metric } from './metrics.ts';
 import type { ForwardResult, KerasModel } from './model.ts';
 import { makeOptimizer, type Optimizer } from './optimizers.ts';
 import { GraphProgram, rows, type InputSpec } from './graph/program.ts';
+import { layerDef } from '../spec/layers/index.ts';
 
 export interface Dataset {
   x: tf.Tensor[];
@@ -39,22 +40,6 @@ export interface FitOptions {
    */
   graph?: boolean;
 }
-
-/**
- * Layers whose training-mode forward pass is a pure function of inputs and weights (recurrent
- * layers unroll over their fixed timesteps), plus Dropout drawn by TensorFlow (KerasModel's
- * nativeDropout). Anything else keeps the eager step: noise layers and dropout with a noise_shape
- * draw random numbers on the host, which a trace would freeze.
- */
-const GRAPH_SAFE_LAYERS = new Set([
-  'InputLayer', 'Dense', 'Conv1D', 'Conv2D', 'MaxPooling1D', 'MaxPooling2D', 'AveragePooling1D', 'AveragePooling2D',
-  'GlobalAveragePooling1D', 'GlobalAveragePooling2D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D', 'Flatten', 'Reshape',
-  'Concatenate', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Activation', 'BatchNormalization',
-  'LayerNormalization', 'Embedding', 'ZeroPadding2D', 'UpSampling2D', 'SimpleRNN', 'LSTM', 'GRU',
-]);
-
-/** Layers that are random only in training: in inference mode they pass their input through. */
-const GRAPH_SAFE_IN_INFERENCE = new Set([...GRAPH_SAFE_LAYERS, 'Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']);
 
 /** A dataset's arrays in the order a compiled function takes them: inputs, targets, sample weights. */
 const arraysOf = (d: Dataset) => [...d.x, ...d.y, ...(d.sampleWeight ?? [])];
@@ -213,13 +198,17 @@ export class Trainer {
 
   /** Whether every layer can be traced, for a training step or for inference. */
   private layersTraceable(mode: 'training' | 'inference'): boolean {
-    const safe = mode === 'training' ? GRAPH_SAFE_LAYERS : GRAPH_SAFE_IN_INFERENCE;
-    return this.model.graph.layers.every((l) => safe.has(l.class_name) || (mode === 'training' && this.model.hasNativeDropout(l)));
+    // A layer whose training pass draws random numbers on the host traces only for inference
+    // (its graph support in the layer registry), unless the model draws them natively.
+    return this.model.graph.layers.every((l) => {
+      const support = layerDef(l.class_name)?.graph;
+      return support === 'training' || (support === 'inference' && (mode === 'inference' || this.model.hasNativeDropout(l)));
+    });
   }
 
   /**
    * Compiles the training step for these batch sizes (their keys by size), when the model and
-   * optimizer allow it (see GRAPH_SAFE_LAYERS); undefined keeps the eager step.
+   * optimizer allow it (see layersTraceable); undefined keeps the eager step.
    * Called after a first eager step, so the optimizer's slots exist and are bound like the weights.
    */
   private compileTrainStep(train: Dataset, metrics: Metric[][], variables: tf.Variable[], sizes: number[]): Map<number, string> | undefined {

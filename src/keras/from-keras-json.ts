@@ -11,7 +11,10 @@
 import { LOSSES, METRICS, OPTIMIZERS, resolve, supported, type Family } from '../spec/catalog.ts';
 import { resolveCompile } from '../spec/compile.ts';
 import { checkGraph, normalizeModel, type CheckedGraph } from '../spec/graph.ts';
-import { ACTIVATIONS, INITIALIZERS, LAYERS, REGULARIZERS, layerKeysAllowed } from '../spec/layer-catalog.ts';
+import { ACTIVATIONS, activationName } from '../spec/activations.ts';
+import { INITIALIZERS } from '../spec/initializers.ts';
+import { LAYERS, layerDef, layerOptionProblem } from '../spec/layers/index.ts';
+import { REGULARIZERS } from '../spec/regularizers.ts';
 import { SpecError, pointer } from '../spec/problem.ts';
 import type { CompileSpec, GraphModel, Identifier, InputSpec, LayerSpec } from '../spec/schema.ts';
 import { KERAS_INITIALIZERS, KERAS_LAYERS, KERAS_OPTIMIZERS, canonicalLayerClass, defaultObjectName, kerasInitializerClass, kerasObjectDefault, type KerasObject } from './to-keras-json.ts';
@@ -69,8 +72,6 @@ class Collector {
 
 const SUPPORTED_INITIALIZERS = Object.keys(INITIALIZERS).join(', ');
 const TUPLE_KEYS = new Set(['kernel_size', 'strides', 'dilation_rate', 'pool_size']);
-/** TF 2 serialized activation=tf.nn.softmax under the name of its implementation. */
-const ACTIVATION_ALIASES: Record<string, string> = { softmax_v2: 'softmax' };
 
 /**
  * Keras 2.2 wrote glorot_uniform and friends as VarianceScaling; naming them lets them compare
@@ -129,10 +130,8 @@ function canonicalRegularizer(raw: unknown): Canon {
 }
 
 function canonicalActivation(raw: unknown): Canon {
-  if (raw === null || raw === undefined) return { value: 'linear' };
-  const name = typeof raw === 'string' ? raw : undefined;
-  const canon = name !== undefined && Object.hasOwn(ACTIVATION_ALIASES, name) ? ACTIVATION_ALIASES[name] : name;
-  if (canon === undefined || !ACTIVATIONS.includes(canon)) return { error: `activation ${show(raw)} is not supported; supported: ${ACTIVATIONS.join(', ')}` };
+  const canon = typeof raw === 'string' || raw === null || raw === undefined ? activationName(raw) : undefined;
+  if (canon === undefined) return { error: `activation ${show(raw)} is not supported; supported: ${ACTIVATIONS.join(', ')}` };
   return { value: canon };
 }
 
@@ -166,22 +165,6 @@ const LEGACY_DEFAULTS: Json = { time_major: false, autocast: true };
 /** Written by some Keras versions, meaningless here: shape hints the graph already has, kernel choices. */
 const IGNORED_KEYS = new Set(['batch_input_shape', 'batch_shape', 'input_shape', 'input_length', 'implementation', 'unroll', 'fused']);
 
-/**
- * Options our catalog accepts but the engine does not carry out (its tfjs layers never receive
- * them): only Keras's default is imported; another value would train or predict differently.
- */
-const ENGINE_HONOURS_ONLY: Record<string, Json> = {
-  Conv1D: { groups: 1 }, Conv2D: { groups: 1 },
-  GlobalMaxPooling1D: { keepdims: false }, GlobalMaxPooling2D: { keepdims: false }, GlobalAveragePooling1D: { keepdims: false }, GlobalAveragePooling2D: { keepdims: false },
-  SimpleRNN: { stateful: false, dropout: 0, recurrent_dropout: 0 }, LSTM: { stateful: false, dropout: 0, recurrent_dropout: 0 }, GRU: { stateful: false, dropout: 0, recurrent_dropout: 0 },
-  Embedding: { mask_zero: false },
-};
-
-/** Values our catalog accepts that the engine's tfjs layers throw on when they run. */
-const ENGINE_REFUSES: Record<string, Record<string, unknown[]>> = {
-  Conv1D: { padding: ['causal'] }, // tfjs: "CAUSAL padding mode in conv1dWithBias is not implemented yet"
-};
-
 /** Our catalog's spelling of an initializer class (LeCunNormal), config without unset keys. */
 function ourInitializer(canon: KerasObject): KerasObject {
   const ours = Object.values(INITIALIZERS).find((c) => c.toLowerCase() === canon.class_name.toLowerCase()) ?? canon.class_name;
@@ -204,12 +187,11 @@ interface LayerContext {
 /** Keras layer config → our config: Keras defaults dropped, the rest checked against catalog and engine. */
 function layerConfig(config: Json, { name, cls, at, issues }: LayerContext): Json {
   const out: Json = {};
-  const allowed = layerKeysAllowed(LAYERS[cls]);
-  const takes = LAYERS[cls].keys.join(', ') || 'no options';
+  const def = layerDef(cls)!;
   const where = `layer "${name}" (${cls})`;
   for (const [key, raw] of Object.entries(config)) {
     const ptr = `${at}/config${pointer(key)}`;
-    if (key === 'name' || IGNORED_KEYS.has(key)) continue;
+    if (key === 'name' || IGNORED_KEYS.has(key) || def.ignored?.includes(key)) continue;
     if (key === 'trainable') {
       if (raw === false) out.trainable = false;
       continue;
@@ -226,34 +208,12 @@ function layerConfig(config: Json, { name, cls, at, issues }: LayerContext): Jso
     }
     const value = canon.value;
     if (isKerasDefault(cls, key, value, config)) continue;
-    if (!allowed.has(key)) {
-      issues.add(ptr, `${where}: option "${key}" = ${show(raw)} is not supported; ${cls} takes ${takes}`);
+    const problem = layerOptionProblem(def, key, key.endsWith('_initializer') && value !== null ? ourInitializer(value as KerasObject) : value, config);
+    if (problem) {
+      issues.add(ptr, `${where}: ${problem}`);
       continue;
     }
-    if (key === 'data_format' && value !== 'channels_last') {
-      issues.add(ptr, `${where}: data_format ${show(raw)} is not supported; only "channels_last"`);
-      continue;
-    }
-    const only = ENGINE_HONOURS_ONLY[cls];
-    if (only && Object.hasOwn(only, key)) {
-      issues.add(ptr, `${where}: option "${key}" = ${show(raw)} is not implemented by the service's engine; only ${show(only[key])} is`);
-      continue;
-    }
-    if (ENGINE_REFUSES[cls]?.[key]?.some((v) => same(v, value))) {
-      issues.add(ptr, `${where}: ${key} ${show(raw)} is not implemented by the service's engine`);
-      continue;
-    }
-    if (key.endsWith('_initializer') && value !== null) {
-      const init = value as KerasObject;
-      const axes = init.config.input_axes ?? init.config.output_axes;
-      if (init.class_name === 'VarianceScaling' || (axes !== null && axes !== undefined)) {
-        issues.add(ptr, `${where}: initializer ${show(raw)} is not supported by the service's engine; use a named one (${SUPPORTED_INITIALIZERS})`);
-        continue;
-      }
-      out[key] = ourInitializer(init);
-      continue;
-    }
-    out[key] = value;
+    out[key] = key.endsWith('_initializer') && value !== null ? ourInitializer(value as KerasObject) : value;
   }
   return out;
 }

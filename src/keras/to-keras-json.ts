@@ -9,7 +9,11 @@
  */
 import { LOSSES, METRICS, OPTIMIZERS, resolve, type Family } from '../spec/catalog.ts';
 import { checkGraph, normalizeModel, type CheckedGraph, type Graph, type GraphLayer } from '../spec/graph.ts';
-import { INITIALIZERS, LAYERS, LAYER_ALIASES, type Shape } from '../spec/layer-catalog.ts';
+import { KERAS_INITIALIZERS, kerasInitializerClass } from '../spec/initializers.ts';
+import { LAYERS, canonicalLayerClass, layerDef, type Shape } from '../spec/layers/index.ts';
+import { parseRegularizer } from '../spec/regularizers.ts';
+
+export { KERAS_INITIALIZERS, canonicalLayerClass, kerasInitializerClass };
 import type { CompileSpec, Identifier, ModelSpec } from '../spec/schema.ts';
 
 type Cfg = Record<string, unknown>;
@@ -32,111 +36,10 @@ export interface KerasLayerInfo {
   kwargs?: Cfg;
 }
 
-const init = (class_name: string): KerasObject => ({ class_name, config: {} });
-const REQUIRED = undefined;
-
-const DENSE_TAIL = { kernel_regularizer: null, bias_regularizer: null, kernel_constraint: null, bias_constraint: null, quantization_config: null };
-
-function conv(n: number): KerasLayerInfo {
-  return {
-    build: true,
-    config: {
-      filters: REQUIRED, kernel_size: REQUIRED, strides: Array(n).fill(1), padding: 'valid', data_format: 'channels_last', dilation_rate: Array(n).fill(1),
-      groups: 1, activation: 'linear', use_bias: true, kernel_initializer: init('GlorotUniform'), bias_initializer: init('Zeros'),
-      kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
-    },
-  };
-}
-
-/** Keras writes strides equal to pool_size when none were given; AveragePooling has no default pool_size. */
-function pool(poolSize: number[] | undefined): KerasLayerInfo {
-  return { build: false, config: { pool_size: poolSize, padding: 'valid', strides: poolSize, data_format: 'channels_last' } };
-}
-
-const GLOBAL_POOL: KerasLayerInfo = { build: false, config: { data_format: 'channels_last', keepdims: false } };
-const MERGE: KerasLayerInfo = { build: true, config: {} };
-
-function rnn(kind: 'SimpleRNN' | 'LSTM' | 'GRU'): KerasLayerInfo {
-  return {
-    build: true,
-    kwargs: { training: false, mask: null },
-    config: {
-      return_sequences: false, return_state: false, go_backwards: false, stateful: false, unroll: false, zero_output_for_mask: false,
-      units: REQUIRED, activation: 'tanh', ...(kind === 'SimpleRNN' ? {} : { recurrent_activation: 'sigmoid' }), use_bias: true,
-      kernel_initializer: init('GlorotUniform'), recurrent_initializer: { class_name: 'Orthogonal', config: { seed: null, gain: 1.0 } }, bias_initializer: init('Zeros'),
-      ...(kind === 'LSTM' ? { unit_forget_bias: true } : {}),
-      kernel_regularizer: null, recurrent_regularizer: null, bias_regularizer: null, activity_regularizer: null,
-      kernel_constraint: null, recurrent_constraint: null, bias_constraint: null, dropout: 0.0, recurrent_dropout: 0.0,
-      ...(kind === 'GRU' ? { reset_after: true } : {}),
-      ...(kind === 'SimpleRNN' ? {} : { seed: null }),
-    },
-  };
-}
-
-/** Every layer class of our catalog (LAYERS), as Keras 3 configures it. */
-export const KERAS_LAYERS: Record<string, KerasLayerInfo> = {
-  Dense: { build: true, config: { units: REQUIRED, activation: 'linear', use_bias: true, kernel_initializer: init('GlorotUniform'), bias_initializer: init('Zeros'), ...DENSE_TAIL } },
-  Conv1D: conv(1),
-  Conv2D: conv(2),
-  MaxPooling1D: pool([2]),
-  MaxPooling2D: pool([2, 2]),
-  AveragePooling1D: pool(REQUIRED),
-  AveragePooling2D: pool(REQUIRED),
-  GlobalMaxPooling1D: GLOBAL_POOL,
-  GlobalMaxPooling2D: GLOBAL_POOL,
-  GlobalAveragePooling1D: { ...GLOBAL_POOL, kwargs: { mask: null } },
-  GlobalAveragePooling2D: GLOBAL_POOL,
-  Flatten: { build: true, config: { data_format: 'channels_last' } },
-  Reshape: { build: false, config: { target_shape: REQUIRED } },
-  Dropout: { build: false, kwargs: { training: false }, config: { rate: REQUIRED, seed: null, noise_shape: null } },
-  Activation: { build: false, config: { activation: REQUIRED } },
-  BatchNormalization: {
-    build: true,
-    kwargs: { mask: null },
-    config: {
-      axis: -1, momentum: 0.99, epsilon: 0.001, center: true, scale: true,
-      beta_initializer: init('Zeros'), gamma_initializer: init('Ones'), moving_mean_initializer: init('Zeros'), moving_variance_initializer: init('Ones'),
-      beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null,
-      synchronized: false, renorm: false, renorm_clipping: null, renorm_momentum: 0.99,
-    },
-  },
-  LayerNormalization: {
-    build: true,
-    config: {
-      axis: -1, epsilon: 0.001, center: true, scale: true, rms_scaling: false, beta_initializer: init('Zeros'), gamma_initializer: init('Ones'),
-      beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null,
-    },
-  },
-  Concatenate: { build: true, config: { axis: -1 } },
-  Add: MERGE,
-  Multiply: MERGE,
-  Average: MERGE,
-  Maximum: MERGE,
-  Minimum: MERGE,
-  Embedding: {
-    build: true,
-    config: {
-      input_dim: REQUIRED, output_dim: REQUIRED, embeddings_initializer: { class_name: 'RandomUniform', config: { seed: null, minval: -0.05, maxval: 0.05 } },
-      embeddings_regularizer: null, activity_regularizer: null, embeddings_constraint: null, mask_zero: false, quantization_config: null,
-    },
-  },
-  SimpleRNN: rnn('SimpleRNN'),
-  LSTM: rnn('LSTM'),
-  GRU: rnn('GRU'),
-};
-
-const FAN_AXES = { seed: null, input_axes: null, output_axes: null };
-
-/** Keras 3 initializer configs at their defaults, by Keras class name. */
-export const KERAS_INITIALIZERS: Record<string, Cfg> = {
-  GlorotUniform: FAN_AXES, GlorotNormal: FAN_AXES, HeNormal: FAN_AXES, HeUniform: FAN_AXES, LecunNormal: FAN_AXES, LecunUniform: FAN_AXES,
-  Orthogonal: { seed: null, gain: 1.0 },
-  RandomNormal: { seed: null, mean: 0.0, stddev: 0.05 },
-  RandomUniform: { seed: null, minval: -0.05, maxval: 0.05 },
-  TruncatedNormal: { seed: null, mean: 0.0, stddev: 0.05 },
-  VarianceScaling: { seed: null, scale: 1.0, mode: 'fan_in', distribution: 'truncated_normal', input_axes: null, output_axes: null },
-  Zeros: {}, Ones: {}, Constant: { value: 0.0 }, Identity: {},
-};
+/** Every registered layer class as Keras 3 configures it (the registry's keras, build_config, call_kwargs). */
+export const KERAS_LAYERS: Record<string, KerasLayerInfo> = Object.fromEntries(
+  Object.values(LAYERS).map((d) => [d.class_name, { config: d.keras, build: d.build_config, ...(d.call_kwargs ? { kwargs: d.call_kwargs } : {}) }]),
+);
 
 const OPTIMIZER_COMMON = {
   weight_decay: null, clipnorm: null, global_clipnorm: null, clipvalue: null, use_ema: false, ema_momentum: 0.99,
@@ -157,17 +60,6 @@ export const KERAS_OPTIMIZERS: Record<string, Cfg> = {
 
 export const DTYPE_POLICY = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
 
-/** Our catalog spells LeCun with a capital C (tfjs's spelling); Keras 3's class is Lecun. */
-export function kerasInitializerClass(ours: string): string | undefined {
-  const cls = Object.hasOwn(INITIALIZERS, ours) ? INITIALIZERS[ours] : ours;
-  const keras = cls.replace(/^LeCun/, 'Lecun');
-  return Object.hasOwn(KERAS_INITIALIZERS, keras) ? keras : undefined;
-}
-
-export function canonicalLayerClass(className: string): string {
-  return Object.hasOwn(LAYER_ALIASES, className) ? LAYER_ALIASES[className] : className;
-}
-
 // ----------------------------------------------------------------------------- weights
 
 export interface KerasWeightSpec {
@@ -179,11 +71,6 @@ export interface KerasWeightSpec {
   trainable: boolean;
 }
 
-const dim = (d: number | null | undefined, what: string): number => {
-  if (typeof d !== 'number') throw new Error(`${what} must be known to size the weights`);
-  return d;
-};
-
 const tupleOf = (v: unknown, n: number): number[] => (typeof v === 'number' ? Array(n).fill(v) : (v as number[]));
 
 /**
@@ -191,54 +78,14 @@ const tupleOf = (v: unknown, n: number): number[] => (typeof v === 'number' ? Ar
  * shapes (without the batch dimension). Our engine and KerasWeights use the same order.
  */
 export function kerasWeightSpecs(layer: Pick<GraphLayer, 'name' | 'class_name' | 'config'>, inputShapes: Shape[]): KerasWeightSpec[] {
-  const cfg = layer.config;
-  const cls = canonicalLayerClass(layer.class_name);
-  const input = inputShapes[0] ?? [];
-  const last = () => dim(input.at(-1), `the last input dimension of "${layer.name}"`);
-  const trainable = cfg.trainable !== false;
-  const w = (name: string, shape: number[], isTrainable = trainable, cell?: string): KerasWeightSpec => ({
-    name, path: cell ? `${layer.name}/${cell}/${name}` : `${layer.name}/${name}`, shape, trainable: isTrainable,
-  });
-  const useBias = cfg.use_bias !== false;
-  switch (cls) {
-    case 'Dense':
-      return [w('kernel', [last(), cfg.units as number]), ...(useBias ? [w('bias', [cfg.units as number])] : [])];
-    case 'Conv1D':
-    case 'Conv2D': {
-      const n = cls === 'Conv1D' ? 1 : 2;
-      const groups = typeof cfg.groups === 'number' ? cfg.groups : 1;
-      const filters = cfg.filters as number;
-      return [w('kernel', [...tupleOf(cfg.kernel_size, n), last() / groups, filters]), ...(useBias ? [w('bias', [filters])] : [])];
-    }
-    case 'BatchNormalization':
-    case 'LayerNormalization': {
-      const axes = (Array.isArray(cfg.axis) ? cfg.axis : [cfg.axis ?? -1]) as number[];
-      // Keras counts the batch dimension in axis; our shapes do not.
-      const shape = axes.map((a) => dim(a < 0 ? input[input.length + a] : input[a - 1], `the normalized dimension of "${layer.name}"`));
-      const out: KerasWeightSpec[] = [];
-      if (cfg.scale !== false) out.push(w('gamma', shape));
-      if (cfg.center !== false) out.push(w('beta', shape));
-      if (cls === 'BatchNormalization') out.push(w('moving_mean', shape, false), w('moving_variance', shape, false));
-      return out;
-    }
-    case 'Embedding':
-      return [w('embeddings', [cfg.input_dim as number, cfg.output_dim as number])];
-    case 'SimpleRNN':
-    case 'LSTM':
-    case 'GRU': {
-      const units = cfg.units as number;
-      const gates = cls === 'LSTM' ? 4 : cls === 'GRU' ? 3 : 1;
-      const cell = cls === 'SimpleRNN' ? 'simple_rnn_cell' : cls === 'LSTM' ? 'lstm_cell' : 'gru_cell';
-      const bias = cls === 'GRU' && cfg.reset_after !== false ? [2, gates * units] : [gates * units];
-      return [
-        w('kernel', [last(), gates * units], trainable, cell),
-        w('recurrent_kernel', [units, gates * units], trainable, cell),
-        ...(useBias ? [w('bias', bias, trainable, cell)] : []),
-      ];
-    }
-    default:
-      return [];
-  }
+  const def = layerDef(layer.class_name);
+  const trainable = layer.config.trainable !== false;
+  return (def?.weights?.(layer.config, inputShapes) ?? []).map((w) => ({
+    name: w.name,
+    path: w.cell ? `${layer.name}/${w.cell}/${w.name}` : `${layer.name}/${w.name}`,
+    shape: w.shape,
+    trainable: trainable && w.trainable,
+  }));
 }
 
 /** Weight specs of every layer that has weights, keyed by layer name. */
@@ -301,13 +148,10 @@ function kerasInitializer(value: unknown): Cfg {
   return { module: 'keras.initializers', class_name: cls, config: { ...KERAS_INITIALIZERS[cls], ...config }, registered_name: null };
 }
 
-/** Keras 3: l1/l2 default to 0.01, L1L2 and 'l1_l2' to 0 each (as our engine builds them). */
 function kerasRegularizer(value: unknown): Cfg {
-  const [name, config] = typeof value === 'string' ? [value, {}] : [(value as KerasObject).class_name, (value as Partial<KerasObject>).config ?? {}];
-  const lower = name.toLowerCase().replace('_', '');
-  const cls = lower === 'l1' ? 'L1' : lower === 'l2' ? 'L2' : 'L1L2';
-  const defaults = cls === 'L1' ? { l1: 0.01 } : cls === 'L2' ? { l2: 0.01 } : { l1: 0.0, l2: 0.0 };
-  return { module: 'keras.regularizers', class_name: cls, config: { ...defaults, ...config }, registered_name: null };
+  const r = parseRegularizer(value);
+  if ('error' in r) throw new Error(r.error);
+  return { module: 'keras.regularizers', class_name: r.class_name, config: r.config, registered_name: null };
 }
 
 const activationName = (v: unknown): unknown => (typeof v === 'object' && v !== null && 'class_name' in v ? (v as KerasObject).class_name : v);

@@ -2,7 +2,7 @@
  * Turns a model spec (functional graph or Sequential shorthand) into one normalized graph and checks it:
  * unique names, known layers and config keys, inbound references, cycles, and shapes that connect.
  */
-import { LAYERS, LAYER_ALIASES, ShapeError, checkNamedOptions, layerKeysAllowed, type Shape } from './layer-catalog.ts';
+import { LAYERS, ShapeError, layerConfigProblem, layerDef, type LayerDef, type Shape } from './layers/index.ts';
 import { SpecError, pointer, type SpecIssue } from './problem.ts';
 import type { InputSpec, ModelSpec } from './schema.ts';
 
@@ -114,6 +114,18 @@ function topoSort(graph: Graph, issues: SpecIssue[]): GraphLayer[] {
   return order;
 }
 
+/** [trainable, non-trainable] parameter counts: the sizes of the layer's weights. */
+export function paramCounts(info: LayerDef, cfg: Record<string, any>, inputs: Shape[]): [number, number] {
+  let trainable = 0;
+  let frozen = 0;
+  for (const w of info.weights?.(cfg, inputs) ?? []) {
+    const size = w.shape.reduce((a, b) => a * b, 1);
+    if (w.trainable) trainable += size;
+    else frozen += size;
+  }
+  return [trainable, frozen];
+}
+
 export function checkGraph(graph: Graph, at = '/model'): CheckedGraph {
   const issues: SpecIssue[] = [];
   const seen = new Map<string, string>();
@@ -137,25 +149,19 @@ export function checkGraph(graph: Graph, at = '/model'): CheckedGraph {
   let trainable = 0;
   let frozen = 0;
   for (const layer of layers) {
-    const className = Object.hasOwn(LAYER_ALIASES, layer.class_name) ? LAYER_ALIASES[layer.class_name] : layer.class_name;
-    const info = Object.hasOwn(LAYERS, className) ? LAYERS[className] : undefined;
+    const info = layerDef(layer.class_name);
     if (!info) {
       issues.push({ pointer: `${layer.at}/class_name`, message: `unknown layer "${layer.class_name}"; supported: ${Object.keys(LAYERS).join(', ')}` });
       continue;
     }
+    const className = info.class_name;
     layer.class_name = className;
-    const allowed = layerKeysAllowed(info);
-    const badKey = Object.keys(layer.config).find((k) => !allowed.has(k));
-    if (badKey) {
-      issues.push({ pointer: `${layer.at}/config/${badKey}`, message: `${className} has no option "${badKey}"; it accepts ${[...allowed].join(', ')}` });
+    const refused = layerConfigProblem(info, layer.config);
+    if (refused) {
+      issues.push({ pointer: `${layer.at}/config/${refused[0]}`, message: refused[1] });
       continue;
     }
-    const badName = checkNamedOptions(layer.config);
-    if (badName) {
-      issues.push({ pointer: `${layer.at}/config/${badName[0]}`, message: `${className}: ${badName[1]}` });
-      continue;
-    }
-    const missing = (info.required ?? []).find((k) => layer.config[k] === undefined);
+    const missing = Object.keys(info.keras).find((k) => info.keras[k] === undefined && layer.config[k] === undefined && !Object.hasOwn(info.defaults ?? {}, k));
     if (missing) {
       issues.push({ pointer: `${layer.at}/config/${missing}`, message: `${className} requires "${missing}"` });
       continue;
@@ -169,7 +175,7 @@ export function checkGraph(graph: Graph, at = '/model'): CheckedGraph {
     if (inShapes.some((s) => s === undefined)) continue; // an upstream layer already failed
     try {
       shapes[layer.name] = info.outputShape(layer.config, inShapes);
-      const [t, n] = info.params?.(layer.config, inShapes) ?? [0, 0];
+      const [t, n] = paramCounts(info, layer.config, inShapes);
       const layerTrainable = layer.config.trainable !== false;
       trainable += layerTrainable ? t : 0;
       frozen += n + (layerTrainable ? 0 : t);

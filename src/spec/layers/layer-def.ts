@@ -1,0 +1,148 @@
+/**
+ * What one Keras layer is to this service, declared once: its Keras 3 config keys and defaults,
+ * which options the engine carries out (every other key is accepted only at Keras's default),
+ * output shape, weights in Keras order, whether the graph step can hold it, and how the engine
+ * builds it. Spec checks, the Keras import and export, the trainer and the OpenAPI text read it.
+ *
+ * The module loads no TensorFlow: `build` receives the tfjs namespace and the engine's helpers
+ * from the engine (src/engine/layers.ts), so the API validates specs without loading it.
+ */
+import type * as TF from '@tensorflow/tfjs';
+
+export type Cfg = Record<string, any>;
+export type Shape = Array<number | null>;
+
+/** Marks a Keras config key without a default (units, filters, ...). */
+export const REQUIRED = undefined;
+
+export class ShapeError extends Error {
+  constructor(message: string, readonly key?: string) {
+    super(message);
+  }
+}
+
+/** One variable a layer creates, as Keras 3 names it; `cell` for recurrent layers' cell scope. */
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  trainable: boolean;
+  cell?: string;
+}
+
+/**
+ * How the engine treats an option: `true` carries out every value the key's type allows; a
+ * function returns why a value is not carried out (refused at submit), or undefined.
+ */
+export type OptionRule = true | ((value: any, cfg: Cfg) => string | undefined);
+
+/** What the engine hands a layer's builder: tfjs and the shared translation of Keras options. */
+export interface BuildContext {
+  tf: typeof TF;
+  /** name and trainable, for every tfjs layer constructor. */
+  common: Cfg;
+  /** The input shape with the batch dimension, as the symbolic model sees it. */
+  inputShape: Shape;
+  /** A Keras activation name → the tfjs activation identifier the engine registered for it. */
+  activation(value: unknown, fallback?: string): any;
+  /** Keras initializer and regularizer options → tfjs's camelCase constructor args. */
+  weightArgs(cfg: Cfg): any;
+  /** The listed Keras keys that are present, renamed to tfjs's camelCase. */
+  pick(cfg: Cfg, keys: string[]): any;
+  /** The engine's own layers where tfjs lacks Keras's behaviour. */
+  custom: {
+    KerasGRU: new (args: any) => TF.layers.Layer;
+  };
+}
+
+export type GraphSupport = 'training' | 'inference';
+
+export interface LayerDef {
+  class_name: string;
+  /** Other names Keras users write (Convolution2D, MaxPool2D, ...). */
+  aliases?: string[];
+  /** get_config() of a fresh Keras 3 layer after name, trainable and dtype, in Keras's key order. */
+  keras: Cfg;
+  /** Our defaults of keys Keras 3 has none for (AveragePooling's pool_size). */
+  defaults?: Cfg;
+  /** Keys Keras 3 still takes and ignores (deprecated shape hints): accepted, never exported. */
+  ignored?: string[];
+  /** Keras records build_config {input_shape} for this layer. */
+  build_config: boolean;
+  /** The call() defaults Keras records as an inbound node's kwargs. */
+  call_kwargs?: Cfg;
+  /** The options the engine carries out; see OptionRule. Keys of `keras` not here: Keras's default only. */
+  honours: Record<string, OptionRule>;
+  /** Inbound tensors: exactly one, or two or more. */
+  arity: 1 | 'many';
+  /** Output shape without the batch dimension, from the input shapes without it. */
+  outputShape(cfg: Cfg, inputs: Shape[]): Shape;
+  /** Variables in get_weights() order; parameter counts are their sizes. */
+  weights?(cfg: Cfg, inputs: Shape[]): WeightSpec[];
+  /**
+   * Which forward passes the graph step can trace: 'training' (also inference) when the layer is a
+   * pure function of inputs and weights; 'inference' when training draws random numbers on the host.
+   */
+  graph: GraphSupport;
+  build(cfg: Cfg, ctx: BuildContext): TF.layers.Layer;
+}
+
+// ----------------------------------------------------------------------------- shape helpers
+
+export function tuple(value: unknown, n: number, key: string, fallback?: number[]): number[] {
+  if (value === undefined || value === null) {
+    if (fallback) return fallback;
+    throw new ShapeError(`${key} is required`, key);
+  }
+  const list = typeof value === 'number' ? Array(n).fill(value) : value;
+  if (!Array.isArray(list) || list.length !== n || !list.every((v) => Number.isInteger(v) && v > 0)) {
+    throw new ShapeError(`${key} must be a positive integer or a list of ${n} positive integers`, key);
+  }
+  return list as number[];
+}
+
+export function positiveInt(value: unknown, key: string): number {
+  if (!Number.isInteger(value) || (value as number) < 1) throw new ShapeError(`${key} must be a positive integer`, key);
+  return value as number;
+}
+
+export function padding(value: unknown, allowed: string[]): string {
+  const p = value ?? 'valid';
+  if (typeof p !== 'string' || !allowed.includes(p)) throw new ShapeError(`padding must be one of ${allowed.join(', ')}`, 'padding');
+  return p;
+}
+
+export function rank(inputs: Shape[], r: number, what: string): Shape {
+  const s = inputs[0];
+  if (s.length !== r) throw new ShapeError(`expects input of rank ${r + 1} ${what}, got shape (None, ${s.map(String).join(', ')})`);
+  return s;
+}
+
+export function known(dim: number | null | undefined, what: string): number {
+  if (dim === null || dim === undefined) throw new ShapeError(`${what} must be known (not None)`);
+  return dim;
+}
+
+export const useBias = (cfg: Cfg) => cfg.use_bias !== false;
+
+/** The initializer object Keras writes for a class at its defaults (configs filled by the export). */
+export const init = (class_name: string): { class_name: string; config: Cfg } => ({ class_name, config: {} });
+
+// ----------------------------------------------------------------------------- option rules
+
+const show = (v: unknown) => JSON.stringify(v);
+
+/** Only these values are carried out. */
+export const oneOf =
+  (...values: unknown[]): OptionRule =>
+  (v) =>
+    values.some((x) => JSON.stringify(x) === JSON.stringify(v)) ? undefined : `only ${values.map(show).join(' or ')} ${values.length > 1 ? 'are' : 'is'} supported`;
+
+export const CHANNELS_LAST_ONLY: OptionRule = (v) =>
+  v === null || v === 'channels_last' ? undefined : 'only "channels_last" is supported (TensorFlow\'s CPU kernels need channels-last data)';
+
+/** The dtype every layer computes in: float32 only (a dtype policy object naming float32 counts). */
+export function dtypeProblem(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const name = typeof value === 'string' ? value : (value as { config?: { name?: unknown } })?.config?.name;
+  return name === 'float32' ? undefined : `dtype ${show(value)} is not supported; the service computes in float32`;
+}

@@ -1,0 +1,61 @@
+/** keras.layers.BatchNormalization and LayerNormalization. */
+import { init, known, type Cfg, type LayerDef, type Shape, type WeightSpec } from './layer-def.ts';
+
+/** The normalized axes' sizes (Keras counts the batch dimension in axis; our shapes do not). */
+function axisShape(cfg: Cfg, s: Shape): number[] {
+  const axes = (Array.isArray(cfg.axis) ? cfg.axis : [cfg.axis ?? -1]) as number[];
+  return axes.map((a) => known(a < 0 ? s[s.length + a] : s[a - 1], 'the normalized dimension'));
+}
+
+function scaleAndCenter(cfg: Cfg, shape: number[]): WeightSpec[] {
+  return [
+    ...(cfg.scale !== false ? [{ name: 'gamma', shape, trainable: true }] : []),
+    ...(cfg.center !== false ? [{ name: 'beta', shape, trainable: true }] : []),
+  ];
+}
+
+export const BatchNormalization: LayerDef = {
+  class_name: 'BatchNormalization',
+  keras: {
+    axis: -1, momentum: 0.99, epsilon: 0.001, center: true, scale: true,
+    beta_initializer: init('Zeros'), gamma_initializer: init('Ones'), moving_mean_initializer: init('Zeros'), moving_variance_initializer: init('Ones'),
+    beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null,
+    synchronized: false, renorm: false, renorm_clipping: null, renorm_momentum: 0.99,
+  },
+  build_config: true,
+  call_kwargs: { mask: null },
+  honours: {
+    axis: true, momentum: true, epsilon: true, center: true, scale: true,
+    beta_initializer: true, gamma_initializer: true, moving_mean_initializer: true, moving_variance_initializer: true, beta_regularizer: true, gamma_regularizer: true,
+    // One device: synchronized statistics are the local ones.
+    synchronized: true,
+    // Only read when renorm is on, which is refused.
+    renorm_momentum: true,
+  },
+  arity: 1,
+  outputShape: (_cfg, [s]) => s,
+  weights(cfg, [s]) {
+    const shape = axisShape(cfg, s);
+    return [...scaleAndCenter(cfg, shape), { name: 'moving_mean', shape, trainable: false }, { name: 'moving_variance', shape, trainable: false }];
+  },
+  graph: 'training',
+  // Keras's defaults differ from tfjs's: epsilon 1e-3 and momentum 0.99 are Keras's.
+  build: (cfg, { tf, common, weightArgs }) =>
+    tf.layers.batchNormalization({ ...common, axis: cfg.axis ?? -1, momentum: cfg.momentum ?? 0.99, epsilon: cfg.epsilon ?? 1e-3, center: cfg.center ?? true, scale: cfg.scale ?? true, ...weightArgs(cfg) }),
+};
+
+export const LayerNormalization: LayerDef = {
+  class_name: 'LayerNormalization',
+  keras: {
+    axis: -1, epsilon: 0.001, center: true, scale: true, rms_scaling: false, beta_initializer: init('Zeros'), gamma_initializer: init('Ones'),
+    beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null,
+  },
+  build_config: true,
+  honours: { axis: true, epsilon: true, center: true, scale: true, beta_initializer: true, gamma_initializer: true, beta_regularizer: true, gamma_regularizer: true },
+  arity: 1,
+  outputShape: (_cfg, [s]) => s,
+  weights: (cfg, [s]) => scaleAndCenter(cfg, axisShape(cfg, s)),
+  graph: 'training',
+  build: (cfg, { tf, common, weightArgs }) =>
+    tf.layers.layerNormalization({ ...common, axis: cfg.axis ?? -1, epsilon: cfg.epsilon ?? 1e-3, center: cfg.center ?? true, scale: cfg.scale ?? true, ...weightArgs(cfg) }),
+};

@@ -1,0 +1,80 @@
+/** keras.layers.SimpleRNN, LSTM and GRU. */
+import { REQUIRED, ShapeError, init, known, positiveInt, rank, useBias, type Cfg, type LayerDef } from './layer-def.ts';
+
+type Kind = 'SimpleRNN' | 'LSTM' | 'GRU';
+
+const GATES: Record<Kind, number> = { SimpleRNN: 1, LSTM: 4, GRU: 3 };
+const CELL: Record<Kind, string> = { SimpleRNN: 'simple_rnn_cell', LSTM: 'lstm_cell', GRU: 'gru_cell' };
+
+function recurrent(kind: Kind, build: LayerDef['build']): LayerDef {
+  const gated = kind !== 'SimpleRNN';
+  return {
+    class_name: kind,
+    keras: {
+      return_sequences: false, return_state: false, go_backwards: false, stateful: false, unroll: false, zero_output_for_mask: false,
+      units: REQUIRED, activation: 'tanh', ...(gated ? { recurrent_activation: 'sigmoid' } : {}), use_bias: true,
+      kernel_initializer: init('GlorotUniform'), recurrent_initializer: { class_name: 'Orthogonal', config: { seed: null, gain: 1.0 } }, bias_initializer: init('Zeros'),
+      ...(kind === 'LSTM' ? { unit_forget_bias: true } : {}),
+      kernel_regularizer: null, recurrent_regularizer: null, bias_regularizer: null, activity_regularizer: null,
+      kernel_constraint: null, recurrent_constraint: null, bias_constraint: null, dropout: 0.0, recurrent_dropout: 0.0,
+      ...(kind === 'GRU' ? { reset_after: true } : {}),
+      ...(gated ? { seed: null } : {}),
+    },
+    build_config: true,
+    call_kwargs: { training: false, mask: null },
+    honours: {
+      units: true, activation: true, ...(gated ? { recurrent_activation: true } : {}), use_bias: true, return_sequences: true, go_backwards: true,
+      // Unrolling is how the loop is run, not what it computes (and the graph step unrolls anyway).
+      unroll: true,
+      kernel_initializer: true, recurrent_initializer: true, bias_initializer: true, kernel_regularizer: true, recurrent_regularizer: true, bias_regularizer: true,
+      ...(kind === 'LSTM' ? { unit_forget_bias: true } : {}),
+      ...(kind === 'GRU' ? { reset_after: true } : {}),
+      // Read only by dropout and masks, which are default-only: nothing else depends on them.
+      ...(gated ? { seed: true } : {}),
+      zero_output_for_mask: true,
+    },
+    arity: 1,
+    outputShape(cfg, inputs) {
+      const s = rank(inputs, 2, '(batch, timesteps, features)');
+      known(s[1], 'the feature dimension');
+      const units = positiveInt(cfg.units, 'units');
+      if (cfg.return_state) throw new ShapeError('return_state is not supported', 'return_state');
+      return cfg.return_sequences ? [s[0], units] : [units];
+    },
+    weights(cfg: Cfg, [s]) {
+      const units = cfg.units as number;
+      const g = GATES[kind];
+      const bias = kind === 'GRU' && cfg.reset_after !== false ? [2, g * units] : [g * units];
+      const cell = CELL[kind];
+      return [
+        { name: 'kernel', shape: [known(s.at(-1), 'the feature dimension'), g * units], trainable: true, cell },
+        { name: 'recurrent_kernel', shape: [units, g * units], trainable: true, cell },
+        ...(useBias(cfg) ? [{ name: 'bias', shape: bias, trainable: true, cell }] : []),
+      ];
+    },
+    // Recurrent layers unroll over their fixed timesteps in a trace.
+    graph: 'training',
+    build,
+  };
+}
+
+export const SimpleRNN = recurrent('SimpleRNN', (cfg, { tf, common, pick, activation, weightArgs }) =>
+  tf.layers.simpleRNN({ ...common, ...pick(cfg, ['units', 'use_bias', 'return_sequences', 'go_backwards']), activation: activation(cfg.activation, 'tanh'), ...weightArgs(cfg) }),
+);
+
+// Keras's recurrent_activation default is sigmoid; tfjs's is hard_sigmoid.
+export const LSTM = recurrent('LSTM', (cfg, { tf, common, pick, activation, weightArgs }) =>
+  tf.layers.lstm({
+    ...common, ...pick(cfg, ['units', 'use_bias', 'return_sequences', 'go_backwards', 'unit_forget_bias']),
+    activation: activation(cfg.activation, 'tanh'), recurrentActivation: activation(cfg.recurrent_activation, 'sigmoid'), ...weightArgs(cfg),
+  }),
+);
+
+// Keras 3 defaults to reset_after=True, which tfjs's GRU lacks: the engine's own layer implements it.
+export const GRU = recurrent('GRU', (cfg, { tf, common, pick, activation, weightArgs, custom }) => {
+  const args = {
+    ...common, ...pick(cfg, ['units', 'use_bias', 'return_sequences', 'go_backwards']),
+    activation: activation(cfg.activation, 'tanh'), recurrentActivation: activation(cfg.recurrent_activation, 'sigmoid'), ...weightArgs(cfg),
+  };
+  return cfg.reset_after === false ? tf.layers.gru(args) : new custom.KerasGRU(args);
+});
