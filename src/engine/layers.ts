@@ -18,7 +18,8 @@ function initializer(value: unknown): unknown {
   // tfjs spells LeCun with a capital C.
   if (typeof value === 'string') return camel(value).replace(/^lecun/, 'leCun');
   const v = value as { class_name: string; config?: Cfg };
-  return { className: v.class_name, config: v.config ?? {} };
+  // A copy: tfjs writes customObjects into the config it deserializes.
+  return { className: v.class_name, config: { ...(v.config ?? {}) } };
 }
 
 function regularizer(value: unknown): unknown {

@@ -11,7 +11,14 @@ export type PerSampleLoss = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
 
 export interface Loss {
   className: string;
+  /** Keras's reduction of the weighted per-sample values to the batch loss. */
+  reduction: string;
   perSample: PerSampleLoss;
+  /**
+   * SparseCategoricalCrossentropy's ignore_class: 1 where a sample counts, 0 where its label is
+   * the ignored class (its loss is 0, and Keras's mean runs over the counted samples only).
+   */
+  validMask?: (yTrue: tf.Tensor, values: tf.Tensor) => tf.Tensor;
   /**
    * For crossentropies with from_logits=false: the same loss on logits. Keras (TF backend) uses it
    * whenever the prediction comes straight from a softmax/sigmoid, so nothing is clipped.
@@ -132,11 +139,62 @@ const PER_SAMPLE: Record<string, (cfg: Record<string, any>) => PerSampleLoss> = 
   SparseCategoricalCrossentropy: (cfg) => sparseCategoricalCrossentropy(!!cfg.from_logits),
 };
 
+/** Labels of the ignored class → 1 where counted, 0 where ignored, shaped like the loss values. */
+function validOf(yTrue: tf.Tensor, values: tf.Tensor, ignoreClass: number): tf.Tensor {
+  return tf.reshape(tf.cast(tf.notEqual(tf.cast(yTrue, 'float32'), ignoreClass), 'float32'), values.shape);
+}
+
+/**
+ * Keras's ignore_class: ignored labels become class 0 and their predictions zeros before the
+ * crossentropy, whose value there is then replaced by 0.
+ */
+function ignoring(loss: PerSampleLoss, ignoreClass: number): PerSampleLoss {
+  return (yTrue, yPred) => {
+    const labels = yTrue.rank === yPred.rank ? tf.squeeze(yTrue, [-1]) : yTrue;
+    const valid = tf.cast(tf.notEqual(tf.cast(labels, 'float32'), ignoreClass), 'float32');
+    const values = loss(tf.mul(tf.cast(labels, 'float32'), valid), tf.mul(yPred, tf.expandDims(valid, -1)));
+    return tf.where(tf.cast(valid, 'bool'), values, tf.zerosLike(values));
+  };
+}
+
 export function makeLoss(resolved: Resolved): Loss {
   const make = PER_SAMPLE[resolved.class_name];
   if (!make) throw new Error(`loss ${resolved.class_name} is not available in the engine`);
-  const onLogits = CROSSENTROPIES.has(resolved.class_name) && !resolved.config.from_logits ? make({ ...resolved.config, from_logits: true }) : undefined;
-  return { className: resolved.class_name, perSample: make(resolved.config), onLogits };
+  const cfg = resolved.config;
+  let perSample = make(cfg);
+  let onLogits = CROSSENTROPIES.has(resolved.class_name) && !cfg.from_logits ? make({ ...cfg, from_logits: true }) : undefined;
+  const ignoreClass = resolved.class_name === 'SparseCategoricalCrossentropy' && typeof cfg.ignore_class === 'number' ? cfg.ignore_class : undefined;
+  if (ignoreClass === undefined) return { className: resolved.class_name, reduction: cfg.reduction ?? 'sum_over_batch_size', perSample, onLogits };
+  perSample = ignoring(perSample, ignoreClass);
+  onLogits = onLogits && ignoring(onLogits, ignoreClass);
+  return { className: resolved.class_name, reduction: cfg.reduction ?? 'sum_over_batch_size', perSample, onLogits, validMask: (t, v) => validOf(t, v, ignoreClass) };
+}
+
+/** 0 where the divisor is 0, as Keras's divide_no_nan. */
+const divNoNan = (a: tf.Tensor, b: tf.Tensor) => tf.where(tf.equal(b, 0), tf.zerosLike(a), tf.div(a, tf.where(tf.equal(b, 0), tf.onesLike(b), b)));
+
+/** sample weights of shape (n,) next to values of shape (n, t, ...) get trailing axes, as Keras expands them. */
+function toRank(w: tf.Tensor, rank: number): tf.Tensor {
+  return w.rank < rank ? tf.reshape(w, [...w.shape, ...Array(rank - w.rank).fill(1)]) : w;
+}
+
+/**
+ * Keras's reduce_weighted_values: the mask merged into the sample weights (for a mean, the counted
+ * entries weigh total/valid), values times weights, then the loss's reduction.
+ */
+export function reduceLoss(loss: Loss, values: tf.Tensor, yTrue: tf.Tensor, sampleWeight: tf.Tensor | undefined): tf.Tensor {
+  let weights = sampleWeight && toRank(sampleWeight, values.rank);
+  if (loss.validMask) {
+    const valid = loss.validMask(yTrue, values);
+    const mean = loss.reduction === 'sum_over_batch_size' || loss.reduction === 'mean';
+    const maskWeight = mean ? tf.mul(valid, divNoNan(tf.scalar(values.size), tf.sum(valid))) : valid;
+    weights = weights ? tf.mul(weights, maskWeight) : maskWeight;
+  }
+  const weighted = weights ? tf.mul(values, weights) : values;
+  const sum = tf.sum(weighted);
+  if (loss.reduction === 'sum') return sum;
+  if (loss.reduction === 'mean_with_sample_weight' && weights) return divNoNan(sum, tf.sum(weights));
+  return tf.div(sum, values.size);
 }
 
 export function perSampleFunction(className: string, config: Record<string, any> = {}): PerSampleLoss {

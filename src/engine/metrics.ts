@@ -3,7 +3,7 @@
  * for the device; values are read once, when the epoch's logs are built.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Resolved } from '../spec/catalog.ts';
+import { METRICS, type Resolved } from '../spec/catalog.ts';
 import { cosine, perSampleFunction } from './losses.ts';
 
 export interface Metric {
@@ -35,18 +35,26 @@ export class MeanMetric implements Metric {
   ) {}
 
   update(yTrue: tf.Tensor, yPred: tf.Tensor): void {
-    const next = tf.tidy(() => tf.add(this.total, tf.sum(tf.cast(this.fn(yTrue, yPred), 'float32'))));
+    let size = 0;
+    const next = tf.tidy(() => {
+      const values = this.fn(yTrue, yPred);
+      size = values.size;
+      return tf.add(this.total, tf.sum(tf.cast(values, 'float32')));
+    });
     this.total.dispose();
     this.total = tf.keep(next);
     this.inTensor = true;
-    this.count += yPred.shape[0] ?? 0;
+    // Keras's Mean counts values: one per sample, or one per timestep of a sequence output.
+    this.count += size;
   }
 
+  /** [sum, number of values]. */
   partial(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
-    return tf.sum(tf.cast(this.fn(yTrue, yPred), 'float32'));
+    const values = this.fn(yTrue, yPred);
+    return tf.stack([tf.sum(tf.cast(values, 'float32')), tf.scalar(values.size)]);
   }
 
-  addPartial(values: ArrayLike<number>, samples: number): void {
+  addPartial(values: ArrayLike<number>): void {
     const value = values[0];
     // Carry on the sum eager steps left in the tensor, in the order Keras adds.
     if (this.inTensor) {
@@ -56,7 +64,7 @@ export class MeanMetric implements Metric {
       this.inTensor = false;
     }
     this.hostTotal = Math.fround(this.hostTotal + value);
-    this.count += samples;
+    this.count += values[1];
   }
 
   result(): number {
@@ -106,28 +114,67 @@ const VALUE: Record<string, (cfg: Record<string, any>) => (t: tf.Tensor, p: tf.T
   CosineSimilarity: (cfg) => (t, p) => cosine(f32(t), p, cfg.axis ?? -1),
 };
 
+/** Keras's NEG_INF: predictions outside the top k become this before thresholding. */
+const NEG_INF = -1e10;
+
+export interface ConfusionOptions {
+  thresholds: number[];
+  /** AUC multi_label: counts per label (the last axis), an AUC per label, then their mean. */
+  multiLabel?: boolean;
+  /** AUC from_logits: a sigmoid first. */
+  fromLogits?: boolean;
+  /** Precision/Recall top_k: only the k largest predictions of a row can be positive. */
+  topK?: number;
+  /** Precision/Recall class_id: only this column of the last axis counts. */
+  classId?: number;
+}
+
+type Counts = { tp: Float32Array; fp: Float32Array; tn: Float32Array; fn: Float32Array };
+
 /**
- * Confusion counts over thresholds, accumulated over the epoch (keras.metrics AUC, Precision,
- * Recall): a prediction counts as positive iff it is strictly above the threshold.
+ * Confusion counts over thresholds (and labels, for multi_label), accumulated over the epoch
+ * (keras.metrics AUC, Precision, Recall): a prediction counts as positive iff it is strictly above
+ * the threshold; a label is positive iff it is not 0. Counts are laid out [threshold][label].
  */
 class ConfusionMetric implements Metric {
   private readonly thresholds: tf.Tensor;
   private counts?: { tp: tf.Tensor; fp: tf.Tensor; tn: tf.Tensor; fn: tf.Tensor };
+  private labels = 1;
   constructor(
     public name: string,
-    thresholds: number[],
-    private readonly summarize: (c: { tp: Float32Array; fp: Float32Array; tn: Float32Array; fn: Float32Array }) => number,
+    private readonly options: ConfusionOptions,
+    private readonly summarize: (c: Counts, labels: number) => number,
   ) {
-    this.thresholds = tf.keep(tf.tensor1d(thresholds));
+    this.thresholds = tf.keep(tf.tensor1d(options.thresholds));
   }
 
-  /** This batch's counts per threshold, as tp, fp, tn, fn. */
+  /** This batch's counts per threshold and label, as tp, fp, tn, fn. */
   private batchCounts(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor[] {
-    const pred = tf.reshape(f32(yPred), [-1, 1]);
-    const label = tf.reshape(f32(tf.notEqual(f32(yTrue), 0)), [-1, 1]);
-    const positive = f32(tf.greater(pred, tf.reshape(this.thresholds, [1, -1])));
+    const { fromLogits, topK, classId, multiLabel } = this.options;
+    let pred = f32(yPred);
+    let label = f32(yTrue);
+    if (label.rank === pred.rank - 1) label = tf.expandDims(label, -1);
+    if (fromLogits) pred = tf.sigmoid(pred);
+    if (topK !== undefined) {
+      const width = pred.shape[pred.rank - 1]!;
+      const { indices } = tf.topk(pred, Math.min(topK, width));
+      const mask = tf.sum(tf.oneHot(indices, width), -2);
+      pred = tf.add(tf.mul(pred, mask), tf.mul(NEG_INF, tf.sub(1, mask)));
+    }
+    if (classId !== undefined) {
+      const last = pred.rank - 1;
+      const column = (t: tf.Tensor) => tf.squeeze(tf.slice(t, [...Array(last).fill(0), classId], [...t.shape.slice(0, last), 1]), [last]);
+      pred = column(pred);
+      label = column(label);
+    }
+    const labels = multiLabel ? pred.shape[pred.rank - 1]! : 1;
+    this.labels = labels;
+    const p = tf.reshape(pred, [-1, 1, labels]);
+    const l = tf.reshape(f32(tf.notEqual(label, 0)), [-1, 1, labels]);
+    const positive = f32(tf.greater(p, tf.reshape(this.thresholds, [1, -1, 1])));
     const negative = tf.sub(1, positive);
-    return [tf.mul(positive, label), tf.mul(positive, tf.sub(1, label)), tf.mul(negative, tf.sub(1, label)), tf.mul(negative, label)].map((t) => tf.sum(t, 0));
+    const notL = tf.sub(1, l);
+    return [tf.mul(positive, l), tf.mul(positive, notL), tf.mul(negative, notL), tf.mul(negative, l)].map((t) => tf.reshape(tf.sum(t, 0), [-1]));
   }
 
   update(yTrue: tf.Tensor, yPred: tf.Tensor): void {
@@ -152,7 +199,7 @@ class ConfusionMetric implements Metric {
 
   result(): number {
     if (!this.counts && !this.hostCounts) return 0;
-    const t = this.thresholds.size;
+    const t = this.thresholds.size * this.labels;
     const part = (k: number, tensor?: tf.Tensor) => {
       const out = new Float32Array(t);
       const fromTensor = tensor?.dataSync();
@@ -160,7 +207,7 @@ class ConfusionMetric implements Metric {
       return out;
     };
     const c = this.counts;
-    return this.summarize({ tp: part(0, c?.tp), fp: part(1, c?.fp), tn: part(2, c?.tn), fn: part(3, c?.fn) });
+    return this.summarize({ tp: part(0, c?.tp), fp: part(1, c?.fp), tn: part(2, c?.tn), fn: part(3, c?.fn) }, this.labels);
   }
 
   reset(): void {
@@ -180,29 +227,65 @@ class ConfusionMetric implements Metric {
 
 const divNoNan = (a: number, b: number) => (b === 0 ? 0 : a / b);
 
-/** ROC AUC by Keras's interpolated Riemann sum over num_thresholds evenly spaced thresholds. */
+/** Counts of one label across thresholds. */
+function ofLabel(c: Counts, labels: number, label: number, n: number): Counts {
+  const pick = (a: Float32Array) => Float32Array.from({ length: n }, (_, i) => a[i * labels + label]);
+  return { tp: pick(c.tp), fp: pick(c.fp), tn: pick(c.tn), fn: pick(c.fn) };
+}
+
+/** Keras's interpolate_pr_auc (Davis & Goadrich 2006): precision interpolated between thresholds. */
+function interpolatedPrAuc({ tp, fp, fn }: Counts, n: number): number {
+  let sum = 0;
+  for (let i = 0; i < n - 1; i++) {
+    const dtp = tp[i] - tp[i + 1];
+    const p0 = tp[i] + fp[i];
+    const p1 = tp[i + 1] + fp[i + 1];
+    const slope = divNoNan(dtp, Math.max(p0 - p1, 0));
+    const intercept = tp[i + 1] - slope * p1;
+    const ratio = p0 > 0 && p1 > 0 ? divNoNan(p0, Math.max(p1, 0)) : 1;
+    sum += divNoNan(slope * (dtp + intercept * Math.log(ratio)), Math.max(tp[i + 1] + fn[i + 1], 0));
+  }
+  return sum;
+}
+
+/** Keras's AUC.result: a Riemann sum over num_thresholds evenly spaced thresholds, per label, then the mean. */
 function auc(name: string, cfg: Record<string, any>): Metric {
   const n = cfg.num_thresholds ?? 200;
   const eps = 1e-7;
   const thresholds = [0 - eps, ...Array.from({ length: n - 2 }, (_, i) => (i + 1) / (n - 1)), 1 + eps];
-  if ((cfg.curve ?? 'ROC') !== 'ROC') throw new Error('AUC: only curve "ROC" is supported');
-  return new ConfusionMetric(name, thresholds, ({ tp, fp, tn, fn }) => {
-    const tpr = Array.from(tp, (v, i) => divNoNan(v, v + fn[i]));
-    const fpr = Array.from(fp, (v, i) => divNoNan(v, v + tn[i]));
+  const curve = cfg.curve ?? 'ROC';
+  const summation = cfg.summation_method ?? 'interpolation';
+  const one = (c: Counts): number => {
+    if (curve === 'PR' && summation === 'interpolation') return interpolatedPrAuc(c, n);
+    const recall = Array.from(c.tp, (v, i) => divNoNan(v, v + c.fn[i]));
+    const [x, y] = curve === 'ROC' ? [Array.from(c.fp, (v, i) => divNoNan(v, v + c.tn[i])), recall] : [recall, Array.from(c.tp, (v, i) => divNoNan(v, v + c.fp[i]))];
     let sum = 0;
-    for (let i = 0; i < n - 1; i++) sum += (fpr[i] - fpr[i + 1]) * ((tpr[i] + tpr[i + 1]) / 2);
+    for (let i = 0; i < n - 1; i++) {
+      const height = summation === 'minoring' ? Math.min(y[i], y[i + 1]) : summation === 'majoring' ? Math.max(y[i], y[i + 1]) : (y[i] + y[i + 1]) / 2;
+      sum += (x[i] - x[i + 1]) * height;
+    }
     return sum;
+  };
+  const options = { thresholds, multiLabel: !!cfg.multi_label, fromLogits: !!cfg.from_logits };
+  return new ConfusionMetric(name, options, (c, labels) => {
+    let total = 0;
+    for (let l = 0; l < labels; l++) total += one(ofLabel(c, labels, l, n));
+    return total / labels;
   });
+}
+
+/** Precision and Recall options: one threshold (0.5, or NEG_INF with top_k, as Keras), top_k, class_id. */
+function confusionOptions(cfg: Record<string, any>): ConfusionOptions {
+  const given = Array.isArray(cfg.thresholds) ? cfg.thresholds[0] : cfg.thresholds;
+  const topK = cfg.top_k ?? undefined;
+  return { thresholds: [given ?? (topK === undefined ? 0.5 : NEG_INF)], topK, classId: cfg.class_id ?? undefined };
 }
 
 const CONFUSION: Record<string, (name: string, cfg: Record<string, any>) => Metric> = {
   AUC: auc,
-  Precision: (name, cfg) => new ConfusionMetric(name, [cfg.thresholds ?? 0.5], ({ tp, fp }) => divNoNan(tp[0], tp[0] + fp[0])),
-  Recall: (name, cfg) => new ConfusionMetric(name, [cfg.thresholds ?? 0.5], ({ tp, fn }) => divNoNan(tp[0], tp[0] + fn[0])),
+  Precision: (name, cfg) => new ConfusionMetric(name, confusionOptions(cfg), ({ tp, fp }) => divNoNan(tp[0], tp[0] + fp[0])),
+  Recall: (name, cfg) => new ConfusionMetric(name, confusionOptions(cfg), ({ tp, fn }) => divNoNan(tp[0], tp[0] + fn[0])),
 };
-
-/** Default metric names of Keras classes that are not simply snake_case of the class. */
-const DEFAULT_NAMES: Record<string, string> = { LogCoshError: 'logcosh', KLDivergence: 'kl_divergence', AUC: 'auc', RootMeanSquaredError: 'root_mean_squared_error' };
 
 /** Whether each row's target class is among the k largest predictions (synchronous, unlike tf.inTopKAsync). */
 function inTopK(pred: tf.Tensor, target: tf.Tensor, k: number): tf.Tensor {
@@ -225,7 +308,7 @@ export function resolveAccuracy(yTrueShape: number[], yPredShape: number[]): str
 
 export function makeMetric(resolved: Resolved, yTrueShape: number[], yPredShape: number[]): Metric {
   const className = resolved.class_name === 'accuracy' ? resolveAccuracy(yTrueShape, yPredShape) : resolved.class_name;
-  const name = resolved.config.name ?? resolved.alias ?? DEFAULT_NAMES[className] ?? snake(className);
+  const name = resolved.config.name ?? resolved.alias ?? (METRICS.classes[className]?.keras.name as string | undefined) ?? className;
   if (CONFUSION[className]) return CONFUSION[className](name, resolved.config);
   const make = VALUE[className];
   if (!make) throw new Error(`metric ${className} is not available in the engine`);

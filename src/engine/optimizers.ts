@@ -16,17 +16,49 @@ export interface OptimizerState {
   extra?: Record<string, unknown>;
 }
 
+/**
+ * Runs `body` so that each variable it assigns keeps its old value where `flag` is 0: a branch the
+ * host decides per step, written as data so one traced graph serves both outcomes.
+ */
+function gatedAssigns(flag: tf.Tensor, body: () => void): void {
+  const proto = tf.Variable.prototype as unknown as { assign(v: tf.Tensor): void };
+  const assign = proto.assign;
+  const on = tf.greater(flag, 0.5);
+  proto.assign = function (this: tf.Variable, value: tf.Tensor) {
+    assign.call(this, tf.where(tf.broadcastTo(on, value.shape), value, this));
+  };
+  try {
+    body();
+  } finally {
+    proto.assign = assign;
+  }
+}
+
 export abstract class Optimizer {
+  /** Batches applied (Keras's _iterations); with gradient accumulation, updates are fewer. */
   iterations = 0;
   readonly lr: tf.Variable;
   protected readonly slots = new Map<string, tf.Variable>();
   protected readonly clipnorm?: number;
   protected readonly clipvalue?: number;
+  protected readonly globalClipnorm?: number;
+  /** gradient_accumulation_steps: gradients of this many batches are averaged into one update. */
+  private readonly accumulate?: number;
+  /** use_ema: an exponential moving average of the trainable weights, swapped in by finalize(). */
+  private readonly ema?: { momentum: number; overwriteEvery?: number };
 
   constructor(readonly className: string, readonly config: Record<string, any>, defaultLr: number) {
     this.lr = tf.tidy(() => tf.variable(tf.scalar(config.learning_rate ?? defaultLr), false));
     this.clipnorm = config.clipnorm ?? undefined;
     this.clipvalue = config.clipvalue ?? undefined;
+    this.globalClipnorm = config.global_clipnorm ?? undefined;
+    this.accumulate = config.gradient_accumulation_steps ?? undefined;
+    if (config.use_ema) this.ema = { momentum: config.ema_momentum ?? 0.99, overwriteEvery: config.ema_overwrite_frequency ?? undefined };
+  }
+
+  /** Keras's `optimizer.iterations`: updates applied (batches // gradient_accumulation_steps). */
+  get updates(): number {
+    return this.accumulate ? Math.floor(this.iterations / this.accumulate) : this.iterations;
   }
 
   get learningRate(): number {
@@ -60,27 +92,58 @@ export abstract class Optimizer {
     return v;
   }
 
-  private clip(g: tf.Tensor): tf.Tensor {
-    let out = g;
-    if (this.clipvalue !== undefined) out = tf.clipByValue(out, -this.clipvalue, this.clipvalue);
+  /** Keras's _clip_gradients: clipnorm per tensor, else global_clipnorm over all, else clipvalue. */
+  private clip(grads: tf.Tensor[]): tf.Tensor[] {
     if (this.clipnorm !== undefined) {
-      const norm = tf.sqrt(tf.sum(tf.square(out)));
-      out = tf.where(tf.greater(norm, this.clipnorm), tf.div(tf.mul(out, this.clipnorm), norm), out);
+      const c = this.clipnorm;
+      return grads.map((g) => {
+        const norm = tf.sqrt(tf.sum(tf.square(g)));
+        return tf.where(tf.greater(norm, c), tf.div(tf.mul(g, c), norm), g);
+      });
     }
-    return out;
+    if (this.globalClipnorm !== undefined) {
+      // clip_by_global_norm: scale = c * min(1 / norm, 1 / c).
+      const c = this.globalClipnorm;
+      const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+      const scale = tf.mul(c, tf.minimum(tf.div(1, norm), 1 / c));
+      return grads.map((g) => tf.mul(g, scale));
+    }
+    if (this.clipvalue !== undefined) {
+      const v = this.clipvalue;
+      return grads.map((g) => tf.clipByValue(g, -v, v));
+    }
+    return grads;
   }
 
   /**
-   * The per-step scalars of an update, computed on the host: t = iterations + 1 first, then what
-   * else changes every step (Nadam's momentum schedule). It may advance host-side state, so it is
-   * called exactly once per step: by apply, or by the trainer when it feeds a traced step.
+   * The per-step scalars of an update, computed on the host: t = updates + 1 first, then what
+   * else changes every update (Nadam's momentum schedule). It may advance host-side state, so it is
+   * called exactly once per update.
    */
-  hostStepValues(t: number): number[] {
+  protected hostStepValues(t: number): number[] {
     return [t];
   }
 
-  /** How many values hostStepValues returns (a traced step's input size). */
-  readonly stepValueCount: number = 1;
+  /** How many values hostStepValues returns. */
+  protected readonly updateValueCount: number = 1;
+
+  /** The values a step takes as inputs: the update's, then whether it updates, the EMA momentum and overwrite. */
+  get stepValueCount(): number {
+    return this.updateValueCount + 3;
+  }
+
+  /**
+   * This step's scalars (graph inputs when the step is traced), from the optimizer's counters, as
+   * Keras's apply computes them; advances host-side state, so called once per step.
+   */
+  nextStepValues(): number[] {
+    const isUpdate = !this.accumulate || (this.iterations + 1) % this.accumulate === 0;
+    const update = isUpdate ? this.hostStepValues(this.updates + 1) : new Array(this.updateValueCount).fill(0);
+    // Keras reads iterations before this step counts: 0 momentum at the first step copies the weights.
+    const emaMomentum = this.ema && this.updates !== 0 ? this.ema.momentum : 0;
+    const overwrite = this.ema?.overwriteEvery && (this.updates + 1) % this.ema.overwriteEvery === 0 ? 1 : 0;
+    return [...update, isUpdate ? 1 : 0, emaMomentum, overwrite];
+  }
 
   /**
    * Applies one step; gradients in the same order as variables. `stepValues` are the step's
@@ -88,23 +151,51 @@ export abstract class Optimizer {
    */
   apply(variables: tf.Variable[], grads: tf.Tensor[], stepValues?: tf.Tensor[]): void {
     tf.tidy(() => {
-      const t = this.iterations + 1;
-      const values = stepValues ?? this.hostStepValues(t).map((v) => tf.scalar(v));
-      this.beginStep(t, values);
-      // Keras applies decoupled weight decay before the update: w -= w * wd * lr.
-      const wd = this.config.weight_decay ?? this.defaultWeightDecay;
-      variables.forEach((v, i) => {
-        if (wd) v.assign(this.ops.sub(v, this.ops.mul(v, this.ops.mul(this.lr, wd))));
-        this.update(v, this.clip(grads[i]), i, values);
-      });
+      const values = stepValues ?? this.nextStepValues().map((v) => tf.scalar(v));
+      const updateValues = values.slice(0, this.updateValueCount);
+      const [isUpdate, emaMomentum, overwrite] = values.slice(this.updateValueCount);
+      let effective = grads;
+      if (this.accumulate) {
+        // Keras: on the update batch, (g + accumulated) / steps; on the others, accumulate only.
+        const accumulators = variables.map((v, i) => this.slot('gradient_accumulator', i, v));
+        effective = grads.map((g, i) => tf.div(tf.add(g, accumulators[i]), this.accumulate!));
+        const keep = tf.sub(1, isUpdate);
+        accumulators.forEach((acc, i) => acc.assign(tf.mul(tf.add(acc, grads[i]), keep)));
+      }
+      const update = () => {
+        this.beginStep(updateValues);
+        // Keras applies decoupled weight decay before the update: w -= w * wd * lr.
+        const wd = this.config.weight_decay ?? this.defaultWeightDecay;
+        const clipped = this.clip(effective);
+        variables.forEach((v, i) => {
+          if (wd) v.assign(this.ops.sub(v, this.ops.mul(v, this.ops.mul(this.lr, wd))));
+          this.update(v, clipped[i], i, updateValues);
+        });
+      };
+      if (this.accumulate) gatedAssigns(isUpdate, update);
+      else update();
+      if (this.ema) {
+        const averages = variables.map((v, i) => this.slot('average', i, v));
+        averages.forEach((avg, i) => avg.assign(tf.add(tf.mul(emaMomentum, avg), tf.mul(tf.sub(1, emaMomentum), variables[i]))));
+        if (this.ema.overwriteEvery) gatedAssigns(overwrite, () => variables.forEach((v, i) => v.assign(averages[i])));
+      }
     });
     this.iterations += 1;
   }
 
+  /** Keras's finalize_variable_values at the end of fit: with use_ema, the averages become the weights. */
+  finalize(variables: tf.Variable[]): void {
+    if (!this.ema) return;
+    variables.forEach((v, i) => {
+      const avg = this.slots.get(`average/${i}`);
+      if (avg) v.assign(avg);
+    });
+  }
+
   protected defaultWeightDecay = 0;
 
-  /** Per-step (not per-variable) work, such as Adam's step size. */
-  protected beginStep(_t: number, _stepValues: tf.Tensor[]): void {}
+  /** Per-update (not per-variable) work, such as Adam's step size. */
+  protected beginStep(_stepValues: tf.Tensor[]): void {}
 
   protected abstract update(v: tf.Variable, g: tf.Tensor, index: number, stepValues: tf.Tensor[]): void;
 
@@ -161,7 +252,7 @@ class Adam extends Optimizer {
     super(className, config, 0.001);
     this.defaultWeightDecay = defaultWeightDecay;
   }
-  protected beginStep(_t: number, [step]: tf.Tensor[]): void {
+  protected beginStep([step]: tf.Tensor[]): void {
     const b1 = this.config.beta_1 ?? 0.9;
     const b2 = this.config.beta_2 ?? 0.999;
     const b1Power = tf.pow(this.constant(b1), step);
@@ -256,12 +347,12 @@ class Adamax extends Optimizer {
 class Nadam extends Optimizer {
   /** Product of the momentum schedule u_1 … u_t, advanced once per step on the host. */
   private uProduct = 1;
-  readonly stepValueCount = 5;
+  protected readonly updateValueCount = 5;
   constructor(config: Record<string, any>) {
     super('Nadam', config, 0.001);
   }
   /** [t, u_{t+1}, 1 − Π u_{1..t+1}, 1 − u_t, 1 − Π u_{1..t}], rounded to float32 as Keras computes them. */
-  hostStepValues(t: number): number[] {
+  protected hostStepValues(t: number): number[] {
     const b1 = this.config.beta_1 ?? 0.9;
     const uT = Math.fround(b1 * (1 - 0.5 * Math.fround(0.96 ** t)));
     const uT1 = Math.fround(b1 * (1 - 0.5 * Math.fround(0.96 ** (t + 1))));

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ResolvedCompile } from '../spec/compile.ts';
 import { CallbackList, type Callback, type Logs, type TrainingContext } from './callbacks/callback.ts';
-import { makeLoss, type Loss } from './losses.ts';
+import { makeLoss, reduceLoss, type Loss } from './losses.ts';
 import { makeMetric, type Metric } from './metrics.ts';
 import type { ForwardResult, KerasModel } from './model.ts';
 import { makeOptimizer, type Optimizer } from './optimizers.ts';
@@ -139,14 +139,12 @@ export class Trainer {
     return out;
   }
 
-  /** Per-output batch losses (sum_over_batch_size with sample weights) and their weighted total. */
+  /** Per-output batch losses (each loss's reduction, with sample weights) and their weighted total. */
   private batchLosses({ outputs, logits }: ForwardResult, y: tf.Tensor[], sw: tf.Tensor[] | undefined): { perOutput: tf.Tensor[]; total: tf.Scalar } {
     const perOutput = outputs.map((out, k) => {
       const loss = this.losses[k];
       const values = loss.onLogits && logits[k] ? loss.onLogits(y[k], logits[k]!) : loss.perSample(y[k], out);
-      const n = values.shape[0]!;
-      const weighted = sw ? tf.mul(values, sw[sw.length === 1 ? 0 : k]) : values;
-      return tf.div(tf.sum(weighted), n);
+      return reduceLoss(loss, values, y[k], sw?.[sw.length === 1 ? 0 : k]);
     });
     let total = perOutput.reduce<tf.Tensor>((acc, l, k) => tf.add(acc, this.lossWeights[k] === 1 ? l : tf.mul(l, this.lossWeights[k])), tf.scalar(0));
     // Weight regularizers (kernel_regularizer, ...) add to the total, as in Keras.
@@ -162,8 +160,12 @@ export class Trainer {
     this.compiled.losses.forEach((loss, k) => {
       if (loss.class_name !== 'SparseCategoricalCrossentropy') return;
       const classes = this.model.symbolic.outputs[k].shape.at(-1) as number;
-      const [lo, hi] = tf.tidy(() => [tf.min(y[k]).dataSync()[0], tf.max(y[k]).dataSync()[0]]);
-      const integral = tf.tidy(() => tf.all(tf.equal(y[k], tf.round(tf.cast(y[k], 'float32')))).dataSync()[0]);
+      // Labels of the ignored class may lie outside [0, classes): they count for nothing.
+      const ignored = loss.config.ignore_class;
+      const labels = typeof ignored === 'number' ? tf.where(tf.equal(y[k], ignored), tf.zerosLike(y[k]), y[k]) : y[k];
+      const [lo, hi] = tf.tidy(() => [tf.min(labels).dataSync()[0], tf.max(labels).dataSync()[0]]);
+      const integral = tf.tidy(() => tf.all(tf.equal(labels, tf.round(tf.cast(labels, 'float32')))).dataSync()[0]);
+      if (labels !== y[k]) labels.dispose();
       const where = this.model.outputNames.length > 1 ? `${at}/${this.model.outputNames[k]}` : at;
       if (lo < 0 || hi >= classes || !integral) {
         throw new Error(`${where}: SparseCategoricalCrossentropy needs integer class indices in [0, ${classes}); the labels range over [${lo}, ${hi}]${integral ? '' : ' and are not all integers'}`);
@@ -219,7 +221,7 @@ export class Trainer {
     try {
       program.bind(this.optimizer.stateVariables());
       for (const size of sizes) {
-        // The last input is the optimizer's per-step scalars (t, ...), computed on the host each step.
+        // The last input is the optimizer's per-step scalars (t, flags, ...), computed on the host each step.
         const key = program.compile('train', [...batchSpecs(arraysOf(train), size), { dtype: 'float32', shape: [this.optimizer.stepValueCount] }], (inputs) => {
           const { xb, yb, wb } = splitBatch(inputs.slice(0, -1), train);
           const { value, grads, outputs, perOutput } = this.lossAndGrads(xb, yb, wb, variables);
@@ -323,7 +325,7 @@ export class Trainer {
               outLossSums.forEach((_, k) => (outLossSums[k] = tf.scalar(0)));
             }
             const batch = host.map(({ values, width }) => rows(values, width, begin, size));
-            const stepValues = new Float32Array(this.optimizer.hostStepValues(this.optimizer.iterations + 1));
+            const stepValues = new Float32Array(this.optimizer.nextStepValues());
             const [[loss], ...rest] = program().run(graphSteps.get(size)!, [...batch, stepValues]);
             this.optimizer.iterations += 1;
             hostLossSum = Math.fround(hostLossSum + Math.fround(loss * size));
@@ -392,6 +394,8 @@ export class Trainer {
         lastLogs = logs;
         epochsRun += 1;
       }
+      // Keras's finalize_variable_values, before on_train_end (so restore_best_weights wins).
+      if (epochs > 0) this.optimizer.finalize(variables);
       await callbacks.trainEnd(lastLogs, ctx);
     } finally {
       tf.dispose(owned);

@@ -8,7 +8,7 @@
  * issue, never silently dropped: all issues are collected and thrown as one KerasImportError whose
  * pointers are JSON pointers into the given JSON.
  */
-import { LOSSES, METRICS, OPTIMIZERS, resolve, supported, type Family } from '../spec/catalog.ts';
+import { LOSSES, METRICS, OPTIMIZERS, objectOptionProblem, resolve, supported, type Family } from '../spec/catalog.ts';
 import { resolveCompile } from '../spec/compile.ts';
 import { checkGraph, normalizeModel, type CheckedGraph } from '../spec/graph.ts';
 import { ACTIVATIONS, activationName } from '../spec/activations.ts';
@@ -17,7 +17,7 @@ import { LAYERS, layerDef, layerOptionProblem } from '../spec/layers/index.ts';
 import { REGULARIZERS } from '../spec/regularizers.ts';
 import { SpecError, pointer } from '../spec/problem.ts';
 import type { CompileSpec, GraphModel, Identifier, InputSpec, LayerSpec } from '../spec/schema.ts';
-import { KERAS_INITIALIZERS, KERAS_LAYERS, KERAS_OPTIMIZERS, canonicalLayerClass, defaultObjectName, kerasInitializerClass, kerasObjectDefault, type KerasObject } from './to-keras-json.ts';
+import { KERAS_INITIALIZERS, KERAS_LAYERS, canonicalLayerClass, kerasInitializerClass, type KerasObject } from './to-keras-json.ts';
 import { KerasImportError, type KerasIssue } from './types.ts';
 
 type Json = Record<string, unknown>;
@@ -514,13 +514,32 @@ function mapSpecPointer(ptr: string, built: Built, outputsAt: string): string {
 
 // ----------------------------------------------------------------------------- compile
 
-/** Optimizer options Keras 3 writes that the engine does not implement: importable at these values only. */
-const OPTIMIZER_UNIMPLEMENTED: Json = {
-  global_clipnorm: null, use_ema: false, ema_momentum: 0.99, ema_overwrite_frequency: null, loss_scale_factor: null, gradient_accumulation_steps: null,
-  decay: 0, // Keras 2's per-step decay
-};
-/** Bookkeeping of older Keras versions, whatever their value. */
+/** Written by older Keras versions: bookkeeping whatever its value, or Keras 2's per-step decay at 0. */
 const OPTIMIZER_IGNORED = new Set(['name', 'is_legacy_optimizer', 'jit_compile']);
+const OPTIMIZER_LEGACY_DEFAULTS: Json = { decay: 0 };
+
+/**
+ * A Keras object's config → ours: Keras's defaults dropped, the rest checked by the catalog
+ * (honour or refuse), so an import takes exactly what a spec would.
+ */
+function objectConfig(family: Family, cls: string, given: Json, at: string, issues: Collector, skip: (key: string, value: unknown) => boolean): Json {
+  const keras = family.classes[cls].keras;
+  const config: Json = {};
+  for (const [key, value] of Object.entries(given)) {
+    if (value === null || skip(key, value)) continue;
+    const v = typeof value === 'number' ? shortestFloat32(value) : value;
+    if (Object.hasOwn(keras, key) && same(v, keras[key])) continue;
+    config[key] = v;
+  }
+  for (const [key, value] of Object.entries(config)) {
+    const problem = objectOptionProblem(family, cls, key, value, config);
+    if (problem) {
+      issues.add(`${at}/config${pointer(key)}`, problem);
+      delete config[key];
+    }
+  }
+  return config;
+}
 
 function optimizerFrom(raw: unknown, at: string, issues: Collector): Identifier | undefined {
   if (typeof raw === 'string') {
@@ -534,31 +553,14 @@ function optimizerFrom(raw: unknown, at: string, issues: Collector): Identifier 
     issues.add(at, `optimizer ${show(raw)} is not supported; supported: ${Object.keys(OPTIMIZERS.classes).join(', ')}`);
     return undefined;
   }
-  const cls = r.class_name;
-  const classKeys = new Set(OPTIMIZERS.classes[cls]);
-  const defaults = KERAS_OPTIMIZERS[cls];
-  const config: Json = {};
-  for (const [given, value] of Object.entries(isObject(obj.config) ? obj.config : {})) {
-    const key = given === 'lr' ? 'learning_rate' : given;
-    const ptr = `${at}/config${pointer(given)}`;
-    if (OPTIMIZER_IGNORED.has(key)) continue;
-    if (key === 'learning_rate') {
-      if (typeof value === 'number') config.learning_rate = shortestFloat32(value);
-      else issues.add(ptr, `learning_rate ${show(value)} is not supported: give a number (a schedule can be written as a LearningRateScheduler callback in fit)`);
-      continue;
-    }
-    if (Object.hasOwn(OPTIMIZER_UNIMPLEMENTED, key)) {
-      if (!same(value, OPTIMIZER_UNIMPLEMENTED[key]) && value !== null) issues.add(ptr, `optimizer option "${key}" = ${show(value)} is not implemented by the service's optimizers`);
-      continue;
-    }
-    if (classKeys.has(key)) {
-      const v = typeof value === 'number' ? shortestFloat32(value) : value;
-      if (v !== null && !same(v, defaults[key])) config[key] = v;
-      continue;
-    }
-    if (value !== null) issues.add(ptr, `${cls} option "${key}" = ${show(value)} is not supported; it takes ${[...classKeys].filter((k) => !Object.hasOwn(OPTIMIZER_UNIMPLEMENTED, k) && k !== 'name').join(', ')}`);
+  const given: Json = {};
+  for (const [key, value] of Object.entries(isObject(obj.config) ? obj.config : {})) given[key === 'lr' ? 'learning_rate' : key] = value;
+  if (given.learning_rate !== undefined && typeof given.learning_rate !== 'number') {
+    issues.add(`${at}/config/learning_rate`, `learning_rate ${show(given.learning_rate)} is not supported: give a number (a schedule can be written as a LearningRateScheduler callback in fit)`);
+    delete given.learning_rate;
   }
-  return { class_name: cls, config };
+  const skip = (key: string, value: unknown) => OPTIMIZER_IGNORED.has(key) || (Object.hasOwn(OPTIMIZER_LEGACY_DEFAULTS, key) && same(value, OPTIMIZER_LEGACY_DEFAULTS[key]));
+  return { class_name: r.class_name, config: objectConfig(OPTIMIZERS, r.class_name, given, at, issues, skip) };
 }
 
 /** Loss and metric identifiers: strings, Keras objects, or Keras 3's {class_name: "function", config: "mse"}. */
@@ -574,26 +576,10 @@ function identifierFrom(raw: unknown, at: string, family: Family, what: 'loss' |
     issues.add(at, `${what} ${show(raw)} is not supported; supported: ${supported(family)}`);
     return undefined;
   }
-  const cls = r.class_name;
-  const keys = new Set(family.classes[cls]);
-  const config: Json = {};
-  for (const [key, value] of Object.entries(isObject(obj.config) ? obj.config : {})) {
-    const ptr = `${at}/config${pointer(key)}`;
-    if (value === null || (key === 'dtype' && dtypeName(value) === 'float32')) continue;
-    if (key === 'name') {
-      if (what === 'metric' && value !== defaultObjectName(cls)) config.name = value;
-      continue;
-    }
-    if (key === 'reduction') {
-      // The engine reduces every loss as Keras's default does (Keras 2 called it "auto").
-      if (value !== 'sum_over_batch_size' && value !== 'auto') issues.add(ptr, `loss reduction ${show(value)} is not supported; only "sum_over_batch_size"`);
-      continue;
-    }
-    if (keys.has(key)) {
-      if (!same(value, kerasObjectDefault(cls, key))) config[key] = value;
-    } else issues.add(ptr, `${what} ${cls} option "${key}" = ${show(value)} is not supported; it takes ${[...keys].filter((k) => k !== 'name' && k !== 'dtype' && k !== 'reduction').join(', ') || 'no options'}`);
-  }
-  return { class_name: cls, config };
+  // A loss's name appears nowhere in what fit reports; Keras 2 called the default reduction "auto".
+  const skip = (key: string, value: unknown) =>
+    (key === 'dtype' && dtypeName(value) === 'float32') || (what === 'loss' && key === 'name') || (key === 'reduction' && value === 'auto');
+  return { class_name: r.class_name, config: objectConfig(family, r.class_name, isObject(obj.config) ? obj.config : {}, at, issues, skip) };
 }
 
 /** A structure of identifiers: one, a list (of lists) or a dict by output name. */

@@ -41,22 +41,8 @@ export const KERAS_LAYERS: Record<string, KerasLayerInfo> = Object.fromEntries(
   Object.values(LAYERS).map((d) => [d.class_name, { config: d.keras, build: d.build_config, ...(d.call_kwargs ? { kwargs: d.call_kwargs } : {}) }]),
 );
 
-const OPTIMIZER_COMMON = {
-  weight_decay: null, clipnorm: null, global_clipnorm: null, clipvalue: null, use_ema: false, ema_momentum: 0.99,
-  ema_overwrite_frequency: null, loss_scale_factor: null, gradient_accumulation_steps: null,
-};
-const ADAM_LIKE = { beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 };
-
 /** Keras 3 optimizer get_config() at defaults (learning rates as the float32 Keras keeps them in). */
-export const KERAS_OPTIMIZERS: Record<string, Cfg> = {
-  SGD: { name: 'sgd', learning_rate: Math.fround(0.01), ...OPTIMIZER_COMMON, momentum: 0.0, nesterov: false },
-  Adam: { name: 'adam', learning_rate: Math.fround(0.001), ...OPTIMIZER_COMMON, ...ADAM_LIKE, amsgrad: false },
-  RMSprop: { name: 'rm_sprop', learning_rate: Math.fround(0.001), ...OPTIMIZER_COMMON, rho: 0.9, momentum: 0.0, epsilon: 1e-7, centered: false },
-  AdamW: { name: 'adam_w', learning_rate: Math.fround(0.001), ...OPTIMIZER_COMMON, weight_decay: 0.004, ...ADAM_LIKE, amsgrad: false },
-  Adagrad: { name: 'adagrad', learning_rate: Math.fround(0.001), ...OPTIMIZER_COMMON, initial_accumulator_value: 0.1, epsilon: 1e-7 },
-  Adamax: { name: 'adamax', learning_rate: Math.fround(0.001), ...OPTIMIZER_COMMON, ...ADAM_LIKE },
-  Nadam: { name: 'nadam', learning_rate: Math.fround(0.001), ...OPTIMIZER_COMMON, ...ADAM_LIKE },
-};
+export const KERAS_OPTIMIZERS: Record<string, Cfg> = Object.fromEntries(Object.entries(OPTIMIZERS.classes).map(([cls, def]) => [cls, def.keras]));
 
 export const DTYPE_POLICY = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
 
@@ -193,48 +179,25 @@ export function kerasLayerConfig(layer: Pick<GraphLayer, 'name' | 'class_name' |
 
 // ----------------------------------------------------------------------------- compile
 
-/** Keras's defaults of the loss and metric options our catalog takes (their get_config() writes them all). */
-export const KERAS_OBJECT_DEFAULTS: Record<string, Cfg> = {
-  '*': { from_logits: false, label_smoothing: 0, axis: -1, ignore_class: null, thresholds: null },
-  Huber: { delta: 1.0 },
-  BinaryAccuracy: { threshold: 0.5 },
-  TopKCategoricalAccuracy: { k: 5 },
-  SparseTopKCategoricalAccuracy: { k: 5 },
-  AUC: { num_thresholds: 200, curve: 'ROC', summation_method: 'interpolation', multi_label: false },
-};
-
-export function kerasObjectDefault(cls: string, key: string): unknown {
-  const own = KERAS_OBJECT_DEFAULTS[cls];
-  return own && Object.hasOwn(own, key) ? own[key] : KERAS_OBJECT_DEFAULTS['*'][key];
-}
-
-/** The options of a loss or metric class our catalog takes, at Keras's defaults, then ours. */
+/** The options of a loss or metric class at Keras's defaults (what its get_config() writes), then ours. */
 function withDefaults(family: Family, cls: string, ours: Cfg): Cfg {
-  const out: Cfg = {};
-  for (const key of family.classes[cls]) {
-    if (key !== 'name' && key !== 'dtype' && key !== 'reduction') out[key] = kerasObjectDefault(cls, key);
-  }
-  return { ...out, ...ours };
+  return { ...family.classes[cls].keras, ...ours };
 }
 
 const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
-
-/** Keras's default `name` of a loss or metric object where it is not snake_case of the class. */
-const DEFAULT_NAMES: Record<string, string> = { Huber: 'huber_loss', LogCoshError: 'logcosh', AUC: 'auc', RootMeanSquaredError: 'root_mean_squared_error' };
-export const defaultObjectName = (cls: string): string => DEFAULT_NAMES[cls] ?? snake(cls);
 
 function kerasLoss(id: Identifier): unknown {
   if (typeof id === 'string') return id; // Keras keeps strings as given in compile_config
   const r = resolve(LOSSES, id, 'loss');
   if ('error' in r) throw new Error(r.error);
-  return { module: 'keras.losses', class_name: r.class_name, config: { name: defaultObjectName(r.class_name), reduction: 'sum_over_batch_size', ...withDefaults(LOSSES, r.class_name, r.config) }, registered_name: null };
+  return { module: 'keras.losses', class_name: r.class_name, config: withDefaults(LOSSES, r.class_name, r.config), registered_name: null };
 }
 
 function kerasMetric(id: Identifier): unknown {
   if (typeof id === 'string') return id;
   const r = resolve(METRICS, id, 'metric');
   if ('error' in r) throw new Error(r.error);
-  return { module: 'keras.metrics', class_name: r.class_name, config: { name: defaultObjectName(r.class_name), dtype: 'float32', ...withDefaults(METRICS, r.class_name, r.config) }, registered_name: null };
+  return { module: 'keras.metrics', class_name: r.class_name, config: withDefaults(METRICS, r.class_name, r.config), registered_name: null };
 }
 
 const mapStructure = (v: unknown, leaf: (id: Identifier) => unknown): unknown => {

@@ -81,8 +81,8 @@ export async function runCase(c: ParityCase, options: { graph?: boolean } = {}):
         compareNumbers(cmp, `history.${key}`, history[key], values, tol('history'), key.startsWith('val_') ? nVal : nTrain);
       }
       if (exp.epochs_run !== undefined && exp.epochs_run !== epochsRun) cmp.failures.push(`epochs_run: got ${epochsRun}, Keras ${exp.epochs_run}`);
-      if (exp.optimizer_iterations !== undefined && exp.optimizer_iterations !== trainer.optimizer.iterations) {
-        cmp.failures.push(`optimizer_iterations: got ${trainer.optimizer.iterations}, Keras ${exp.optimizer_iterations}`);
+      if (exp.optimizer_iterations !== undefined && exp.optimizer_iterations !== trainer.optimizer.updates) {
+        cmp.failures.push(`optimizer_iterations: got ${trainer.optimizer.updates}, Keras ${exp.optimizer_iterations}`);
       }
       const exact = { rtol: 1e-6, atol: 1e-9 };
       if (exp.lr_per_epoch) compareNumbers(cmp, 'lr_per_epoch', recorder.rates, exp.lr_per_epoch, exact);

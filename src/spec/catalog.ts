@@ -1,36 +1,66 @@
 /**
- * Names the service accepts for losses, metrics, optimizers and callbacks, with Keras's string aliases.
- * Pure data so that the API can reject unknown names at submit time without loading TensorFlow.
+ * The losses, metrics, optimizers and callbacks the service takes, each declared once with its
+ * Keras 3 config keys and defaults and the options the engine carries out (honour or refuse:
+ * every other key is accepted only at Keras's default). Keras's string aliases resolve to them.
+ * Pure data, so the API rejects what it cannot run at submit time without loading TensorFlow.
  */
+import { dtypeProblem, oneOf, sameValue, type OptionRule } from './layers/index.ts';
 import type { Identifier } from './schema.ts';
 
+type Cfg = Record<string, unknown>;
+
+export interface ObjectDef {
+  /** Keras 3 get_config() at defaults, in Keras's key order (undefined: no default). */
+  keras: Cfg;
+  /** What the engine carries out; keys of `keras` not here are accepted at Keras's default only. */
+  honours: Record<string, OptionRule>;
+}
+
 export interface Family {
-  /** Keras class name → accepted config keys (besides name, dtype). */
-  classes: Record<string, string[]>;
+  classes: Record<string, ObjectDef>;
   /** Keras string identifiers → [class name, config]. */
   aliases: Record<string, [string, Record<string, unknown>?]>;
 }
 
-const REDUCTION = ['reduction', 'name', 'dtype'];
+const FLOAT32: OptionRule = (v) => dtypeProblem(v);
+const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+
+// ----------------------------------------------------------------------------- losses
+
+/**
+ * Keras 3's reductions of per-sample losses. "none" would make the loss a vector, which fit
+ * cannot minimize as Keras does (it sums it), so it is refused.
+ */
+export const LOSS_REDUCTIONS = ['sum_over_batch_size', 'mean', 'sum', 'mean_with_sample_weight'];
+const REDUCTION: OptionRule = (v) => (LOSS_REDUCTIONS.includes(v) ? undefined : `supported reductions: ${LOSS_REDUCTIONS.join(', ')} ("none" and null are not, as fit needs one number per batch)`);
+
+function loss(cls: string, own: Cfg = {}, honours: Record<string, OptionRule> = {}, name = snake(cls)): [string, ObjectDef] {
+  return [cls, { keras: { name, reduction: 'sum_over_batch_size', dtype: null, ...own }, honours: { name: true, reduction: REDUCTION, dtype: FLOAT32, ...honours } }];
+}
+
+const CROSSENTROPY: Record<string, OptionRule> = { from_logits: true, label_smoothing: true };
 
 export const LOSSES: Family = {
-  classes: {
-    MeanSquaredError: REDUCTION,
-    MeanAbsoluteError: REDUCTION,
-    MeanAbsolutePercentageError: REDUCTION,
-    MeanSquaredLogarithmicError: REDUCTION,
-    BinaryCrossentropy: ['from_logits', 'label_smoothing', 'axis', ...REDUCTION],
-    CategoricalCrossentropy: ['from_logits', 'label_smoothing', 'axis', ...REDUCTION],
-    SparseCategoricalCrossentropy: ['from_logits', 'ignore_class', ...REDUCTION],
-    Huber: ['delta', ...REDUCTION],
-    LogCosh: REDUCTION,
-    Hinge: REDUCTION,
-    SquaredHinge: REDUCTION,
-    CategoricalHinge: REDUCTION,
-    KLDivergence: REDUCTION,
-    Poisson: REDUCTION,
-    CosineSimilarity: ['axis', ...REDUCTION],
-  },
+  classes: Object.fromEntries([
+    loss('MeanSquaredError'),
+    loss('MeanAbsoluteError'),
+    loss('MeanAbsolutePercentageError'),
+    loss('MeanSquaredLogarithmicError'),
+    loss('BinaryCrossentropy', { from_logits: false, label_smoothing: 0.0, axis: -1 }, CROSSENTROPY),
+    loss('CategoricalCrossentropy', { from_logits: false, label_smoothing: 0.0, axis: -1 }, CROSSENTROPY),
+    loss('SparseCategoricalCrossentropy', { from_logits: false, ignore_class: null }, {
+      from_logits: true,
+      ignore_class: (v) => (Number.isInteger(v) ? undefined : 'must be an integer class index (or null)'),
+    }),
+    loss('Huber', { delta: 1.0 }, { delta: true }, 'huber_loss'),
+    loss('LogCosh', {}, {}, 'log_cosh'),
+    loss('Hinge'),
+    loss('SquaredHinge'),
+    loss('CategoricalHinge'),
+    loss('KLDivergence', {}, {}, 'kl_divergence'),
+    loss('Poisson'),
+    loss('CosineSimilarity', { axis: -1 }, { axis: true }),
+  ]),
   aliases: {
     mse: ['MeanSquaredError'], mean_squared_error: ['MeanSquaredError'],
     mae: ['MeanAbsoluteError'], mean_absolute_error: ['MeanAbsoluteError'],
@@ -48,35 +78,59 @@ export const LOSSES: Family = {
   },
 };
 
-const METRIC = ['name', 'dtype'];
+// ----------------------------------------------------------------------------- metrics
+
+/** Default metric names of Keras classes that are not simply snake_case of the class. */
+const METRIC_NAMES: Record<string, string> = { LogCoshError: 'logcosh', KLDivergence: 'kl_divergence', AUC: 'auc', RootMeanSquaredError: 'root_mean_squared_error' };
+
+function metric(cls: string, own: Cfg = {}, honours: Record<string, OptionRule> = {}): [string, ObjectDef] {
+  return [cls, { keras: { name: METRIC_NAMES[cls] ?? snake(cls), dtype: 'float32', ...own }, honours: { name: true, dtype: FLOAT32, ...honours } }];
+}
+
+/** Thresholds of Precision and Recall: one value in [0, 1] (a list gives a list result, which history cannot hold). */
+const ONE_THRESHOLD: OptionRule = (v) => {
+  const t = Array.isArray(v) && v.length === 1 ? v[0] : v;
+  return typeof t === 'number' && t >= 0 && t <= 1 ? undefined : 'give one threshold in [0, 1] (a list of several makes the metric a list, which history cannot hold)';
+};
+const NON_NEGATIVE_INT: OptionRule = (v) => (Number.isInteger(v) && v >= 0 ? undefined : 'must be a non-negative integer');
+const POSITIVE_INT: OptionRule = (v) => (Number.isInteger(v) && v >= 1 ? undefined : 'must be a positive integer');
+
+const CONFUSION = { thresholds: null, top_k: null, class_id: null };
+const CONFUSION_RULES = { thresholds: ONE_THRESHOLD, top_k: POSITIVE_INT, class_id: NON_NEGATIVE_INT };
 
 export const METRICS: Family = {
-  classes: {
-    BinaryAccuracy: ['threshold', ...METRIC],
-    CategoricalAccuracy: METRIC,
-    SparseCategoricalAccuracy: METRIC,
-    TopKCategoricalAccuracy: ['k', ...METRIC],
-    SparseTopKCategoricalAccuracy: ['k', ...METRIC],
-    MeanSquaredError: METRIC,
-    MeanAbsoluteError: METRIC,
-    MeanAbsolutePercentageError: METRIC,
-    MeanSquaredLogarithmicError: METRIC,
-    RootMeanSquaredError: METRIC,
-    BinaryCrossentropy: ['from_logits', 'label_smoothing', ...METRIC],
-    CategoricalCrossentropy: ['from_logits', 'label_smoothing', ...METRIC],
-    SparseCategoricalCrossentropy: ['from_logits', ...METRIC],
-    Accuracy: METRIC,
-    AUC: ['num_thresholds', 'curve', 'summation_method', 'multi_label', 'from_logits', ...METRIC],
-    Precision: ['thresholds', ...METRIC],
-    Recall: ['thresholds', ...METRIC],
-    Hinge: METRIC,
-    SquaredHinge: METRIC,
-    CategoricalHinge: METRIC,
-    KLDivergence: METRIC,
-    Poisson: METRIC,
-    LogCoshError: METRIC,
-    CosineSimilarity: ['axis', ...METRIC],
-  },
+  classes: Object.fromEntries([
+    metric('BinaryAccuracy', { threshold: 0.5 }, { threshold: true }),
+    metric('CategoricalAccuracy'),
+    metric('SparseCategoricalAccuracy'),
+    metric('TopKCategoricalAccuracy', { k: 5 }, { k: POSITIVE_INT }),
+    metric('SparseTopKCategoricalAccuracy', { k: 5 }, { k: POSITIVE_INT }),
+    metric('MeanSquaredError'),
+    metric('MeanAbsoluteError'),
+    metric('MeanAbsolutePercentageError'),
+    metric('MeanSquaredLogarithmicError'),
+    metric('RootMeanSquaredError'),
+    metric('BinaryCrossentropy', { from_logits: false, label_smoothing: 0 }, CROSSENTROPY),
+    metric('CategoricalCrossentropy', { from_logits: false, label_smoothing: 0, axis: -1 }, CROSSENTROPY),
+    metric('SparseCategoricalCrossentropy', { from_logits: false }, { from_logits: true }),
+    metric('Accuracy'),
+    metric('AUC', { num_thresholds: 200, curve: 'ROC', summation_method: 'interpolation', multi_label: false, from_logits: false }, {
+      num_thresholds: (v) => (Number.isInteger(v) && v > 1 ? undefined : 'must be an integer > 1'),
+      curve: oneOf('ROC', 'PR'),
+      summation_method: oneOf('interpolation', 'minoring', 'majoring'),
+      multi_label: true,
+      from_logits: true,
+    }),
+    metric('Precision', CONFUSION, CONFUSION_RULES),
+    metric('Recall', CONFUSION, CONFUSION_RULES),
+    metric('Hinge'),
+    metric('SquaredHinge'),
+    metric('CategoricalHinge'),
+    metric('KLDivergence'),
+    metric('Poisson'),
+    metric('LogCoshError'),
+    metric('CosineSimilarity', { axis: -1 }, { axis: true }),
+  ]),
   aliases: {
     // 'accuracy' and 'acc' are resolved from shapes at compile time, as Keras does.
     accuracy: ['accuracy'], acc: ['accuracy'],
@@ -97,32 +151,67 @@ export const METRICS: Family = {
   },
 };
 
-const OPT = ['learning_rate', 'name', 'clipnorm', 'clipvalue', 'global_clipnorm', 'weight_decay', 'use_ema', 'ema_momentum', 'ema_overwrite_frequency', 'loss_scale_factor', 'gradient_accumulation_steps'];
+// ----------------------------------------------------------------------------- optimizers
+
+/** Keras 3 allows one of clipnorm, global_clipnorm and clipvalue at a time. */
+const ONE_CLIP: OptionRule = (v, cfg) => {
+  const set = ['clipnorm', 'global_clipnorm', 'clipvalue'].filter((k) => cfg[k] !== null && cfg[k] !== undefined);
+  if (set.length > 1) return `only one of ${set.join(', ')} can be set (as in Keras)`;
+  return typeof v === 'number' && v > 0 ? undefined : 'must be a positive number';
+};
+
+const OPTIMIZER_COMMON = {
+  weight_decay: null, clipnorm: null, global_clipnorm: null, clipvalue: null, use_ema: false, ema_momentum: 0.99,
+  ema_overwrite_frequency: null, loss_scale_factor: null, gradient_accumulation_steps: null,
+};
+const OPTIMIZER_RULES: Record<string, OptionRule> = {
+  name: true, learning_rate: true, weight_decay: true, clipnorm: ONE_CLIP, global_clipnorm: ONE_CLIP, clipvalue: ONE_CLIP,
+  use_ema: true, ema_momentum: (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : 'must be in [0, 1]'),
+  ema_overwrite_frequency: POSITIVE_INT, gradient_accumulation_steps: (v) => (Number.isInteger(v) && v >= 2 ? undefined : 'must be an integer >= 2 (or null)'),
+};
+const ADAM_LIKE = { beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 };
+
+function optimizer(cls: string, name: string, lr: number, own: Cfg, overrides: Cfg = {}): [string, ObjectDef] {
+  // Keras holds learning rates in float32 variables and writes back what they hold.
+  const keras = { name, learning_rate: Math.fround(lr), ...OPTIMIZER_COMMON, ...overrides, ...own };
+  return [cls, { keras, honours: { ...OPTIMIZER_RULES, ...Object.fromEntries(Object.keys(own).map((k) => [k, true])) } }];
+}
 
 export const OPTIMIZERS: Family = {
-  classes: {
-    SGD: ['momentum', 'nesterov', ...OPT],
-    Adam: ['beta_1', 'beta_2', 'epsilon', 'amsgrad', ...OPT],
-    RMSprop: ['rho', 'momentum', 'epsilon', 'centered', ...OPT],
-    AdamW: ['beta_1', 'beta_2', 'epsilon', 'amsgrad', ...OPT],
-    Adagrad: ['initial_accumulator_value', 'epsilon', ...OPT],
-    Adamax: ['beta_1', 'beta_2', 'epsilon', ...OPT],
-    Nadam: ['beta_1', 'beta_2', 'epsilon', ...OPT],
-  },
+  classes: Object.fromEntries([
+    optimizer('SGD', 'sgd', 0.01, { momentum: 0.0, nesterov: false }),
+    optimizer('Adam', 'adam', 0.001, { ...ADAM_LIKE, amsgrad: false }),
+    optimizer('RMSprop', 'rm_sprop', 0.001, { rho: 0.9, momentum: 0.0, epsilon: 1e-7, centered: false }),
+    optimizer('AdamW', 'adam_w', 0.001, { ...ADAM_LIKE, amsgrad: false }, { weight_decay: 0.004 }),
+    optimizer('Adagrad', 'adagrad', 0.001, { initial_accumulator_value: 0.1, epsilon: 1e-7 }),
+    optimizer('Adamax', 'adamax', 0.001, ADAM_LIKE),
+    optimizer('Nadam', 'nadam', 0.001, ADAM_LIKE),
+  ]),
   aliases: { sgd: ['SGD'], adam: ['Adam'], adamw: ['AdamW'], rmsprop: ['RMSprop'], adagrad: ['Adagrad'], adamax: ['Adamax'], nadam: ['Nadam'] },
 };
 
+// ----------------------------------------------------------------------------- callbacks
+
+const all = (keras: Cfg, except: Cfg = {}): ObjectDef => ({ keras: { ...keras, ...except }, honours: Object.fromEntries(Object.keys(keras).map((k) => [k, true])) });
+
 export const CALLBACKS: Family = {
   classes: {
-    EarlyStopping: ['monitor', 'min_delta', 'patience', 'verbose', 'mode', 'baseline', 'restore_best_weights', 'start_from_epoch'],
-    ModelCheckpoint: ['filepath', 'monitor', 'verbose', 'save_best_only', 'save_weights_only', 'mode', 'save_freq', 'initial_value_threshold'],
-    ReduceLROnPlateau: ['monitor', 'factor', 'patience', 'verbose', 'mode', 'min_delta', 'cooldown', 'min_lr'],
-    TerminateOnNaN: [],
-    CSVLogger: ['filename', 'separator', 'append'],
-    LearningRateScheduler: ['schedule', 'verbose'],
+    EarlyStopping: all({ monitor: 'val_loss', min_delta: 0, patience: 0, verbose: 0, mode: 'auto', baseline: null, restore_best_weights: false, start_from_epoch: 0 }),
+    ModelCheckpoint: {
+      ...all({ filepath: undefined, monitor: 'val_loss', verbose: 0, save_best_only: false, save_weights_only: false, mode: 'auto', initial_value_threshold: null }),
+      // Checkpoints are taken at epoch ends, where the worker has the model; per-batch saving is not done.
+      keras: { filepath: undefined, monitor: 'val_loss', verbose: 0, save_best_only: false, save_weights_only: false, mode: 'auto', save_freq: 'epoch', initial_value_threshold: null },
+    },
+    ReduceLROnPlateau: all({ monitor: 'val_loss', factor: 0.1, patience: 10, verbose: 0, mode: 'auto', min_delta: 1e-4, cooldown: 0, min_lr: 0.0 }),
+    TerminateOnNaN: all({}),
+    // A job's CSV file starts empty, so append=True writes what Keras writes to a new file.
+    CSVLogger: all({ filename: undefined, separator: ',', append: false }),
+    LearningRateScheduler: all({ schedule: undefined, verbose: 0 }),
   },
   aliases: {},
 };
+
+// ----------------------------------------------------------------------------- resolving
 
 export interface Resolved {
   class_name: string;
@@ -136,6 +225,20 @@ function own<T>(table: Record<string, T>, name: unknown): T | undefined {
   return typeof name === 'string' && Object.hasOwn(table, name) ? table[name] : undefined;
 }
 
+/** Why an option value of a class is refused (honour or refuse), or undefined. */
+export function objectOptionProblem(family: Family, cls: string, key: string, value: unknown, config: Cfg): string | undefined {
+  const def = family.classes[cls];
+  if (!Object.hasOwn(def.keras, key)) return `${cls} has no option "${key}"; it accepts ${Object.keys(def.keras).join(', ') || 'no options'}`;
+  const rule = Object.hasOwn(def.honours, key) ? def.honours[key] : undefined;
+  if (rule === undefined) {
+    if (value === null || sameValue(value, def.keras[key])) return undefined;
+    return `${cls} option "${key}" = ${JSON.stringify(value)} is not implemented by the service; only Keras's default ${JSON.stringify(def.keras[key])} is`;
+  }
+  if (rule === true || value === null || value === undefined) return undefined;
+  const problem = rule(value, config);
+  return problem ? `${cls} option "${key}" = ${JSON.stringify(value)}: ${problem}` : undefined;
+}
+
 /**
  * Turns a string or {class_name, config} into its canonical class and config.
  * Returns an error message (naming what is supported) instead of throwing, so callers attach a pointer.
@@ -147,16 +250,20 @@ export function resolve(family: Family, id: Identifier, what: string): Resolved 
     return { class_name: hit[0], config: { ...(hit[1] ?? {}) }, alias: id };
   }
   const hit = own(family.classes, id.class_name) ? id.class_name : own(family.aliases, id.class_name)?.[0];
-  const keys = own(family.classes, hit);
-  if (!hit || !keys) return { error: `unknown ${what} class "${id.class_name}"; supported: ${supported(family)}` };
+  if (!hit || !own(family.classes, hit)) return { error: `unknown ${what} class "${id.class_name}"; supported: ${supported(family)}` };
   const config = { ...(id.config ?? {}) };
-  const allowed = new Set(keys);
-  for (const key of Object.keys(config)) {
-    if (!allowed.has(key)) return { error: `${hit} has no option "${key}"; it accepts ${[...allowed].join(', ')}`, key };
+  for (const [key, value] of Object.entries(config)) {
+    const problem = objectOptionProblem(family, hit, key, value, config);
+    if (problem) return { error: problem, key };
   }
   return { class_name: hit, config };
 }
 
 export function supported(family: Family): string {
   return [...Object.keys(family.classes), ...Object.keys(family.aliases)].join(', ');
+}
+
+/** Keras's default of an option (its get_config() at defaults). */
+export function kerasDefault(family: Family, cls: string, key: string): unknown {
+  return family.classes[cls]?.keras[key];
 }
