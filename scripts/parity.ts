@@ -28,7 +28,11 @@ if (files.length === 0) {
 console.log(`parity: ${files.length} cases from ${dirs[0]} on backend ${backend}`);
 const results: CaseResult[] = [];
 for (const file of files) {
-  const result = await runCase(await loadCase(path.join(dirs[0], file)), { graph: !eager });
+  // A case file that cannot be read is that case's failure; the run goes on.
+  const result = await loadCase(path.join(dirs[0], file)).then(
+    (c) => runCase(c, { graph: !eager }),
+    (err: Error): CaseResult => ({ name: file.replace(/\.json$/, ''), pass: false, worst_error: Infinity, where: 'error', failures: [`error: ${err.message}`], seconds: 0 }),
+  );
   results.push(result);
   const worst = Number.isFinite(result.worst_error) ? result.worst_error.toExponential(2) : 'inf';
   console.log(`${result.pass ? 'PASS' : 'FAIL'}  ${result.name.padEnd(36)} worst rel. error ${worst.padStart(9)}  at ${result.where}  (${result.seconds.toFixed(1)} s${result.execution ? `, ${result.execution}` : ''})`);

@@ -43,17 +43,20 @@ export async function runCase(c: ParityCase, options: { graph?: boolean } = {}):
   const started = Date.now();
   const cmp = newComparison();
   const tol = (section: 'history' | 'final_weights' | 'evaluate' | 'predict') => c.tolerance[section] ?? c.tolerance.default;
-  const graph = checkGraph(normalizeModel(c.spec.model));
-  const model = new KerasModel(graph);
-  const trainer = new Trainer(model, resolveCompile(c.spec.compile, graph.outputs));
   const owned: tf.Tensor[] = [];
-  const binder = new DataBinder(model);
-  const dataset = (d: { x: unknown; y: unknown; sample_weight?: unknown }): Dataset => {
-    const ds = binder.dataset(d.x as Data, d.y as Data, d.sample_weight as Data | undefined, '');
-    owned.push(...ds.x, ...ds.y, ...(ds.sampleWeight ?? []));
-    return ds;
-  };
+  // Built inside the try: a spec the service refuses or an engine error is this case's failure.
+  let model: KerasModel | undefined;
+  let trainer: Trainer | undefined;
   try {
+    const graph = checkGraph(normalizeModel(c.spec.model));
+    model = new KerasModel(graph);
+    trainer = new Trainer(model, resolveCompile(c.spec.compile, graph.outputs));
+    const binder = new DataBinder(model);
+    const dataset = (d: { x: unknown; y: unknown; sample_weight?: unknown }): Dataset => {
+      const ds = binder.dataset(d.x as Data, d.y as Data, d.sample_weight as Data | undefined, '');
+      owned.push(...ds.x, ...ds.y, ...(ds.sampleWeight ?? []));
+      return ds;
+    };
     model.setWeights(c.initial_weights);
     const fit = c.spec.fit;
     if (fit) {
@@ -117,13 +120,13 @@ export async function runCase(c: ParityCase, options: { graph?: boolean } = {}):
       tf.dispose(outputs);
     }
   } catch (err) {
-    cmp.failures.push(`error: ${(err as Error).message}`);
+    cmp.failures.push(`error: ${(err as Error).message ?? String(err)}`);
     cmp.worst = Infinity;
     cmp.where = 'error';
   } finally {
     tf.dispose(owned);
-    trainer.dispose();
-    model.dispose();
+    trainer?.dispose();
+    model?.dispose();
   }
   return {
     name: c.name,
@@ -132,6 +135,6 @@ export async function runCase(c: ParityCase, options: { graph?: boolean } = {}):
     where: cmp.where,
     failures: cmp.failures,
     seconds: (Date.now() - started) / 1000,
-    execution: trainer.lastExecution,
+    execution: trainer?.lastExecution,
   };
 }
