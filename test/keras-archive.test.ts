@@ -12,7 +12,7 @@ import yauzl from 'yauzl';
 import { initBackend } from '../src/engine/backend.ts';
 import { KerasModel } from '../src/engine/model.ts';
 import { modelFiles } from '../src/engine/serialize.ts';
-import { normalizeModel } from '../src/spec/graph.ts';
+import { checkGraph, normalizeModel } from '../src/spec/graph.ts';
 import { h5Ready, keras3LayerPaths, readKeras3WeightsH5, readLegacyH5, writeKeras3WeightsH5 } from '../src/keras/h5-weights.ts';
 import { detectKerasFormat, kerasLayersOf, pythonJson, readKerasArchive, readLegacyArchive, readWeightsFromTfjs, writeKerasArchive } from '../src/keras/keras-archive.ts';
 import { KerasImportError, type KerasArchive, type KerasWeights } from '../src/keras/types.ts';
@@ -364,7 +364,7 @@ describe('readWeightsFromTfjs (models saved by our engine)', () => {
 
   for (const [label, spec] of Object.entries(cases)) {
     test(`${label}: the engine's getWeights(), exactly, per layer in Keras order`, async () => {
-      const model = new KerasModel(normalizeModel(spec as never));
+      const model = new KerasModel(checkGraph(normalizeModel(spec as never)));
       try {
         // Moving statistics apart from their initial zeros/ones, so that order mistakes show.
         const bn = model.layers.get('bn');

@@ -15,6 +15,7 @@ export interface KerasGRUArgs {
   recurrentActivation?: string;
   useBias?: boolean;
   returnSequences?: boolean;
+  returnState?: boolean;
   goBackwards?: boolean;
   kernelInitializer?: unknown;
   recurrentInitializer?: unknown;
@@ -60,14 +61,25 @@ export class KerasGRU extends tf.layers.Layer {
     this.built = true;
   }
 
-  computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+  computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    return this.args.returnSequences ? [shape[0], shape[1], this.args.units] : [shape[0], this.args.units];
+    const out = this.args.returnSequences ? [shape[0], shape[1], this.args.units] : [shape[0], this.args.units];
+    return this.args.returnState ? [out, [shape[0], this.args.units]] : out;
   }
 
-  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  /** initial_state: a symbolic state joins the inputs (as tfjs's RNN does), so the model graph links it. */
+  apply(inputs: tf.Tensor | tf.SymbolicTensor | Array<tf.Tensor | tf.SymbolicTensor>, kwargs?: Record<string, any>): tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[] {
+    const state = kwargs?.initialState as Array<tf.Tensor | tf.SymbolicTensor> | undefined;
+    if (!state) return super.apply(inputs as tf.Tensor, kwargs);
+    const { initialState: _, ...rest } = kwargs!;
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    return super.apply([x, ...state] as tf.Tensor[], rest);
+  }
+
+  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const initial = Array.isArray(inputs) && inputs.length > 1 ? inputs[1] : undefined;
       const u = this.args.units;
       const act = this.act;
       const recAct = this.recAct;
@@ -76,7 +88,7 @@ export class KerasGRU extends tf.layers.Layer {
       const [inputBias, recurrentBias] = this.bias ? tf.unstack(this.bias.read()) : [undefined, undefined];
       const steps = tf.unstack(x, 1);
       if (this.args.goBackwards) steps.reverse();
-      let h: tf.Tensor = tf.zeros([x.shape[0]!, u]);
+      let h: tf.Tensor = initial ?? tf.zeros([x.shape[0]!, u]);
       const outputs: tf.Tensor[] = [];
       for (const xt of steps) {
         let mx = tf.matMul(xt, kernel);
@@ -91,12 +103,13 @@ export class KerasGRU extends tf.layers.Layer {
         h = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), candidate));
         outputs.push(h);
       }
-      return this.args.returnSequences ? tf.stack(outputs, 1) : h;
+      const out = this.args.returnSequences ? tf.stack(outputs, 1) : h;
+      return this.args.returnState ? [out, h] : out;
     });
   }
 
   getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), units: this.args.units, activation: this.args.activation ?? 'tanh', recurrentActivation: this.args.recurrentActivation ?? 'sigmoid', useBias: this.args.useBias !== false, returnSequences: !!this.args.returnSequences, goBackwards: !!this.args.goBackwards, resetAfter: true };
+    return { ...super.getConfig(), units: this.args.units, activation: this.args.activation ?? 'tanh', recurrentActivation: this.args.recurrentActivation ?? 'sigmoid', useBias: this.args.useBias !== false, returnSequences: !!this.args.returnSequences, returnState: !!this.args.returnState, goBackwards: !!this.args.goBackwards, resetAfter: true };
   }
 }
 

@@ -4,7 +4,9 @@
  * objects serves saving in the TensorFlow.js layers format.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Graph } from '../spec/graph.ts';
+import { firstOutput, tensorKey, type CheckedGraph, type GraphLayer, type LayerCall, type TensorRef } from '../spec/graph.ts';
+import { layerDef } from '../spec/layers/index.ts';
+import { kerasLayerOrder } from '../spec/layer-order.ts';
 import { buildLayer } from './layers.ts';
 import { isNativeActivation, nativeConv2d, nativeDense, nativeDropout, type Conv2DConfig } from './native-kernels.ts';
 
@@ -30,32 +32,58 @@ interface NativeCapableLayer {
 
 const pair = (v: number | number[] | undefined): [number, number] => (v === undefined ? [1, 1] : typeof v === 'number' ? [v, v] : [v[0], v[1] ?? v[0]]);
 
+type Spec = GraphLayer;
+
+/** A layer of the model: a tfjs layer, or a nested model (which runs its own graph). */
+type Built = { kind: 'layer'; layer: tf.layers.Layer } | { kind: 'model'; model: KerasModel };
+
 export class KerasModel {
-  readonly graph: Graph;
+  readonly graph: CheckedGraph;
+  /** The tfjs layer of every layer name (a nested model's symbolic model). */
   readonly layers = new Map<string, tf.layers.Layer>();
+  private readonly built = new Map<string, Built>();
   readonly symbolic: tf.LayersModel;
   readonly inputNames: string[];
   readonly outputNames: string[];
+  /** Output tensors whose layer ends in softmax/sigmoid, by tensor key (Keras computes crossentropy from their logits). */
   private readonly logitOutputs: Set<string>;
 
-  constructor(graph: Graph) {
+  constructor(graph: CheckedGraph) {
     this.graph = graph;
     this.inputNames = graph.inputs.map((i) => i.name);
     this.outputNames = graph.outputs;
+    const byName = new Map(graph.layers.map((l) => [l.name, l]));
     this.logitOutputs = new Set(
-      graph.layers.filter((l) => graph.outputs.includes(l.name) && LOGIT_ACTIVATIONS.has(l.config.activation)).map((l) => l.name),
+      graph.outputRefs
+        .filter((r) => {
+          const l = byName.get(r.layer);
+          return l && !l.model && r.index === 0 && !layerDef(l.class_name)?.outputs?.(l.config, [])?.[1] && LOGIT_ACTIVATIONS.has(l.config.activation);
+        })
+        .map(tensorKey),
     );
     const symbols = new Map<string, tf.SymbolicTensor>();
     for (const input of graph.inputs) {
-      symbols.set(input.name, tf.input({ name: input.name, shape: input.shape as number[], dtype: input.dtype ?? 'float32' }));
+      symbols.set(tensorKey(firstOutput(input.name)), tf.input({ name: input.name, shape: input.shape as number[], dtype: input.dtype ?? 'float32' }));
     }
-    for (const spec of graph.layers) {
-      const inbound = spec.inbound.map((n) => symbols.get(n)!);
-      const layer = buildLayer(spec, inbound[0].shape);
-      this.layers.set(spec.name, layer);
-      symbols.set(spec.name, layer.apply(inbound.length === 1 ? inbound[0] : inbound) as tf.SymbolicTensor);
+    for (const { layer: spec, node } of graph.nodes) {
+      const call = spec.calls[node];
+      const inbound = call.inbound.map((r) => symbols.get(tensorKey(r))!);
+      if (node === 0) {
+        const built: Built = spec.model ? { kind: 'model', model: new KerasModel(spec.model) } : { kind: 'layer', layer: buildLayer(spec, inbound[0].shape) };
+        this.built.set(spec.name, built);
+        this.layers.set(spec.name, built.kind === 'model' ? built.model.symbolic : built.layer);
+      }
+      const kwargs = this.callKwargs(call, (r) => symbols.get(tensorKey(r))!);
+      const out = this.layers.get(spec.name)!.apply(inbound.length === 1 ? inbound[0] : inbound, kwargs) as tf.SymbolicTensor | tf.SymbolicTensor[];
+      (Array.isArray(out) ? out : [out]).forEach((t, i) => symbols.set(tensorKey({ layer: spec.name, node, index: i }), t));
     }
-    this.symbolic = tf.model({ inputs: this.inputNames.map((n) => symbols.get(n)!), outputs: this.outputNames.map((n) => symbols.get(n)!) });
+    this.symbolic = tf.model({ inputs: this.inputNames.map((n) => symbols.get(tensorKey(firstOutput(n)))!), outputs: graph.outputRefs.map((r) => symbols.get(tensorKey(r))!) });
+  }
+
+  /** A call's keyword arguments in tfjs's form (initial_state → initialState). */
+  private callKwargs<T>(call: LayerCall, tensor: (r: TensorRef) => T): Record<string, unknown> | undefined {
+    const state = call.kwargs.initial_state;
+    return state ? { initialState: state.map(tensor) } : undefined;
   }
 
   /** Runs the graph on concrete tensors; returns every output in model order. */
@@ -71,39 +99,61 @@ export class KerasModel {
   private run(inputs: tf.Tensor[], training: boolean, wantLogits: boolean): ForwardResult {
     const values = new Map<string, tf.Tensor>();
     const logits = new Map<string, tf.Tensor>();
-    this.inputNames.forEach((n, i) => values.set(n, inputs[i]));
-    for (const spec of this.graph.layers) {
-      const inbound = spec.inbound.map((n) => values.get(n)!);
+    this.inputNames.forEach((n, i) => values.set(tensorKey(firstOutput(n)), inputs[i]));
+    for (const { layer: spec, node } of this.graph.nodes) {
+      const call = spec.calls[node];
+      const inbound = call.inbound.map((r) => values.get(tensorKey(r))!);
+      const key = tensorKey({ layer: spec.name, node, index: 0 });
+      const built = this.built.get(spec.name)!;
+      if (built.kind === 'model') {
+        const result = built.model.run(inbound, training, wantLogits);
+        result.outputs.forEach((t, i) => values.set(tensorKey({ layer: spec.name, node, index: i }), t));
+        result.logits.forEach((t, i) => t && logits.set(tensorKey({ layer: spec.name, node, index: i }), t));
+        continue;
+      }
+      const layer = built.layer;
       const arg = inbound.length === 1 ? inbound[0] : inbound;
-      const layer = this.layers.get(spec.name)!;
-      if (wantLogits && this.logitOutputs.has(spec.name)) {
+      const kwargs = { training, ...this.callKwargs(call, (r) => values.get(tensorKey(r))!) };
+      if (wantLogits && this.logitOutputs.has(key)) {
         if (spec.class_name === 'Activation') {
-          logits.set(spec.name, inbound[0]);
-          values.set(spec.name, layer.apply(arg, { training }) as tf.Tensor);
+          logits.set(key, inbound[0]);
+          values.set(key, layer.apply(arg, kwargs) as tf.Tensor);
           continue;
         }
         const withActivation = layer as unknown as { activation: { apply(x: tf.Tensor): tf.Tensor } };
         const activation = withActivation.activation;
         const nativePre = this.applyNative(spec, layer, inbound, true);
         if (nativePre) {
-          logits.set(spec.name, nativePre);
-          values.set(spec.name, activation.apply(nativePre));
+          logits.set(key, nativePre);
+          values.set(key, activation.apply(nativePre));
           continue;
         }
         withActivation.activation = LINEAR as typeof activation;
         try {
-          const pre = layer.apply(arg, { training }) as tf.Tensor;
-          logits.set(spec.name, pre);
-          values.set(spec.name, activation.apply(pre));
+          const pre = layer.apply(arg, kwargs) as tf.Tensor;
+          logits.set(key, pre);
+          values.set(key, activation.apply(pre));
         } finally {
           withActivation.activation = activation;
         }
         continue;
       }
       const native = training && spec.class_name === 'Dropout' ? this.dropout(spec, inbound[0]) : this.applyNative(spec, layer, inbound, false);
-      values.set(spec.name, native ?? (layer.apply(arg, { training }) as tf.Tensor));
+      const out = native ?? (layer.apply(arg, kwargs) as tf.Tensor | tf.Tensor[]);
+      (Array.isArray(out) ? out : [out]).forEach((t, i) => values.set(tensorKey({ layer: spec.name, node, index: i }), t));
     }
-    return { outputs: this.outputNames.map((n) => values.get(n)!), logits: this.outputNames.map((n) => logits.get(n)) };
+    const refs = this.graph.outputRefs.map(tensorKey);
+    return { outputs: refs.map((k) => values.get(k)!), logits: refs.map((k) => logits.get(k)) };
+  }
+
+  /** Whether every layer (nested models' included) can be traced for this kind of pass. */
+  traceable(mode: 'training' | 'inference'): boolean {
+    return this.graph.layers.every((l) => {
+      const built = this.built.get(l.name)!;
+      if (built.kind === 'model') return built.model.traceable(mode);
+      const support = layerDef(l.class_name)?.graph;
+      return support === 'training' || (support === 'inference' && (mode === 'inference' || this.hasNativeDropout(l)));
+    });
   }
 
   /**
@@ -111,8 +161,10 @@ export class KerasModel {
    * undefined where that path does not apply and the tfjs layer computes the same numbers.
    * With linearOnly, the pre-activation is returned (for logits).
    */
-  private applyNative(spec: Graph['layers'][number], layer: tf.layers.Layer, inbound: tf.Tensor[], linearOnly: boolean): tf.Tensor | undefined {
+  private applyNative(spec: Spec, layer: tf.layers.Layer, inbound: tf.Tensor[], linearOnly: boolean): tf.Tensor | undefined {
     if (inbound.length !== 1 || (spec.class_name !== 'Dense' && spec.class_name !== 'Conv2D')) return undefined;
+    // A layer whose call the registry wraps (dilation by space-to-batch, ...) runs as wrapped.
+    if ((layer as { kerasCall?: boolean }).kerasCall) return undefined;
     const l = layer as unknown as NativeCapableLayer;
     const keras = typeof spec.config.activation === 'string' ? spec.config.activation : (spec.config.activation?.class_name ?? 'linear');
     const fused = linearOnly ? 'linear' : isNativeActivation(keras) ? keras : 'linear';
@@ -134,19 +186,19 @@ export class KerasModel {
    * or undefined: a noise_shape keeps tfjs's layer, which draws on the host. A rate of 0 is the
    * identity either way.
    */
-  private nativeDropoutRate(spec: Graph['layers'][number]): number | undefined {
+  private nativeDropoutRate(spec: Spec): number | undefined {
     const rate = spec.config.rate ?? 0;
     return spec.class_name === 'Dropout' && !spec.config.noise_shape && rate < 1 && tf.getBackend() === 'tensorflow' ? rate : undefined;
   }
 
   /** Dropout in training from TensorFlow's generator; undefined keeps tfjs's layer. */
-  private dropout(spec: Graph['layers'][number], x: tf.Tensor): tf.Tensor | undefined {
+  private dropout(spec: Spec, x: tf.Tensor): tf.Tensor | undefined {
     const rate = this.nativeDropoutRate(spec);
     return rate ? nativeDropout(x, rate, spec.config.seed ?? 0) : undefined;
   }
 
   /** Whether a layer is a Dropout whose training forward pass a graph can hold. */
-  hasNativeDropout(spec: Graph['layers'][number]): boolean {
+  hasNativeDropout(spec: Spec): boolean {
     return this.nativeDropoutRate(spec) !== undefined;
   }
 
@@ -154,11 +206,35 @@ export class KerasModel {
     return this.symbolic.trainableWeights.map((w) => w.read() as tf.Variable);
   }
 
+  /**
+   * One layer's weights in Keras get_weights() order; a nested model's are its layers' weights,
+   * flat, in Keras's layer order (as Keras's get_weights of a model gives them).
+   */
+  private layerWeights(name: string): tf.Tensor[] {
+    const built = this.built.get(name)!;
+    if (built.kind === 'layer') return built.layer.getWeights();
+    const child = built.model;
+    return kerasLayerOrder(child.graph).flatMap((n) => (child.built.has(n) ? child.layerWeights(n) : []));
+  }
+
+  private setLayerWeights(name: string, tensors: tf.Tensor[]): void {
+    const built = this.built.get(name)!;
+    if (built.kind === 'layer') return built.layer.setWeights(tensors);
+    const child = built.model;
+    let at = 0;
+    for (const n of kerasLayerOrder(child.graph)) {
+      if (!child.built.has(n)) continue;
+      const count = child.layerWeights(n).length;
+      if (count) child.setLayerWeights(n, tensors.slice(at, at + count));
+      at += count;
+    }
+  }
+
   /** Weights per layer in Keras get_weights() order. */
   getWeights(): Record<string, tf.Tensor[]> {
     const out: Record<string, tf.Tensor[]> = {};
-    for (const [name, layer] of this.layers) {
-      const w = layer.getWeights();
+    for (const name of this.built.keys()) {
+      const w = this.layerWeights(name);
       if (w.length) out[name] = w;
     }
     return out;
@@ -167,9 +243,8 @@ export class KerasModel {
   /** Loads weights given per layer (Keras order); checks counts and shapes with clear messages. */
   setWeights(weights: Record<string, Array<tf.Tensor | unknown>>): void {
     for (const [name, arrays] of Object.entries(weights)) {
-      const layer = this.layers.get(name);
-      if (!layer) throw new Error(`weights: no layer is named "${name}"`);
-      const current = layer.getWeights();
+      if (!this.built.has(name)) throw new Error(`weights: no layer is named "${name}"`);
+      const current = this.layerWeights(name);
       if (arrays.length !== current.length) throw new Error(`weights.${name}: expected ${current.length} arrays, got ${arrays.length}`);
       const tensors: tf.Tensor[] = [];
       for (const [i, a] of arrays.entries()) {
@@ -180,7 +255,7 @@ export class KerasModel {
           throw new Error(`weights.${name}[${i}]: expected shape [${current[i].shape}], got [${t.shape}]`);
         }
       }
-      layer.setWeights(tensors);
+      this.setLayerWeights(name, tensors);
       // setWeights copies values into the variables; the tensors made here are ours to free.
       tensors.forEach((t, i) => {
         if (t !== arrays[i]) t.dispose();

@@ -12,7 +12,6 @@ import { makeMetric, type Metric } from './metrics.ts';
 import type { ForwardResult, KerasModel } from './model.ts';
 import { makeOptimizer, type Optimizer } from './optimizers.ts';
 import { GraphProgram, rows, type InputSpec } from './graph/program.ts';
-import { layerDef } from '../spec/layers/index.ts';
 
 export interface Dataset {
   x: tf.Tensor[];
@@ -200,12 +199,7 @@ export class Trainer {
 
   /** Whether every layer can be traced, for a training step or for inference. */
   private layersTraceable(mode: 'training' | 'inference'): boolean {
-    // A layer whose training pass draws random numbers on the host traces only for inference
-    // (its graph support in the layer registry), unless the model draws them natively.
-    return this.model.graph.layers.every((l) => {
-      const support = layerDef(l.class_name)?.graph;
-      return support === 'training' || (support === 'inference' && (mode === 'inference' || this.model.hasNativeDropout(l)));
-    });
+    return this.model.traceable(mode);
   }
 
   /**

@@ -495,7 +495,7 @@ function dropLastAxis(layers: LayerSpec[], graph: CheckedGraph): void {
   for (const layer of layers) {
     const axis = layer.config?.axis;
     if (!layer.config || axis === undefined || !['BatchNormalization', 'LayerNormalization', 'Concatenate'].includes(layer.class_name)) continue;
-    const rank = graph.shapes[layer.inbound![0]].length;
+    const rank = graph.shapes[layer.name].length;
     if (axis === rank || axis === -1) delete layer.config.axis;
     if (!Object.keys(layer.config).length) delete layer.config;
   }

@@ -69,12 +69,40 @@ export const Serialized = Type.Object(
 /** A Keras identifier: a string name or a serialized object. */
 export const Identifier = Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Serialized]);
 
+export const TensorRef = Type.Union(
+  [
+    Type.String({ minLength: 1, maxLength: 200, description: 'A model input, or the first output of a layer\'s first call.' }),
+    Type.Array(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Integer({ minimum: 0 })]), {
+      minItems: 3,
+      maxItems: 3,
+      description: '["layer", node_index, tensor_index], as Keras\'s keras_history: output tensor_index of the layer\'s call node_index.',
+    }),
+  ],
+  { description: 'A tensor of the graph.' },
+);
+
+const CallKwargs = Type.Record(Type.String(), Type.Unknown(), {
+  description: 'Keyword arguments of the call, as in Keras (initial_state=[h, c] for recurrent layers); tensors are written as references.',
+});
+
+export const LayerCallSpec = Type.Object(
+  {
+    inbound: Type.Array(TensorRef, { minItems: 1, maxItems: 64 }),
+    kwargs: Type.Optional(CallKwargs),
+  },
+  { additionalProperties: false, description: 'One call of a shared layer (Keras\'s inbound node).' },
+);
+
 export const LayerSpec = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.\\-]+$' }),
-    class_name: Type.String({ minLength: 1, maxLength: 100 }),
+    class_name: Type.String({ minLength: 1, maxLength: 100, description: 'A Keras layer class, or Sequential / Functional for a nested model (its config is then a model in this service\'s form).' }),
     config: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    inbound: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 64 })),
+    inbound: Type.Optional(Type.Array(TensorRef, { maxItems: 64, description: 'The inputs of the layer\'s call; default: the previous layer (or the first input).' })),
+    kwargs: Type.Optional(CallKwargs),
+    calls: Type.Optional(
+      Type.Array(LayerCallSpec, { minItems: 1, maxItems: 64, description: 'A layer called more than once (shared weights): one entry per call, instead of inbound and kwargs. Call k is node_index k.' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -96,10 +124,10 @@ export const GraphModel = Type.Object(
   {
     inputs: Type.Array(InputSpec, { minItems: 1, maxItems: 64 }),
     layers: Type.Array(LayerSpec, { minItems: 1, maxItems: 2000 }),
-    outputs: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 64 }),
+    outputs: Type.Array(TensorRef, { minItems: 1, maxItems: 64 }),
     weights: Type.Optional(Weights),
   },
-  { additionalProperties: false, description: 'A functional model: named inputs, layers in topological order with inbound layer names, named outputs.' },
+  { additionalProperties: false, description: 'A functional model: named inputs, layers with their inbound tensors, and the output tensors.' },
 );
 
 export const SequentialModel = Type.Object(
@@ -242,6 +270,7 @@ export type Data = Static<typeof Data>;
 export type Identifier = Static<typeof Identifier>;
 export type Serialized = Static<typeof Serialized>;
 export type LayerSpec = Static<typeof LayerSpec>;
+export type TensorRef = Static<typeof TensorRef>;
 export type InputSpec = Static<typeof InputSpec>;
 export type GraphModel = Static<typeof GraphModel>;
 export type SequentialModel = Static<typeof SequentialModel>;

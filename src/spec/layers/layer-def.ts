@@ -76,6 +76,13 @@ export interface LayerDef {
   arity: 1 | 'many';
   /** Output shape without the batch dimension, from the input shapes without it. */
   outputShape(cfg: Cfg, inputs: Shape[]): Shape;
+  /** Every output of a layer with several (an RNN's return_state): [output, ...states]. */
+  outputs?(cfg: Cfg, inputs: Shape[]): Shape[];
+  /**
+   * Call keyword arguments that take tensors (initial_state), each checked against the tensors'
+   * shapes: the problem, or undefined. Other keyword arguments are refused.
+   */
+  callArgs?: Record<string, (cfg: Cfg, inputs: Shape[], tensors: Shape[]) => string | undefined>;
   /** Variables in get_weights() order; parameter counts are their sizes. */
   weights?(cfg: Cfg, inputs: Shape[]): WeightSpec[];
   /**

@@ -1,9 +1,10 @@
 /** keras.layers.SimpleRNN, LSTM and GRU. */
-import { REQUIRED, ShapeError, init, known, positiveInt, rank, useBias, type Cfg, type LayerDef } from './layer-def.ts';
+import { REQUIRED, init, known, positiveInt, rank, useBias, type Cfg, type LayerDef } from './layer-def.ts';
 
 type Kind = 'SimpleRNN' | 'LSTM' | 'GRU';
 
 const GATES: Record<Kind, number> = { SimpleRNN: 1, LSTM: 4, GRU: 3 };
+const STATES: Record<Kind, number> = { SimpleRNN: 1, LSTM: 2, GRU: 1 };
 const CELL: Record<Kind, string> = { SimpleRNN: 'simple_rnn_cell', LSTM: 'lstm_cell', GRU: 'gru_cell' };
 
 function recurrent(kind: Kind, build: LayerDef['build']): LayerDef {
@@ -23,7 +24,7 @@ function recurrent(kind: Kind, build: LayerDef['build']): LayerDef {
     build_config: true,
     call_kwargs: { training: false, mask: null },
     honours: {
-      units: true, activation: true, ...(gated ? { recurrent_activation: true } : {}), use_bias: true, return_sequences: true, go_backwards: true,
+      units: true, return_state: true, activation: true, ...(gated ? { recurrent_activation: true } : {}), use_bias: true, return_sequences: true, go_backwards: true,
       // Unrolling is how the loop is run, not what it computes (and the graph step unrolls anyway).
       unroll: true,
       kernel_initializer: true, recurrent_initializer: true, bias_initializer: true, kernel_regularizer: true, recurrent_regularizer: true, bias_regularizer: true,
@@ -38,8 +39,20 @@ function recurrent(kind: Kind, build: LayerDef['build']): LayerDef {
       const s = rank(inputs, 2, '(batch, timesteps, features)');
       known(s[1], 'the feature dimension');
       const units = positiveInt(cfg.units, 'units');
-      if (cfg.return_state) throw new ShapeError('return_state is not supported', 'return_state');
       return cfg.return_sequences ? [s[0], units] : [units];
+    },
+    // return_state: the output, then the final states (h, and c for an LSTM).
+    outputs(cfg, inputs) {
+      const out = this.outputShape(cfg, inputs);
+      return cfg.return_state ? [out, ...Array(STATES[kind]).fill([cfg.units])] : [out];
+    },
+    callArgs: {
+      initial_state(cfg, _inputs, tensors) {
+        const want = STATES[kind];
+        if (tensors.length !== want) return `${kind} takes ${want} initial state tensor${want > 1 ? 's' : ''} (${kind === 'LSTM' ? '[h, c]' : '[h]'}), got ${tensors.length}`;
+        const bad = tensors.find((t) => t.length !== 1 || t[0] !== cfg.units);
+        return bad ? `each initial state must have shape (None, ${cfg.units}), got (None, ${bad.join(', ')})` : undefined;
+      },
     },
     weights(cfg: Cfg, [s]) {
       const units = cfg.units as number;
@@ -59,13 +72,13 @@ function recurrent(kind: Kind, build: LayerDef['build']): LayerDef {
 }
 
 export const SimpleRNN = recurrent('SimpleRNN', (cfg, { tf, common, pick, activation, weightArgs }) =>
-  tf.layers.simpleRNN({ ...common, ...pick(cfg, ['units', 'use_bias', 'return_sequences', 'go_backwards']), activation: activation(cfg.activation, 'tanh'), ...weightArgs(cfg) }),
+  tf.layers.simpleRNN({ ...common, ...pick(cfg, ['units', 'use_bias', 'return_sequences', 'return_state', 'go_backwards']), activation: activation(cfg.activation, 'tanh'), ...weightArgs(cfg) }),
 );
 
 // Keras's recurrent_activation default is sigmoid; tfjs's is hard_sigmoid.
 export const LSTM = recurrent('LSTM', (cfg, { tf, common, pick, activation, weightArgs }) =>
   tf.layers.lstm({
-    ...common, ...pick(cfg, ['units', 'use_bias', 'return_sequences', 'go_backwards', 'unit_forget_bias']),
+    ...common, ...pick(cfg, ['units', 'use_bias', 'return_sequences', 'return_state', 'go_backwards', 'unit_forget_bias']),
     activation: activation(cfg.activation, 'tanh'), recurrentActivation: activation(cfg.recurrent_activation, 'sigmoid'), ...weightArgs(cfg),
   }),
 );
@@ -73,7 +86,7 @@ export const LSTM = recurrent('LSTM', (cfg, { tf, common, pick, activation, weig
 // Keras 3 defaults to reset_after=True, which tfjs's GRU lacks: the engine's own layer implements it.
 export const GRU = recurrent('GRU', (cfg, { tf, common, pick, activation, weightArgs, custom }) => {
   const args = {
-    ...common, ...pick(cfg, ['units', 'use_bias', 'return_sequences', 'go_backwards']),
+    ...common, ...pick(cfg, ['units', 'use_bias', 'return_sequences', 'return_state', 'go_backwards']),
     activation: activation(cfg.activation, 'tanh'), recurrentActivation: activation(cfg.recurrent_activation, 'sigmoid'), ...weightArgs(cfg),
   };
   return cfg.reset_after === false ? tf.layers.gru(args) : new custom.KerasGRU(args);
