@@ -22,12 +22,25 @@ function initializer(value: unknown): unknown {
   return { className: v.class_name, config: { ...(v.config ?? {}) } };
 }
 
+/**
+ * Keras's L1/L2 penalties: l1 * sum(|w|) + l2 * sum(w^2). |w| is written as w * sign(w) so its
+ * gradient at 0 is 0, as TensorFlow's; tfjs's abs has gradient -1 there, which would move every
+ * zero-initialized bias under an L1 penalty at the first step.
+ */
 function regularizer(value: unknown): unknown {
   const r = parseRegularizer(value);
   if ('error' in r) throw new Error(r.error);
-  if (r.class_name === 'L1') return tf.regularizers.l1({ l1: r.config.l1! });
-  if (r.class_name === 'L2') return tf.regularizers.l2({ l2: r.config.l2! });
-  return tf.regularizers.l1l2({ l1: r.config.l1, l2: r.config.l2 });
+  const l1 = r.config.l1 ?? 0;
+  const l2 = r.config.l2 ?? 0;
+  const reg = tf.regularizers.l1l2({ l1, l2 });
+  (reg as unknown as { apply(x: tf.Tensor): tf.Scalar }).apply = (x) =>
+    tf.tidy(() => {
+      let total: tf.Tensor = tf.scalar(0);
+      if (l1) total = tf.add(total, tf.mul(l1, tf.sum(tf.mul(x, tf.sign(x)))));
+      if (l2) total = tf.add(total, tf.mul(l2, tf.sum(tf.square(x))));
+      return total as tf.Scalar;
+    });
+  return reg;
 }
 
 /** Copies the listed Keras keys that are present, renaming them to tfjs's camelCase. */

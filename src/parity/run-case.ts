@@ -120,6 +120,7 @@ export async function runCase(c: ParityCase, options: { graph?: boolean } = {}):
       tf.dispose(outputs);
     }
   } catch (err) {
+    if (process.env.KJ_PARITY_DEBUG) console.error(err);
     cmp.failures.push(`error: ${(err as Error).message ?? String(err)}`);
     cmp.worst = Infinity;
     cmp.where = 'error';

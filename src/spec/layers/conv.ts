@@ -12,23 +12,75 @@ export function convLength(len: number | null, k: number, pad: string, stride: n
 }
 
 /**
- * Causal padding (Conv1D): the input is padded on the left by (kernel - 1) * dilation steps and
- * convolved with "valid" padding, which is how Keras computes it. tfjs has no causal mode.
+ * Causal padding and dilation as Keras's TensorFlow backend computes them, around a tfjs conv with
+ * dilation 1 and "valid" padding (tfjs has no causal mode, and no gradient for dilated kernels):
+ * causal pads the steps on the left by (kernel - 1) * dilation; dilation runs the conv on the
+ * space-to-batch rearrangement of the (padded) input and rearranges the result back, which is
+ * what tf.nn.convolution does on CPU.
  */
-function causal(layer: TF.layers.Layer, cfg: Cfg, tf: typeof TF): TF.layers.Layer {
-  const k = tuple(cfg.kernel_size, 1, 'kernel_size')[0];
-  const d = tuple(cfg.dilation_rate, 1, 'dilation_rate', [1])[0];
-  const left = (k - 1) * d;
+function wrapped(layer: TF.layers.Layer, cfg: Cfg, dims: 1 | 2, tf: typeof TF): TF.layers.Layer {
+  const k = tuple(cfg.kernel_size, dims, 'kernel_size');
+  const d = tuple(cfg.dilation_rate, dims, 'dilation_rate', Array(dims).fill(1));
+  const pad = cfg.padding ?? 'valid';
+  const dilated = d.some((v) => v > 1);
   const call = layer.call.bind(layer);
-  const outputShape = layer.computeOutputShape.bind(layer);
   layer.call = (inputs, kwargs) => {
-    const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    return call(tf.pad(x as TF.Tensor, [[0, 0], [left, 0], [0, 0]]), kwargs);
+    let x = (Array.isArray(inputs) ? inputs[0] : inputs) as TF.Tensor;
+    if (pad === 'causal') x = tf.pad(x, [[0, 0], [(k[0] - 1) * d[0], 0], [0, 0]]);
+    if (!dilated) return call(x, kwargs);
+    const paddings: Array<[number, number]> = [];
+    const crops: Array<[number, number]> = [];
+    for (let i = 0; i < dims; i++) {
+      const total = pad === 'same' ? (k[i] - 1) * d[i] : 0;
+      const start = Math.floor(total / 2);
+      const length = x.shape[i + 1]! + total;
+      const extra = (d[i] - (length % d[i])) % d[i];
+      paddings.push([start, total - start + extra]);
+      crops.push([0, extra]);
+    }
+    const out = call(tf.spaceToBatchND(x, d, paddings), kwargs) as TF.Tensor;
+    return tf.batchToSpaceND(out, d, crops);
   };
   layer.computeOutputShape = (s) => {
-    const shape = s as Array<number | null>;
-    return outputShape([shape[0], shape[1] === null ? null : shape[1] + left, shape[2]]);
+    const shape = s as Shape;
+    const lens = k.map((kk, i) => convLength(shape[i + 1], kk, pad === 'causal' ? 'same' : pad, 1, d[i]));
+    return [shape[0], ...lens, cfg.filters];
   };
+  // The engine's fused Conv2D kernel would bypass this call.
+  (layer as { kerasCall?: boolean }).kerasCall = true;
+  return layer;
+}
+
+/**
+ * groups > 1: the input channels and the filters split into `groups` blocks, block i of the filters
+ * seeing only block i of the channels (kernel (..., channels / groups, filters)), as Keras's
+ * grouped convolution. tfjs has none: the conv runs per block and the outputs are concatenated.
+ */
+function grouped(layer: TF.layers.Layer, cfg: Cfg, dims: 1 | 2, tf: typeof TF): TF.layers.Layer {
+  const groups = cfg.groups as number;
+  const l = layer as unknown as { kernel: { read(): TF.Tensor }; bias?: { read(): TF.Tensor } | null; activation: { apply(x: TF.Tensor): TF.Tensor }; inputSpec: unknown };
+  const build = layer.build.bind(layer);
+  layer.build = (inputShape) => {
+    const shape = inputShape as Shape;
+    build([...shape.slice(0, -1), (shape.at(-1) as number) / groups]);
+    // tfjs would check the input against the per-group channel count.
+    l.inputSpec = [{ ndim: dims + 2 }];
+  };
+  const strides = tuple(cfg.strides, dims, 'strides', Array(dims).fill(1));
+  const pad = (cfg.padding ?? 'valid') === 'same' ? 'same' : 'valid';
+  layer.call = (inputs) => {
+    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as TF.Tensor;
+    const xs = tf.split(x, groups, -1);
+    const ks = tf.split(l.kernel.read(), groups, -1);
+    const outs = xs.map((xi, i) =>
+      dims === 1 ? tf.conv1d(xi as TF.Tensor3D, ks[i] as TF.Tensor3D, strides[0], pad) : tf.conv2d(xi as TF.Tensor4D, ks[i] as TF.Tensor4D, strides as [number, number], pad),
+    );
+    let y = tf.concat(outs, -1);
+    const bias = l.bias?.read();
+    if (bias) y = tf.add(y, bias);
+    return l.activation.apply(y);
+  };
+  (layer as { kerasCall?: boolean }).kerasCall = true;
   return layer;
 }
 
@@ -46,6 +98,7 @@ function conv(dims: 1 | 2): LayerDef {
     honours: {
       filters: true, kernel_size: true, strides: true, padding: true, dilation_rate: true, activation: true, use_bias: true, data_format: CHANNELS_LAST_ONLY,
       kernel_initializer: true, bias_initializer: true, kernel_regularizer: true, bias_regularizer: true,
+      groups: (v) => (Number.isInteger(v) && v >= 1 ? undefined : 'must be a positive integer'),
     },
     arity: 1,
     outputShape(cfg, inputs) {
@@ -56,21 +109,26 @@ function conv(dims: 1 | 2): LayerDef {
       const dl = tuple(cfg.dilation_rate, dims, 'dilation_rate', Array(dims).fill(1));
       if (st.some((v) => v > 1) && dl.some((v) => v > 1)) throw new ShapeError('strides > 1 together with dilation_rate > 1 is not supported (as in Keras)', 'dilation_rate');
       const pad = padding(cfg.padding, dims === 1 ? ['valid', 'same', 'causal'] : ['valid', 'same']);
-      known(s[dims], 'the channel dimension');
+      const channels = known(s[dims], 'the channel dimension');
+      const groups = cfg.groups ?? 1;
+      if (channels % groups || filters % groups) throw new ShapeError(`groups ${groups} must divide both the input channels (${channels}) and filters (${filters})`, 'groups');
       // Causal padding keeps the length like "same", but all of the padding is on the left.
       return [...k.map((kk, i) => convLength(s[i], kk, pad === 'causal' ? 'same' : pad, st[i], dl[i])), filters];
     },
     weights: (cfg, [s]: Shape[]) => [
-      { name: 'kernel', shape: [...tuple(cfg.kernel_size, dims, 'kernel_size'), known(s[dims], 'the channel dimension'), cfg.filters], trainable: true },
+      { name: 'kernel', shape: [...tuple(cfg.kernel_size, dims, 'kernel_size'), known(s[dims], 'the channel dimension') / (cfg.groups ?? 1), cfg.filters], trainable: true },
       ...(useBias(cfg) ? [{ name: 'bias', shape: [cfg.filters], trainable: true }] : []),
     ],
     graph: 'training',
     build(cfg, ctx: BuildContext) {
       const { tf, common, pick, activation, weightArgs } = ctx;
-      const args = { ...common, ...pick(cfg, ['filters', 'kernel_size', 'strides', 'dilation_rate', 'use_bias']), activation: activation(cfg.activation, 'linear'), ...weightArgs(cfg) };
-      if (dims === 2) return tf.layers.conv2d({ ...args, padding: cfg.padding ?? 'valid' });
-      if (cfg.padding === 'causal') return causal(tf.layers.conv1d({ ...args, padding: 'valid' }), cfg, tf);
-      return tf.layers.conv1d({ ...args, padding: cfg.padding ?? 'valid' });
+      const args = { ...common, ...pick(cfg, ['filters', 'kernel_size', 'strides', 'use_bias']), activation: activation(cfg.activation, 'linear'), ...weightArgs(cfg) };
+      const make = dims === 1 ? tf.layers.conv1d : tf.layers.conv2d;
+      const dilated = tuple(cfg.dilation_rate, dims, 'dilation_rate', Array(dims).fill(1)).some((v) => v > 1);
+      const special = dilated || cfg.padding === 'causal';
+      const layer = make({ ...args, padding: special ? 'valid' : (cfg.padding ?? 'valid') });
+      const split = (cfg.groups ?? 1) > 1 ? grouped(layer, special ? { ...cfg, padding: 'valid' } : cfg, dims, tf) : layer;
+      return special ? wrapped(split, cfg, dims, tf) : split;
     },
   };
 }

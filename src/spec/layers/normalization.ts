@@ -40,8 +40,20 @@ export const BatchNormalization: LayerDef = {
   },
   graph: 'training',
   // Keras's defaults differ from tfjs's: epsilon 1e-3 and momentum 0.99 are Keras's.
-  build: (cfg, { tf, common, weightArgs }) =>
-    tf.layers.batchNormalization({ ...common, axis: cfg.axis ?? -1, momentum: cfg.momentum ?? 0.99, epsilon: cfg.epsilon ?? 1e-3, center: cfg.center ?? true, scale: cfg.scale ?? true, ...weightArgs(cfg) }),
+  build(cfg, { tf, common, weightArgs }) {
+    const layer = tf.layers.batchNormalization({ ...common, axis: cfg.axis ?? -1, momentum: cfg.momentum ?? 0.99, epsilon: cfg.epsilon ?? 1e-3, center: cfg.center ?? true, scale: cfg.scale ?? true, ...weightArgs(cfg) });
+    if (cfg.center !== false && cfg.scale !== false) return layer;
+    // tfjs's training pass reads gamma and beta even when scale or center is off: constant
+    // ones and zeros stand in, outside the layer's weights (Keras has none there either).
+    const l = layer as unknown as { movingMean: { read(): any }; gamma?: unknown; beta?: unknown };
+    const build = layer.build.bind(layer);
+    layer.build = (shape) => {
+      build(shape);
+      if (cfg.scale === false) l.gamma = { read: () => tf.onesLike(l.movingMean.read()) };
+      if (cfg.center === false) l.beta = { read: () => tf.zerosLike(l.movingMean.read()) };
+    };
+    return layer;
+  },
 };
 
 export const LayerNormalization: LayerDef = {
@@ -56,6 +68,27 @@ export const LayerNormalization: LayerDef = {
   outputShape: (_cfg, [s]) => s,
   weights: (cfg, [s]) => scaleAndCenter(cfg, axisShape(cfg, s)),
   graph: 'training',
-  build: (cfg, { tf, common, weightArgs }) =>
-    tf.layers.layerNormalization({ ...common, axis: cfg.axis ?? -1, epsilon: cfg.epsilon ?? 1e-3, center: cfg.center ?? true, scale: cfg.scale ?? true, ...weightArgs(cfg) }),
+  build(cfg, { tf, common, weightArgs }) {
+    const layer = tf.layers.layerNormalization({ ...common, axis: cfg.axis ?? -1, epsilon: cfg.epsilon ?? 1e-3, center: cfg.center ?? true, scale: cfg.scale ?? true, ...weightArgs(cfg) });
+    if (cfg.center !== false && cfg.scale !== false) return layer;
+    // tfjs's gradient fails without a scale or an offset: for the call only, constant ones and
+    // zeros stand in (the layer's weights and config stay Keras's).
+    const l = layer as unknown as { scale: boolean; center: boolean; gamma?: unknown; beta?: unknown };
+    const call = layer.call.bind(layer);
+    layer.call = (inputs, kwargs) => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as any;
+      const axes = (Array.isArray(cfg.axis) ? cfg.axis : [cfg.axis ?? -1]).map((a: number) => (a < 0 ? x.rank + a : a));
+      const shape = axes.map((a: number) => x.shape[a]);
+      const [gamma, beta, scale, center] = [l.gamma, l.beta, l.scale, l.center];
+      if (!scale) l.gamma = { read: () => tf.ones(shape) };
+      if (!center) l.beta = { read: () => tf.zeros(shape) };
+      l.scale = l.center = true;
+      try {
+        return call(inputs, kwargs);
+      } finally {
+        Object.assign(l, { gamma, beta, scale, center });
+      }
+    };
+    return layer;
+  },
 };

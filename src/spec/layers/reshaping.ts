@@ -33,5 +33,10 @@ export const Reshape: LayerDef = {
     return out;
   },
   graph: 'training',
-  build: (cfg, { tf, common }) => tf.layers.reshape({ ...common, targetShape: cfg.target_shape }),
+  // The -1 resolved here: tfjs leaves it unknown in the model's shapes, which later layers refuse.
+  build: (cfg, { tf, common, inputShape }) => {
+    const total = inputShape.slice(1).reduce<number>((a, d) => a * (d as number), 1);
+    const fixed = (cfg.target_shape as number[]).filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+    return tf.layers.reshape({ ...common, targetShape: (cfg.target_shape as number[]).map((d) => (d === -1 ? total / fixed : d)) });
+  },
 };
