@@ -3,7 +3,7 @@
  * and output order. Dataset arrays are read from disk beforehand (async) and handed in.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { bindData, materialize, type HostArray } from '../spec/arrays.ts';
+import { bindData, bindSampleWeight, materialize, type HostArray } from '../spec/arrays.ts';
 import type { Data, DatasetArray } from '../spec/schema.ts';
 import type { KerasModel } from './model.ts';
 import { toTensor } from './tensors.ts';
@@ -12,8 +12,8 @@ import type { Dataset } from './trainer.ts';
 export class DataBinder {
   constructor(private readonly model: KerasModel, private readonly loaded?: Map<DatasetArray, HostArray>) {}
 
-  private bind(data: Data, names: string[], at: string, dtype?: (name: string, i: number) => 'float32' | 'int32'): tf.Tensor[] {
-    return bindData(data, names, at, (a, p, name) => toTensor(materialize(a, p, this.loaded), dtype?.(name, names.indexOf(name))));
+  private bind(data: Data, names: string[], at: string, dtype?: (name: string, i: number) => 'float32' | 'int32', bind = bindData): tf.Tensor[] {
+    return bind(data, names, at, (a, p, name) => toTensor(materialize(a, p, this.loaded), dtype?.(name, names.indexOf(name))));
   }
 
   /** x cast to each input's dtype (float32 unless the input says int32). */
@@ -25,7 +25,7 @@ export class DataBinder {
     return {
       x: this.inputs(x, `${at}/x`),
       y: this.bind(y, this.model.outputNames, `${at}/y`),
-      sampleWeight: sampleWeight ? this.bind(sampleWeight, this.model.outputNames, `${at}/sample_weight`, () => 'float32') : undefined,
+      sampleWeight: sampleWeight ? this.bind(sampleWeight, this.model.outputNames, `${at}/sample_weight`, () => 'float32', bindSampleWeight) : undefined,
     };
   }
 }

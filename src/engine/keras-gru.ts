@@ -76,8 +76,11 @@ export class KerasGRU extends tf.layers.Layer {
     return super.apply([x, ...state] as tf.Tensor[], rest);
   }
 
-  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
+  call(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, any>): tf.Tensor | tf.Tensor[] {
     return tf.tidy(() => {
+      // Keras: on a masked step the state is kept and the step's output repeats the previous one.
+      const stepMasks = kwargs?.mask ? tf.unstack(tf.expandDims(tf.cast(kwargs.mask as tf.Tensor, 'bool'), -1), 1) : undefined;
+      if (stepMasks && this.args.goBackwards) stepMasks.reverse();
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       const initial = Array.isArray(inputs) && inputs.length > 1 ? inputs[1] : undefined;
       const u = this.args.units;
@@ -100,7 +103,8 @@ export class KerasGRU extends tf.layers.Layer {
         const z = recAct(tf.add(xz, hz));
         const r = recAct(tf.add(xr, hr));
         const candidate = act(tf.add(xh, tf.mul(r, hh)));
-        h = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), candidate));
+        const next = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), candidate));
+        h = stepMasks ? tf.where(tf.broadcastTo(stepMasks[outputs.length], next.shape), next, h) : next;
         outputs.push(h);
       }
       const out = this.args.returnSequences ? tf.stack(outputs, 1) : h;

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { tfjsActivation } from './activations.ts';
 import { KerasGRU } from './keras-gru.ts';
+import { nativeGather } from './native-kernels.ts';
 import { layerDef, type BuildContext, type Cfg, type Shape } from '../spec/layers/index.ts';
 import { parseRegularizer } from '../spec/regularizers.ts';
 import type { GraphLayer } from '../spec/graph.ts';
@@ -71,7 +72,7 @@ export function buildLayer(layer: Pick<GraphLayer, 'name' | 'class_name' | 'conf
     activation: (value, fallback) => tfjsActivation(value ?? fallback),
     weightArgs,
     pick,
-    custom: { KerasGRU },
+    custom: { KerasGRU, gather: nativeGather },
   };
   return def.build(layer.config, ctx);
 }

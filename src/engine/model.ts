@@ -13,6 +13,7 @@ import { isNativeActivation, nativeConv2d, nativeDense, nativeDropout, type Conv
 /** A linear activation object, for running a softmax/sigmoid output layer up to its logits. */
 const LINEAR = (tf.layers.dense({ units: 1 }) as unknown as { activation: unknown }).activation;
 const LOGIT_ACTIVATIONS = new Set(['softmax', 'sigmoid']);
+const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU']);
 
 export interface ForwardResult {
   outputs: tf.Tensor[];
@@ -33,6 +34,12 @@ interface NativeCapableLayer {
 const pair = (v: number | number[] | undefined): [number, number] => (v === undefined ? [1, 1] : typeof v === 'number' ? [v, v] : [v[0], v[1] ?? v[0]]);
 
 type Spec = GraphLayer;
+
+/** Keras's masked GlobalAveragePooling1D: the mean over the real steps. */
+function maskedMean(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
+  const m = tf.expandDims(tf.cast(mask, x.dtype), -1);
+  return tf.div(tf.sum(tf.mul(x, m), 1), tf.sum(m, 1));
+}
 
 /** A layer of the model: a tfjs layer, or a nested model (which runs its own graph). */
 type Built = { kind: 'layer'; layer: tf.layers.Layer } | { kind: 'model'; model: KerasModel };
@@ -99,6 +106,8 @@ export class KerasModel {
   private run(inputs: tf.Tensor[], training: boolean, wantLogits: boolean): ForwardResult {
     const values = new Map<string, tf.Tensor>();
     const logits = new Map<string, tf.Tensor>();
+    /** Keras masks by tensor key: true where a step is real (see LayerDef.mask). */
+    const masks = new Map<string, tf.Tensor>();
     this.inputNames.forEach((n, i) => values.set(tensorKey(firstOutput(n)), inputs[i]));
     for (const { layer: spec, node } of this.graph.nodes) {
       const call = spec.calls[node];
@@ -113,7 +122,16 @@ export class KerasModel {
       }
       const layer = built.layer;
       const arg = inbound.length === 1 ? inbound[0] : inbound;
-      const kwargs = { training, ...this.callKwargs(call, (r) => values.get(tensorKey(r))!) };
+      const mask = masks.get(tensorKey(call.inbound[0]));
+      const maskMode = layerDef(spec.class_name)?.mask?.(spec.config);
+      if (maskMode === 'makes') masks.set(key, tf.notEqual(inbound[0], 0));
+      else if (mask && maskMode === 'passes') masks.set(key, mask);
+      if (mask && spec.class_name === 'GlobalAveragePooling1D') {
+        values.set(key, maskedMean(inbound[0], mask));
+        continue;
+      }
+      // Only the layers that consume a mask see it; the others pass it on around their call.
+      const kwargs = { training, ...(mask && RECURRENT.has(spec.class_name) ? { mask } : {}), ...this.callKwargs(call, (r) => values.get(tensorKey(r))!) };
       if (wantLogits && this.logitOutputs.has(key)) {
         if (spec.class_name === 'Activation') {
           logits.set(key, inbound[0]);
@@ -265,5 +283,9 @@ export class KerasModel {
 
   dispose(): void {
     this.symbolic.dispose();
+    // tfjs keeps a shared layer's weights while its model still counts a second call of it.
+    for (const layer of this.layers.values()) {
+      for (const w of layer.weights) if (!(w as unknown as { val: tf.Tensor }).val.isDisposed) w.dispose();
+    }
   }
 }

@@ -113,6 +113,23 @@ class Kernels {
     dims.dispose();
     return out;
   }
+  /** params[indices] along axis 0, without tfjs-node's host read of the indices (a bounds check). */
+  gather(params: tf.Tensor, indices: tf.Tensor): tf.Tensor {
+    const axis = tf.scalar(0, 'int32');
+    const int = (name: string, value: number): Attr => ({ name, type: this.b.binding.TF_ATTR_INT, value });
+    const attrs = [this.type('Tparams'), this.type('Tindices', this.b.binding.TF_INT32), this.type('Taxis', this.b.binding.TF_INT32), int('batch_dims', 0)];
+    const out = this.b.executeSingleOutput('GatherV2', attrs, [params, indices, axis]);
+    axis.dispose();
+    return out;
+  }
+  /** Rows of data summed into `segments` rows by their segment id: the gradient of gather. */
+  unsortedSegmentSum(data: tf.Tensor, ids: tf.Tensor, segments: number): tf.Tensor {
+    const count = tf.scalar(segments, 'int32');
+    const attrs = [this.type(), this.type('Tindices', this.b.binding.TF_INT32), this.type('Tnumsegments', this.b.binding.TF_INT32)];
+    const out = this.b.executeSingleOutput('UnsortedSegmentSum', attrs, [data, ids, count]);
+    count.dispose();
+    return out;
+  }
   /** Per-sample loss and its gradient with respect to the logits, in one kernel. */
   softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, sparse: boolean): [tf.Tensor, tf.Tensor] {
     const attrs = sparse ? [this.type(), this.type('Tlabels', this.b.binding.TF_INT32)] : [this.type()];
@@ -269,4 +286,25 @@ export function elementwise(): Elementwise {
     neg: unary('Neg', tf.neg),
     abs: unary('Abs', tf.abs),
   };
+}
+
+/**
+ * An Embedding's lookup, params[indices], as TensorFlow's GatherV2 with the gradient Keras gets
+ * (the occurrences' gradients summed per row). tfjs-node's own gather reads the indices on the host,
+ * which a traced graph cannot do; undefined off tfjs-node.
+ */
+export function nativeGather(params: tf.Tensor, indices: tf.Tensor): tf.Tensor | undefined {
+  const k = kernels();
+  if (!k || params.dtype !== 'float32' || params.rank !== 2) return undefined;
+  const ids = indices.dtype === 'int32' ? indices : tf.cast(indices, 'int32');
+  const run = tf.customGrad(((...args: unknown[]) => {
+    const p = args[0] as tf.Tensor;
+    return {
+      value: k.gather(p, ids),
+      gradFunc: (dy: tf.Tensor) => k.unsortedSegmentSum(tf.reshape(dy, [-1, p.shape[1]!]), tf.reshape(ids, [-1]), p.shape[0]!),
+    };
+  }) as GradFunc);
+  const out = run(params);
+  if (ids !== indices) ids.dispose();
+  return out;
 }

@@ -98,7 +98,10 @@ function classWeightsToSampleWeight(y: tf.Tensor, classWeight: Record<string, nu
 
 export class Trainer {
   readonly optimizer: Optimizer;
-  private readonly losses: Loss[];
+  /** Per output; undefined where the output has no loss. */
+  private readonly losses: Array<Loss | undefined>;
+  /** Outputs with a loss: Keras reports `<output>_loss` for each when there are several. */
+  private readonly lossOutputs: number[];
   private readonly lossWeights: number[];
   private metrics?: Metric[][];
   private readonly multiOutput: boolean;
@@ -107,7 +110,8 @@ export class Trainer {
 
   constructor(readonly model: KerasModel, readonly compiled: ResolvedCompile) {
     this.optimizer = makeOptimizer(compiled.optimizer);
-    this.losses = compiled.losses.map(makeLoss);
+    this.losses = compiled.losses.map((l) => (l ? makeLoss(l) : undefined));
+    this.lossOutputs = this.losses.flatMap((l, k) => (l ? [k] : []));
     this.lossWeights = compiled.lossWeights;
     this.multiOutput = model.outputNames.length > 1;
   }
@@ -142,10 +146,11 @@ export class Trainer {
   private batchLosses({ outputs, logits }: ForwardResult, y: tf.Tensor[], sw: tf.Tensor[] | undefined): { perOutput: tf.Tensor[]; total: tf.Scalar } {
     const perOutput = outputs.map((out, k) => {
       const loss = this.losses[k];
+      if (!loss) return tf.scalar(0);
       const values = loss.onLogits && logits[k] ? loss.onLogits(y[k], logits[k]!) : loss.perSample(y[k], out);
       return reduceLoss(loss, values, y[k], sw?.[sw.length === 1 ? 0 : k]);
     });
-    let total = perOutput.reduce<tf.Tensor>((acc, l, k) => tf.add(acc, this.lossWeights[k] === 1 ? l : tf.mul(l, this.lossWeights[k])), tf.scalar(0));
+    let total = perOutput.reduce<tf.Tensor>((acc, l, k) => (!this.losses[k] ? acc : tf.add(acc, this.lossWeights[k] === 1 ? l : tf.mul(l, this.lossWeights[k]))), tf.scalar(0));
     // Weight regularizers (kernel_regularizer, ...) add to the total, as in Keras.
     for (const reg of this.model.symbolic.calculateLosses()) total = tf.add(total, reg);
     return { perOutput, total: total as tf.Scalar };
@@ -157,14 +162,14 @@ export class Trainer {
    */
   private checkLabels(y: tf.Tensor[], at: string): void {
     this.compiled.losses.forEach((loss, k) => {
-      if (loss.class_name !== 'SparseCategoricalCrossentropy') return;
+      if (loss?.class_name !== 'SparseCategoricalCrossentropy') return;
       const classes = this.model.symbolic.outputs[k].shape.at(-1) as number;
       // Labels of the ignored class may lie outside [0, classes): they count for nothing.
       const ignored = loss.config.ignore_class;
-      const labels = typeof ignored === 'number' ? tf.where(tf.equal(y[k], ignored), tf.zerosLike(y[k]), y[k]) : y[k];
-      const [lo, hi] = tf.tidy(() => [tf.min(labels).dataSync()[0], tf.max(labels).dataSync()[0]]);
-      const integral = tf.tidy(() => tf.all(tf.equal(labels, tf.round(tf.cast(labels, 'float32')))).dataSync()[0]);
-      if (labels !== y[k]) labels.dispose();
+      const [lo, hi, integral] = tf.tidy(() => {
+        const labels = typeof ignored === 'number' ? tf.where(tf.equal(y[k], ignored), tf.zerosLike(y[k]), y[k]) : y[k];
+        return [tf.min(labels).dataSync()[0], tf.max(labels).dataSync()[0], tf.all(tf.equal(labels, tf.round(tf.cast(labels, 'float32')))).dataSync()[0]];
+      });
       const where = this.model.outputNames.length > 1 ? `${at}/${this.model.outputNames[k]}` : at;
       if (lo < 0 || hi >= classes || !integral) {
         throw new Error(`${where}: SparseCategoricalCrossentropy needs integer class indices in [0, ${classes}); the labels range over [${lo}, ${hi}]${integral ? '' : ' and are not all integers'}`);
@@ -372,7 +377,7 @@ export class Trainer {
           break;
         }
         const raw: Logs = { loss: Math.fround(lossSum.dataSync()[0] + hostLossSum) / n };
-        if (this.multiOutput) this.model.outputNames.forEach((name, k) => (raw[`${name}_loss`] = Math.fround(outLossSums[k].dataSync()[0] + hostOutLossSums[k]) / steps));
+        if (this.lossOutputs.length > 1) for (const k of this.lossOutputs) raw[`${this.model.outputNames[k]}_loss`] = Math.fround(outLossSums[k].dataSync()[0] + hostOutLossSums[k]) / steps;
         tf.dispose([lossSum, ...outLossSums]);
         for (const m of metrics.flat()) raw[m.name] = m.result();
         if (validation) {
@@ -438,7 +443,7 @@ export class Trainer {
       });
     }
     const raw: Logs = { loss: lossSum / n };
-    if (this.multiOutput) this.model.outputNames.forEach((name, k) => (raw[`${name}_loss`] = outLossSums[k] / steps));
+    if (this.lossOutputs.length > 1) for (const k of this.lossOutputs) raw[`${this.model.outputNames[k]}_loss`] = outLossSums[k] / steps;
     for (const m of metrics.flat()) raw[m.name] = m.result();
     const logs: Logs = {};
     for (const key of Object.keys(raw).sort()) logs[key] = Math.fround(raw[key]);

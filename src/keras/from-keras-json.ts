@@ -597,7 +597,8 @@ function compileFrom(cc: Json, at: string, legacy: boolean, issues: Collector): 
     issues.add(`${at}/loss`, 'the model is compiled without a loss; the service trains with one of its losses');
     return undefined;
   }
-  const loss = structureFrom(cc.loss, `${at}/loss`, (v, p) => identifierFrom(v, p, LOSSES, 'loss', issues)) as CompileSpec['loss'];
+  // A None inside a list or dict: that output trains without a loss.
+  const loss = structureFrom(cc.loss, `${at}/loss`, (v, p) => (v === null ? (null as unknown as Identifier) : identifierFrom(v, p, LOSSES, 'loss', issues))) as CompileSpec['loss'];
   const metrics = cc.metrics === null || cc.metrics === undefined ? undefined : (structureFrom(cc.metrics, `${at}/metrics`, (v, p) => identifierFrom(v, p, METRICS, 'metric', issues)) as CompileSpec['metrics']);
   const weighted = cc.weighted_metrics;
   if (weighted !== null && weighted !== undefined && !(Array.isArray(weighted) && weighted.length === 0)) {

@@ -148,7 +148,8 @@ function withDefaults(family: Family, cls: string, ours: Cfg): Cfg {
 
 const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
 
-function kerasLoss(id: Identifier): unknown {
+function kerasLoss(id: Identifier | null): unknown {
+  if (id === null) return null; // an output without a loss
   if (typeof id === 'string') return id; // Keras keeps strings as given in compile_config
   const r = resolve(LOSSES, id, 'loss');
   if ('error' in r) throw new Error(r.error);
@@ -163,6 +164,7 @@ function kerasMetric(id: Identifier): unknown {
 }
 
 const mapStructure = (v: unknown, leaf: (id: Identifier) => unknown): unknown => {
+  if (v === null) return null;
   if (Array.isArray(v)) return v.map((x) => mapStructure(x, leaf));
   if (typeof v === 'object' && v !== null && !('class_name' in v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapStructure(x, leaf)]));
   return leaf(v as Identifier);

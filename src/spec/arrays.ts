@@ -231,4 +231,13 @@ export function bindData<T>(data: Data, names: string[], at: string, each: (a: A
   return names.map((n, i) => each((data as ArrayLike[])[i], `${at}/${i}`, n));
 }
 
+/**
+ * sample_weight as Keras takes it: as bindData, and also one array for a model with several
+ * outputs, which then weighs every output's loss (bound as a list of one).
+ */
+export function bindSampleWeight<T>(data: Data, names: string[], at: string, each: (a: ArrayLike, at: string, name: string) => T): T[] {
+  const single = isEncoded(data) || isRandom(data) || isDatasetArray(data) || (Array.isArray(data) && data.length > 0 && data.every((v) => typeof v === 'number'));
+  return names.length > 1 && single ? [each(data as ArrayLike, at, names[0])] : bindData(data, names, at, each);
+}
+
 export { SpecError };

@@ -2,7 +2,7 @@
  * Everything checked at submit time beyond the JSON schema: the graph, the compile section, the data
  * (shapes, sample counts) and the callbacks. Run once in the API so errors come back before enqueueing.
  */
-import { bindData, datasetRefs, describeArray, type ArrayInfo, type DatasetShapes } from './arrays.ts';
+import { bindData, bindSampleWeight, datasetRefs, describeArray, type ArrayInfo, type DatasetShapes } from './arrays.ts';
 import { checkCallbackConfig } from './callback-checks.ts';
 import { CALLBACKS, resolve } from './catalog.ts';
 import { resolveCompile } from './compile.ts';
@@ -19,9 +19,9 @@ interface CheckContext {
   limits: Limits;
 }
 
-function describeData(ctx: CheckContext, data: Data, names: string[], at: string): ArrayInfo[] {
+function describeData(ctx: CheckContext, data: Data, names: string[], at: string, bind = bindData): ArrayInfo[] {
   const { limits } = ctx;
-  return bindData(data, names, at, (a, p) => {
+  return bind(data, names, at, (a, p) => {
     const info = describeArray(a, p, ctx.shapes);
     const elements = info.shape.reduce((x, y) => x * y, 1);
     if (elements > limits.maxArrayElements) fail(p, `has ${elements} numbers; the limit is ${limits.maxArrayElements} (MAX_ARRAY_ELEMENTS)`);
@@ -65,7 +65,7 @@ function checkFit(ctx: CheckContext, fit: FitSpec, graph: CheckedGraph): number 
   checkInputs(x, graph, '/fit/x');
   const y = describeData(ctx, fit.y, graph.outputs, '/fit/y');
   const groups: Array<[string, ArrayInfo[]]> = [['/fit/x', x], ['/fit/y', y]];
-  if (fit.sample_weight) groups.push(['/fit/sample_weight', describeData(ctx, fit.sample_weight, graph.outputs, '/fit/sample_weight')]);
+  if (fit.sample_weight) groups.push(['/fit/sample_weight', describeData(ctx, fit.sample_weight, graph.outputs, '/fit/sample_weight', bindSampleWeight)]);
   const n = sampleCount(groups);
   if (n === 0) fail('/fit/x', 'has no samples');
   if (fit.validation_data) {
@@ -141,7 +141,7 @@ function checkEvaluate(ctx: CheckContext, spec: EvaluateSpec, graph: CheckedGrap
   const x = describeData(ctx, spec.x, graph.inputs.map((i) => i.name), `${at}/x`);
   checkInputs(x, graph, `${at}/x`);
   const groups: Array<[string, ArrayInfo[]]> = [[`${at}/x`, x], [`${at}/y`, describeData(ctx, spec.y, graph.outputs, `${at}/y`)]];
-  if (spec.sample_weight) groups.push([`${at}/sample_weight`, describeData(ctx, spec.sample_weight, graph.outputs, `${at}/sample_weight`)]);
+  if (spec.sample_weight) groups.push([`${at}/sample_weight`, describeData(ctx, spec.sample_weight, graph.outputs, `${at}/sample_weight`, bindSampleWeight)]);
   if (sampleCount(groups) === 0) fail(`${at}/x`, 'has no samples');
 }
 

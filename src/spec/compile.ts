@@ -8,8 +8,8 @@ import type { CompileSpec, Identifier } from './schema.ts';
 
 export interface ResolvedCompile {
   optimizer: Resolved;
-  /** One loss per output, in output order. */
-  losses: Resolved[];
+  /** One loss per output, in output order; null for an output trained without one (Keras's None). */
+  losses: Array<Resolved | null>;
   lossWeights: number[];
   /** Metrics per output, in output order. */
   metrics: Resolved[][];
@@ -45,10 +45,11 @@ export function resolveCompile(compile: CompileSpec, outputs: string[], at = '/c
   const isIdentifier = (v: unknown) => typeof v === 'string' || (typeof v === 'object' && v !== null && !Array.isArray(v) && 'class_name' in v);
 
   const optimizer = one(OPTIMIZERS, compile.optimizer ?? 'rmsprop', `${at}/optimizer`, 'optimizer');
-  const losses = perOutput<Resolved>(compile.loss, `${at}/loss`, 'loss', isIdentifier, undefined, (v, p) => one(LOSSES, v, p, 'loss'));
+  const losses = perOutput<Resolved | null>(compile.loss, `${at}/loss`, 'loss', isIdentifier, undefined, (v, p) => (v === null ? null : one(LOSSES, v, p, 'loss')));
   losses.forEach((l, i) => {
-    if (l === undefined) issues.push({ pointer: `${at}/loss`, message: `no loss is given for output "${outputs[i]}"` });
+    if (l === undefined) issues.push({ pointer: `${at}/loss`, message: `no loss is given for output "${outputs[i]}" (null, as Keras's None, trains it without one)` });
   });
+  if (losses.length && losses.every((l) => l === null)) issues.push({ pointer: `${at}/loss`, message: 'every output\'s loss is null; at least one output needs a loss' });
   const lossWeights = perOutput<number>(compile.loss_weights, `${at}/loss_weights`, 'loss weight', (v) => typeof v === 'number', 1, (v, p) => {
     if (typeof v !== 'number' || !Number.isFinite(v)) issues.push({ pointer: p, message: 'must be a finite number' });
     return v;

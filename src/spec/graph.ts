@@ -307,6 +307,32 @@ function checkModelCall(layer: GraphLayer, call: LayerCall, inShapes: Shape[], i
   };
 }
 
+/** Layers a mask reaches unchanged, and those that take one: what the refusal names. */
+const MASK_TAKERS = () =>
+  Object.values(LAYERS)
+    .filter((d) => d.mask?.({}) !== undefined || d.mask?.({ return_sequences: true }) !== undefined)
+    .map((d) => d.class_name);
+
+/**
+ * Keras masks through this call: an Embedding with mask_zero makes one, some layers pass it on or
+ * consume it; a masked tensor reaching any other layer (or a keyword argument) is refused, since the
+ * layer would compute as if every step were real. Records which of the call's outputs are masked.
+ */
+function checkMask(info: LayerDef | undefined, layer: GraphLayer, call: LayerCall, masked: Set<string>): SpecIssue | undefined {
+  const node = layer.calls.indexOf(call);
+  const out0 = tensorKey({ layer: layer.name, node, index: 0 });
+  const mode = info?.mask?.(layer.config);
+  if (mode === 'makes') masked.add(out0);
+  const kw = Object.entries(call.kwargs).find(([, refs]) => refs.some((r) => masked.has(tensorKey(r))));
+  if (kw) return { pointer: `${call.at}/kwargs${pointer(kw[0])}`, message: `${kw[0]} of "${layer.name}" carries the mask of an Embedding with mask_zero, which the service does not carry into call arguments` };
+  if (!call.inbound.some((r) => masked.has(tensorKey(r)))) return undefined;
+  if (mode === 'passes' && call.inbound.length === 1) masked.add(out0);
+  else if (mode !== 'consumes' || call.inbound.length !== 1) {
+    return { pointer: `${call.at}/inbound`, message: `${layer.class_name} "${layer.name}" gets the mask of an Embedding with mask_zero but does not take masks here; the service carries masks through ${MASK_TAKERS().join(', ')}` };
+  }
+  return undefined;
+}
+
 export function checkGraph(graph: Graph, at = '/model'): CheckedGraph {
   const issues: SpecIssue[] = [];
   const seen = new Map<string, string>();
@@ -331,6 +357,8 @@ export function checkGraph(graph: Graph, at = '/model'): CheckedGraph {
     shapes[input.name] = input.shape;
   }
   const failed = new Set<string>();
+  /** Tensors that carry a Keras mask (from an Embedding with mask_zero). */
+  const masked = new Set<string>();
   const rows: SummaryRow[] = [];
   const firstCall = new Map<string, CallResult>();
   let trainable = 0;
@@ -398,6 +426,11 @@ export function checkGraph(graph: Graph, at = '/model'): CheckedGraph {
       fail({ pointer: `${call.at}/inbound`, message: `"${layer.name}" is shared: call ${node} needs other weights than call 0 (input ${call.inbound.map((r, i) => `${showRef(r)} ${shown(inShapes[i]!)}`).join(', ')})` });
       continue;
     }
+    const maskProblem = checkMask(info, layer, call, masked);
+    if (maskProblem) {
+      fail(maskProblem);
+      continue;
+    }
     result.outputs.forEach((s, i) => (tensors[tensorKey({ layer: layer.name, node, index: i })] = s));
     if (first) continue;
     firstCall.set(layer.name, result);
@@ -414,6 +447,7 @@ export function checkGraph(graph: Graph, at = '/model'): CheckedGraph {
     const known = graph.layers.some((l) => l.name === ref.layer) || graph.inputs.some((inp) => inp.name === ref.layer);
     if (!known) issues.push({ pointer: `${at}/outputs/${i}`, message: `no layer is named "${ref.layer}"` });
     else if (tensors[tensorKey(ref)] === undefined) issues.push({ pointer: `${at}/outputs/${i}`, message: `"${ref.layer}" has no tensor ${showRef(ref)}` });
+    if (masked.has(tensorKey(ref))) issues.push({ pointer: `${at}/outputs/${i}`, message: `output "${ref.layer}" carries the mask of an Embedding with mask_zero; masked losses and metrics are not supported: end the masked part with an RNN (return_sequences false) or GlobalAveragePooling1D` });
     if (outputNames.has(ref.layer)) issues.push({ pointer: `${at}/outputs/${i}`, message: `two outputs come from "${ref.layer}"; outputs are named by their layer, so each must come from another layer` });
     outputNames.set(ref.layer, i);
   });

@@ -166,7 +166,9 @@ export const FitModelSpec = Type.Union([GraphModel, SequentialModel, KerasJsonMo
 export const CompileSpec = Type.Object(
   {
     optimizer: Type.Optional(Identifier),
-    loss: Type.Union([Identifier, Type.Array(Identifier), Type.Record(Type.String(), Identifier)]),
+    loss: Type.Union([Identifier, Type.Array(Type.Union([Identifier, Type.Null()])), Type.Record(Type.String(), Type.Union([Identifier, Type.Null()]))], {
+      description: 'One loss for every output, or one per output (list in output order, or dict by output name); null: that output has no loss (its metrics are still computed).',
+    }),
     metrics: Type.Optional(
       Type.Union([
         Type.Array(Type.Union([Identifier, Type.Array(Identifier)])),

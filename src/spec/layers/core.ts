@@ -12,6 +12,7 @@ export const Dropout: LayerDef = {
   arity: 1,
   outputShape: (_cfg, [s]) => s,
   // Training traces only when the model draws the mask natively (KerasModel.hasNativeDropout).
+  mask: () => 'passes',
   graph: 'inference',
   build: (cfg, { tf, common, pick }) => tf.layers.dropout({ ...common, ...pick(cfg, ['rate', 'noise_shape', 'seed']) }),
 };
@@ -23,6 +24,7 @@ export const Activation: LayerDef = {
   honours: { activation: true },
   arity: 1,
   outputShape: (_cfg, [s]) => s,
+  mask: () => 'passes',
   graph: 'training',
   build: (cfg, { tf, common, activation }) => tf.layers.activation({ ...common, activation: activation(cfg.activation) }),
 };

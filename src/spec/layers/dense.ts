@@ -19,6 +19,7 @@ export const Dense: LayerDef = {
     { name: 'kernel', shape: [known(s.at(-1), 'the last input dimension'), cfg.units], trainable: true },
     ...(useBias(cfg) ? [{ name: 'bias', shape: [cfg.units], trainable: true }] : []),
   ],
+  mask: () => 'passes',
   graph: 'training',
   build: (cfg, { tf, common, pick, activation, weightArgs }) =>
     tf.layers.dense({ ...common, ...pick(cfg, ['units', 'use_bias']), activation: activation(cfg.activation, 'linear'), ...weightArgs(cfg) }),

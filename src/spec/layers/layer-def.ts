@@ -51,6 +51,8 @@ export interface BuildContext {
   /** The engine's own layers where tfjs lacks Keras's behaviour. */
   custom: {
     KerasGRU: new (args: any) => TF.layers.Layer;
+    /** params[indices] (an Embedding's lookup) as one graph-traceable kernel, or undefined. */
+    gather(params: TF.Tensor, indices: TF.Tensor): TF.Tensor | undefined;
   };
 }
 
@@ -85,6 +87,12 @@ export interface LayerDef {
   callArgs?: Record<string, (cfg: Cfg, inputs: Shape[], tensors: Shape[]) => string | undefined>;
   /** Variables in get_weights() order; parameter counts are their sizes. */
   weights?(cfg: Cfg, inputs: Shape[]): WeightSpec[];
+  /**
+   * Keras masks (Embedding mask_zero): 'makes' one, 'passes' it on unchanged to output 0, or
+   * 'consumes' it (an RNN's masked steps keep their state; pooling averages the real steps).
+   * Layers without it refuse a masked input, rather than compute as if there were no mask.
+   */
+  mask?(cfg: Cfg): 'makes' | 'passes' | 'consumes' | undefined;
   /**
    * Which forward passes the graph step can trace: 'training' (also inference) when the layer is a
    * pure function of inputs and weights; 'inference' when training draws random numbers on the host.

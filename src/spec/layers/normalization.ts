@@ -67,6 +67,7 @@ export const LayerNormalization: LayerDef = {
   arity: 1,
   outputShape: (_cfg, [s]) => s,
   weights: (cfg, [s]) => scaleAndCenter(cfg, axisShape(cfg, s)),
+  mask: () => 'passes',
   graph: 'training',
   build(cfg, { tf, common, weightArgs }) {
     const layer = tf.layers.layerNormalization({ ...common, axis: cfg.axis ?? -1, epsilon: cfg.epsilon ?? 1e-3, center: cfg.center ?? true, scale: cfg.scale ?? true, ...weightArgs(cfg) });

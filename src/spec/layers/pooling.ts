@@ -67,6 +67,8 @@ function globalPool(kind: 'Max' | 'Average', dims: 1 | 2): LayerDef {
       const s = rank(inputs, dims + 1, what(dims));
       return cfg.keepdims ? [...Array(dims).fill(1), s[dims]] : [s[dims]];
     },
+    // Keras's GlobalAveragePooling1D averages over the unmasked steps.
+    mask: kind === 'Average' && dims === 1 ? () => 'consumes' : undefined,
     graph: 'training',
     build(cfg, { tf, common }) {
       const make = { Max1: tf.layers.globalMaxPooling1d, Max2: tf.layers.globalMaxPooling2d, Average1: tf.layers.globalAveragePooling1d, Average2: tf.layers.globalAveragePooling2d }[`${kind}${dims}` as const];

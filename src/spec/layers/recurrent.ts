@@ -66,6 +66,8 @@ function recurrent(kind: Kind, build: LayerDef['build']): LayerDef {
       ];
     },
     // Recurrent layers unroll over their fixed timesteps in a trace.
+    // With return_sequences the output keeps the mask (a masked step repeats the previous output).
+    mask: (cfg) => (cfg.return_sequences ? 'passes' : 'consumes'),
     graph: 'training',
     build,
   };
