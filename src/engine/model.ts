@@ -248,6 +248,11 @@ export class KerasModel {
     }
   }
 
+  /** Whether a layer of this name is here, or in a nested model. */
+  hasLayer(name: string): boolean {
+    return this.built.has(name) || [...this.built.values()].some((b) => b.kind === 'model' && b.model.hasLayer(name));
+  }
+
   /** Weights per layer in Keras get_weights() order. */
   getWeights(): Record<string, tf.Tensor[]> {
     const out: Record<string, tf.Tensor[]> = {};
@@ -261,7 +266,13 @@ export class KerasModel {
   /** Loads weights given per layer (Keras order); checks counts and shapes with clear messages. */
   setWeights(weights: Record<string, Array<tf.Tensor | unknown>>): void {
     for (const [name, arrays] of Object.entries(weights)) {
-      if (!this.built.has(name)) throw new Error(`weights: no layer is named "${name}"`);
+      if (!this.built.has(name)) {
+        // A layer of a nested model, by its own name (as the TensorFlow.js format names weights).
+        const owner = [...this.built.values()].find((b) => b.kind === 'model' && b.model.hasLayer(name));
+        if (!owner || owner.kind !== 'model') throw new Error(`weights: no layer is named "${name}"`);
+        owner.model.setWeights({ [name]: arrays });
+        continue;
+      }
       const current = this.layerWeights(name);
       if (arrays.length !== current.length) throw new Error(`weights.${name}: expected ${current.length} arrays, got ${arrays.length}`);
       const tensors: tf.Tensor[] = [];

@@ -16,7 +16,7 @@ import { INITIALIZERS } from '../spec/initializers.ts';
 import { LAYERS, layerDef, layerOptionProblem } from '../spec/layers/index.ts';
 import { REGULARIZERS } from '../spec/regularizers.ts';
 import { SpecError, pointer } from '../spec/problem.ts';
-import type { CompileSpec, GraphModel, Identifier, InputSpec, LayerSpec } from '../spec/schema.ts';
+import type { CompileSpec, GraphModel, Identifier, InputSpec, LayerSpec, TensorRef } from '../spec/schema.ts';
 import { KERAS_INITIALIZERS, KERAS_LAYERS, canonicalLayerClass, kerasInitializerClass, type KerasObject } from './to-keras-json.ts';
 import { KerasImportError, type KerasIssue } from './types.ts';
 
@@ -222,13 +222,14 @@ function layerConfig(config: Json, { name, cls, at, issues }: LayerContext): Jso
 
 interface Ref {
   layer: string;
+  ref: TensorRef;
   at: string;
 }
 
 /** [name, node_index, tensor_index] (input_layers/output_layers): a leaf, a list of leaves or a dict. */
 function tensorRefs(value: unknown, at: string, issues: Collector): Ref[] {
   const isLeaf = (v: unknown): v is [string, number, number] => Array.isArray(v) && v.length === 3 && typeof v[0] === 'string';
-  if (isLeaf(value)) return [{ layer: value[0], at }];
+  if (isLeaf(value)) return [{ layer: value[0], ref: value[1] === 0 && value[2] === 0 ? value[0] : [value[0], value[1], value[2]], at }];
   if (Array.isArray(value)) return value.flatMap((v, i) => tensorRefs(v, `${at}/${i}`, issues));
   // Keras flattens a dict of inputs/outputs in sorted key order.
   if (isObject(value)) return Object.keys(value).sort().flatMap((k) => tensorRefs(value[k], `${at}${pointer(k)}`, issues));
@@ -245,8 +246,8 @@ function callKwargsIgnorable(kwargs: unknown): boolean {
   return !isObject(kwargs) || Object.entries(kwargs).every(([k, v]) => v === null || (k === 'training' && v === false));
 }
 
-/** One inbound tensor: a Keras 3 __keras_tensor__ or a Keras 2 [name, node, tensor, kwargs?]. */
-function inboundTensor(v: unknown, at: string, where: string, issues: Collector): string | undefined {
+/** One inbound tensor: a Keras 3 __keras_tensor__ or a Keras 2 [name, node, tensor, kwargs?], as our reference. */
+function inboundTensor(v: unknown, at: string, where: string, issues: Collector): TensorRef | undefined {
   let history: unknown[];
   let kwargs: unknown;
   if (isObject(v) && v.class_name === '__keras_tensor__' && isObject(v.config) && Array.isArray(v.config.keras_history)) {
@@ -260,45 +261,66 @@ function inboundTensor(v: unknown, at: string, where: string, issues: Collector)
     return undefined;
   }
   const [layer, node, tensor] = history;
-  if (node !== 0) issues.add(`${at}/1`, `${where} takes the output of call #${show(node)} of the shared layer "${String(layer)}"; shared layers (one layer called several times) are not supported`);
-  if (tensor !== 0) issues.add(`${at}/2`, `${where} takes output #${show(tensor)} of "${String(layer)}"; layers with several outputs (return_state, ...) are not supported`);
+  if (typeof layer !== 'string' || !Number.isInteger(node) || !Number.isInteger(tensor)) {
+    issues.add(at, `${where}: unreadable tensor reference ${show(history)}`);
+    return undefined;
+  }
   if (!callKwargsIgnorable(kwargs)) issues.add(`${at}/3`, `${where}: call arguments ${show(kwargs)} are not supported`);
-  return typeof layer === 'string' ? layer : undefined;
+  return node === 0 && tensor === 0 ? layer : [layer, node as number, tensor as number];
 }
 
-/** The names of the layers one layer is called on (its only node). */
-function inboundOf(entry: Json, at: string, where: string, issues: Collector): string[] | undefined {
+/** Call keyword arguments that take tensors, as the service's spec writes them. */
+const TENSOR_KWARGS = new Set(['initial_state']);
+
+interface CallSpec {
+  inbound: TensorRef[];
+  kwargs?: Record<string, TensorRef[]>;
+}
+
+/** Every call of a layer (its inbound nodes, in order): the tensors and keyword arguments of each. */
+function callsOf(entry: Json, at: string, where: string, issues: Collector): CallSpec[] | undefined {
   const nodes = entry.inbound_nodes;
   if (!Array.isArray(nodes) || nodes.length === 0) {
     issues.add(`${at}/inbound_nodes`, `${where} is not called on any tensor of the model`);
     return undefined;
   }
-  if (nodes.length > 1) {
-    issues.add(`${at}/inbound_nodes`, `${where} is called ${nodes.length} times (a shared layer); the service builds each layer for one call, so shared weights are not supported`);
-    return undefined;
-  }
-  const node = nodes[0];
-  const nodeAt = `${at}/inbound_nodes/0`;
-  const names: Array<string | undefined> = [];
-  if (isObject(node)) {
-    const args = Array.isArray(node.args) ? node.args : [];
-    if (args.length !== 1) {
-      issues.add(`${nodeAt}/args`, `${where} is called with ${args.length} positional arguments; supported layers take one tensor or one list of tensors`);
-      return undefined;
+  const calls: CallSpec[] = [];
+  let ok = true;
+  nodes.forEach((node, k) => {
+    const nodeAt = `${at}/inbound_nodes/${k}`;
+    const refs: Array<TensorRef | undefined> = [];
+    const kwargs: Record<string, TensorRef[]> = {};
+    if (isObject(node)) {
+      const args = Array.isArray(node.args) ? node.args : [];
+      if (args.length !== 1) {
+        issues.add(`${nodeAt}/args`, `${where} is called with ${args.length} positional arguments; supported layers take one tensor or one list of tensors`);
+        ok = false;
+        return;
+      }
+      const first = args[0];
+      const list = Array.isArray(first) ? first.map((t, j) => [t, `${nodeAt}/args/0/${j}`] as const) : [[first, `${nodeAt}/args/0`] as const];
+      for (const [t, tAt] of list) refs.push(inboundTensor(t, tAt, where, issues));
+      const rest: Json = {};
+      for (const [key, value] of Object.entries(isObject(node.kwargs) ? node.kwargs : {})) {
+        if (TENSOR_KWARGS.has(key) && value !== null) {
+          const items = Array.isArray(value) ? value : [value];
+          const tensors = items.map((t, j) => inboundTensor(t, `${nodeAt}/kwargs/${key}/${j}`, where, issues));
+          if (tensors.every((t) => t !== undefined)) kwargs[key] = tensors as TensorRef[];
+          else ok = false;
+        } else rest[key] = value;
+      }
+      if (!callKwargsIgnorable(rest)) issues.add(`${nodeAt}/kwargs`, `${where}: call arguments ${show(rest)} are not supported`);
+    } else if (Array.isArray(node)) {
+      node.forEach((t, j) => refs.push(inboundTensor(t, `${nodeAt}/${j}`, where, issues)));
+    } else {
+      issues.add(nodeAt, `${where}: unreadable inbound node ${show(node)}`);
+      ok = false;
+      return;
     }
-    const first = args[0];
-    const list = Array.isArray(first) ? first.map((t, j) => [t, `${nodeAt}/args/0/${j}`] as const) : [[first, `${nodeAt}/args/0`] as const];
-    for (const [t, tAt] of list) names.push(inboundTensor(t, tAt, where, issues));
-    if (!callKwargsIgnorable(node.kwargs)) {
-      issues.add(`${nodeAt}/kwargs`, `${where}: call arguments ${show(node.kwargs)} are not supported`);
-    }
-  } else if (Array.isArray(node)) {
-    node.forEach((t, j) => names.push(inboundTensor(t, `${nodeAt}/${j}`, where, issues)));
-  } else {
-    issues.add(nodeAt, `${where}: unreadable inbound node ${show(node)}`);
-    return undefined;
-  }
-  return names.every((n) => n !== undefined) ? (names as string[]) : undefined;
+    if (refs.some((r) => r === undefined)) ok = false;
+    calls.push({ inbound: refs as TensorRef[], ...(Object.keys(kwargs).length ? { kwargs } : {}) });
+  });
+  return ok ? calls : undefined;
 }
 
 const MODEL_CLASSES = new Set(['Functional', 'Model', 'Sequential']);
@@ -318,10 +340,7 @@ function layerClass(entry: Json, name: string, at: string, issues: Collector): s
     issues.add(`${at}/class_name`, `${where} is a custom layer (${show(registered ?? module)}); supported layers: ${Object.keys(LAYERS).join(', ')}`);
     return undefined;
   }
-  if (MODEL_CLASSES.has(cls)) {
-    issues.add(`${at}/class_name`, `${where} is a nested model; nested models are not supported, build one flat model`);
-    return undefined;
-  }
+  if (MODEL_CLASSES.has(cls)) return cls === 'Sequential' ? 'Sequential' : 'Functional';
   const canon = canonicalLayerClass(cls);
   if (!Object.hasOwn(LAYERS, canon)) {
     issues.add(`${at}/class_name`, `${where} is not supported; supported layers: ${Object.keys(LAYERS).join(', ')}`);
@@ -361,7 +380,7 @@ function inputFrom(name: string, batchShape: unknown, dtype: unknown, config: Js
 interface Built {
   inputs: InputSpec[];
   layers: LayerSpec[];
-  outputs: string[];
+  outputs: TensorRef[];
   /** Pointer of each of our layers (and inputs) in the Keras JSON, for mapping our own checks' errors back. */
   layerAt: string[];
   inputAt: string[];
@@ -369,9 +388,15 @@ interface Built {
   complete: boolean;
 }
 
-function layerSpec(entry: Json, name: string, cls: string, inbound: string[], at: string, issues: Collector): LayerSpec {
+function layerSpec(entry: Json, name: string, cls: string, calls: CallSpec[], at: string, issues: Collector): LayerSpec {
+  const wiring = calls.length === 1 ? { inbound: calls[0].inbound, ...(calls[0].kwargs ? { kwargs: calls[0].kwargs } : {}) } : { calls };
+  if (cls === 'Sequential' || cls === 'Functional') {
+    // A nested model: its config becomes a model in our form, translated the same way.
+    const nested = modelFrom(entry, at, issues);
+    return { name, class_name: cls, config: nested as unknown as Record<string, unknown>, ...wiring };
+  }
   const config = layerConfig(isObject(entry.config) ? entry.config : {}, { name, cls, at, issues });
-  return { name, class_name: cls, ...(Object.keys(config).length ? { config } : {}), inbound };
+  return { name, class_name: cls, ...(Object.keys(config).length ? { config } : {}), ...wiring };
 }
 
 function functionalFrom(config: Json, at: string, issues: Collector): Built {
@@ -402,12 +427,12 @@ function functionalFrom(config: Json, at: string, issues: Collector): Built {
     }
     const cls = layerClass(entry, name, lat, issues);
     // How a layer we cannot take is wired would only add noise to its issue.
-    const inbound = cls ? inboundOf(entry, lat, `layer "${name}" (${cls})`, issues) : undefined;
-    if (!cls || !inbound) {
+    const calls = cls ? callsOf(entry, lat, `layer "${name}" (${cls})`, issues) : undefined;
+    if (!cls || !calls) {
       built.complete = false;
       return;
     }
-    built.layers.push(layerSpec(entry, name, cls, inbound, lat, issues));
+    built.layers.push(layerSpec(entry, name, cls, calls, lat, issues));
     built.layerAt.push(lat);
   });
   for (const ref of tensorRefs(config.input_layers, `${at}/input_layers`, issues)) {
@@ -420,7 +445,7 @@ function functionalFrom(config: Json, at: string, issues: Collector): Built {
       built.complete = false;
     }
   }
-  built.outputs = tensorRefs(config.output_layers, `${at}/output_layers`, issues).map((r) => r.layer);
+  built.outputs = tensorRefs(config.output_layers, `${at}/output_layers`, issues).map((r) => r.ref);
   if (!built.inputs.length || !built.outputs.length) {
     issues.add(at, 'the model needs input_layers and output_layers');
     built.complete = false;
@@ -482,7 +507,7 @@ function sequentialFrom(config: unknown, at: string, legacy: boolean, issues: Co
       built.complete = false;
       continue;
     }
-    built.layers.push(layerSpec(entry, name, cls, [previous], lat, issues));
+    built.layers.push(layerSpec(entry, name, cls, [{ inbound: [previous] }], lat, issues));
     built.layerAt.push(lat);
     previous = name;
   }
@@ -504,7 +529,10 @@ function dropLastAxis(layers: LayerSpec[], graph: CheckedGraph): void {
 /** Our checks' pointers (/model/layers/3/...) → pointers into the Keras JSON. */
 function mapSpecPointer(ptr: string, built: Built, outputsAt: string): string {
   const layer = /^\/model\/layers\/(\d+)(.*)$/.exec(ptr);
-  if (layer) return `${built.layerAt[Number(layer[1])]}${layer[2].replace(/^\/inbound(\/\d+)?/, '/inbound_nodes')}`;
+  if (layer) {
+    const rest = layer[2].replace(/^\/calls\/(\d+)(\/inbound(\/\d+)?)?/, '/inbound_nodes/$1').replace(/^\/inbound(\/\d+)?/, '/inbound_nodes').replace(/^\/kwargs/, '/inbound_nodes/0/kwargs');
+    return `${built.layerAt[Number(layer[1])]}${rest}`;
+  }
   const input = /^\/model\/inputs\/(\d+)(.*)$/.exec(ptr);
   if (input) return `${built.inputAt[Number(input[1])]}${input[2] === '/name' ? '/name' : '/config'}`;
   const output = /^\/model\/outputs\/(\d+)$/.exec(ptr);
@@ -633,6 +661,24 @@ function parse(json: unknown): Json {
  * with Keras's layer names) and, when compiled, our compile section. Throws KerasImportError with
  * every issue found; the result passes checkGraph(normalizeModel(model)) and resolveCompile.
  */
+/** A Functional or Sequential entry ({class_name, config}) → our layers, inputs and outputs. */
+function builtFrom(entry: Json, at: string, issues: Collector): Built {
+  // Keras 3 writes a module; tf.keras 2 and Keras 2 did not (they name implicit inputs differently).
+  const legacy = !('module' in entry);
+  const built = entry.class_name === 'Sequential' ? sequentialFrom(entry.config, `${at}/config`, legacy, issues) : functionalFrom(isObject(entry.config) ? entry.config : {}, `${at}/config`, issues);
+  const modelConfig = isObject(entry.config) ? entry.config : {};
+  if (modelConfig.trainable === false) {
+    for (const layer of built.layers) if (!MODEL_CLASSES.has(layer.class_name)) layer.config = { ...layer.config, trainable: false };
+  }
+  return built;
+}
+
+/** A nested model's entry → its config in our model form (checked with the outer model). */
+function modelFrom(entry: Json, at: string, issues: Collector): GraphModel {
+  const built = builtFrom(entry, at, issues);
+  return { inputs: built.inputs, layers: built.layers, outputs: built.outputs };
+}
+
 export function fromKerasJson(json: unknown): FromKerasResult {
   const root = parse(json);
   const issues = new Collector();
@@ -644,13 +690,7 @@ export function fromKerasJson(json: unknown): FromKerasResult {
   if (!MODEL_CLASSES.has(cls) || subclassed) {
     throw new KerasImportError([{ pointer: '/class_name', message: `model class ${show(cls)} is not supported: only Functional and Sequential models (a subclassed model's JSON does not describe its layers)` }]);
   }
-  // Keras 3 writes a top-level module; tf.keras 2 and Keras 2 did not (they name implicit inputs differently).
-  const legacy = !('module' in root);
-  const built = cls === 'Sequential' ? sequentialFrom(root.config, '/config', legacy, issues) : functionalFrom(isObject(root.config) ? root.config : {}, '/config', issues);
-  const modelConfig = isObject(root.config) ? root.config : {};
-  if (modelConfig.trainable === false) {
-    for (const layer of built.layers) layer.config = { ...layer.config, trainable: false };
-  }
+  const built = builtFrom(root, '', issues);
   const model: GraphModel = { inputs: built.inputs, layers: built.layers, outputs: built.outputs };
 
   // Shapes are checked once the layers themselves are clean: with a layer or an option missing,
@@ -670,7 +710,7 @@ export function fromKerasJson(json: unknown): FromKerasResult {
     compile = compileFrom(cc, ccAt, ccLegacy, issues);
     if (compile && !issues.issues.length) {
       try {
-        resolveCompile(compile, built.outputs, ccAt);
+        resolveCompile(compile, checkGraph(normalizeModel(model)).outputs, ccAt);
       } catch (err) {
         if (!(err instanceof SpecError)) throw err;
         for (const i of err.issues) issues.add(i.pointer, i.message);

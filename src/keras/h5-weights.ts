@@ -20,6 +20,24 @@ import { KerasImportError, type KerasArray, type KerasIssue, type KerasWeights }
 export interface KerasLayerRef {
   name: string;
   class_name: string;
+  /** A nested model's own model.layers, which name the groups under its layers/ group. */
+  layers?: KerasLayerRef[];
+}
+
+/**
+ * A nested model's variables: its layers' groups (layers/<path>) in its model.layers order, which
+ * is the order of Keras's get_weights() for that model (a sorted walk could put a
+ * batch_normalization before the dense it follows).
+ */
+function nestedVars(group: H5Group, ref: KerasLayerRef, pointer: string): KerasArray[] {
+  const container = childGroup(group, 'layers');
+  if (!container) return [];
+  const paths = keras3LayerPaths(ref.layers!.map((l) => l.class_name));
+  return ref.layers!.flatMap((inner, i) => {
+    const g = childGroup(container, paths[i]);
+    if (!g) return [];
+    return inner.layers ? nestedVars(g, inner, `${pointer}/layers/${paths[i]}`) : layerVars(g, `${pointer}/layers/${paths[i]}`);
+  });
 }
 
 export interface LegacyH5 {
@@ -315,7 +333,8 @@ export function readKeras3WeightsH5(bytes: Uint8Array, layers: ReadonlyArray<str
       const group = key === undefined ? undefined : childGroup(container, key);
       if (!group) continue; // Keras, too, loads nothing for a layer whose group is absent
       try {
-        const arrays = layerVars(group, `${where}/${containerName}/${key}`);
+        const at = `${where}/${containerName}/${key}`;
+        const arrays = 'layers' in r && r.layers ? nestedVars(group, r as KerasLayerRef, at) : layerVars(group, at);
         if (arrays.length) weights[r.name] = arrays;
       } catch (err) {
         if (!(err instanceof KerasImportError)) throw err;
@@ -391,10 +410,15 @@ const NESTED_LAYERS = new Set(['Bidirectional', 'TimeDistributed', 'RNN', 'Stack
 export function writeKeras3WeightsH5(weights: KerasWeights, layers: ReadonlyArray<KerasLayerRef>, options: WriteWeightsOptions = {}): Uint8Array {
   const { File } = lib();
   const names = new Set<string>();
-  for (const l of layers) {
-    if (names.has(l.name)) throw new Error(`writeKeras3WeightsH5: two layers are named "${l.name}"`);
-    names.add(l.name);
-  }
+  // A nested model's weights come per layer of its own, under those layers' names.
+  const visit = (ls: ReadonlyArray<KerasLayerRef>): void => {
+    for (const l of ls) {
+      if (names.has(l.name)) throw new Error(`writeKeras3WeightsH5: two layers are named "${l.name}"`);
+      names.add(l.name);
+      if (l.layers) visit(l.layers);
+    }
+  };
+  visit(layers);
   for (const [name, arrays] of Object.entries(weights)) {
     if (!names.has(name)) throw new Error(`writeKeras3WeightsH5: weights for "${name}", which is not among the layers`);
     arrays.forEach((a, i) => {
@@ -408,23 +432,29 @@ export function writeKeras3WeightsH5(weights: KerasWeights, layers: ReadonlyArra
   const file = new File(path, 'w', { libver: ['earliest', 'v110'] });
   try {
     file.create_group('vars').create_attribute('name', options.modelName ?? 'functional');
-    const container = file.create_group('layers');
-    const paths = keras3LayerPaths(layers.map((l) => l.class_name));
-    layers.forEach((layer, i) => {
-      const arrays = weights[layer.name] ?? [];
-      if (arrays.length && NESTED_LAYERS.has(layer.class_name)) {
-        throw new Error(`writeKeras3WeightsH5: cannot lay out the weights of ${layer.class_name} layer "${layer.name}" (nested layers)`);
-      }
-      const group = container.create_group(paths[i]);
-      const own = group.create_group('vars');
-      own.create_attribute('name', layer.name);
-      let target = own;
-      if (CELL_LAYERS.has(layer.class_name)) {
-        target = group.create_group('cell').create_group('vars');
-        target.create_attribute('name', `${kerasSnakeCase(layer.class_name)}_cell`);
-      }
-      arrays.forEach((a, j) => target.create_dataset({ name: String(j), data: a.data, shape: a.shape, dtype: '<f' }));
-    });
+    const writeLayers = (container: H5Group, ls: ReadonlyArray<KerasLayerRef>): void => {
+      const paths = keras3LayerPaths(ls.map((l) => l.class_name));
+      ls.forEach((layer, i) => {
+        const arrays = weights[layer.name] ?? [];
+        if (arrays.length && (layer.layers || NESTED_LAYERS.has(layer.class_name))) {
+          throw new Error(`writeKeras3WeightsH5: give the weights of ${layer.class_name} layer "${layer.name}" per layer of its own (nested layers)`);
+        }
+        const group = container.create_group(paths[i]);
+        const own = group.create_group('vars');
+        own.create_attribute('name', layer.name);
+        if (layer.layers) {
+          writeLayers(group.create_group('layers'), layer.layers);
+          return;
+        }
+        let target = own;
+        if (CELL_LAYERS.has(layer.class_name)) {
+          target = group.create_group('cell').create_group('vars');
+          target.create_attribute('name', `${kerasSnakeCase(layer.class_name)}_cell`);
+        }
+        arrays.forEach((a, j) => target.create_dataset({ name: String(j), data: a.data, shape: a.shape, dtype: '<f' }));
+      });
+    };
+    writeLayers(file.create_group('layers'), layers);
   } finally {
     file.close();
   }

@@ -62,11 +62,14 @@ export function kerasLayersOf(config: unknown, at = ''): KerasLayerRef[] {
     const name = l?.config?.name ?? l?.name;
     if (typeof l?.class_name !== 'string') issues.push({ pointer: `${at}/config/layers/${i}/class_name`, message: 'is missing' });
     else if (typeof name !== 'string' || !name) issues.push({ pointer: `${at}/config/layers/${i}/config/name`, message: 'is missing' });
+    else if (NESTED_MODELS.has(l.class_name) && Array.isArray(l.config?.layers)) out.push({ name, class_name: l.class_name, layers: modelLayers(l, kerasLayersOf(l, `${at}/config/layers/${i}`)) });
     else out.push({ name, class_name: l.class_name });
   });
   if (issues.length) throw new KerasImportError(issues);
   return out;
 }
+
+const NESTED_MODELS = new Set(['Sequential', 'Functional', 'Model']);
 
 /** The layers Keras's model.layers lists, which name the weight groups: a Sequential's leaves out its InputLayer. */
 function modelLayers(config: unknown, layers: KerasLayerRef[]): KerasLayerRef[] {

@@ -8,7 +8,7 @@
  * against test/fixtures/keras/json/keras_defaults.json, written by Keras itself.
  */
 import { LOSSES, METRICS, OPTIMIZERS, resolve, type Family } from '../spec/catalog.ts';
-import { checkGraph, normalizeModel, type CheckedGraph, type Graph, type GraphLayer } from '../spec/graph.ts';
+import { checkGraph, firstOutput, normalizeModel, tensorKey, type CheckedGraph, type Graph, type GraphLayer, type LayerCall, type TensorRef } from '../spec/graph.ts';
 import { KERAS_INITIALIZERS, kerasInitializerClass } from '../spec/initializers.ts';
 import { LAYERS, canonicalLayerClass, layerDef, type Shape } from '../spec/layers/index.ts';
 import { parseRegularizer } from '../spec/regularizers.ts';
@@ -212,51 +212,76 @@ export interface ToKerasOptions {
  */
 export function toKerasJson(model: ModelSpec | Graph, options: ToKerasOptions = {}): Record<string, unknown> {
   const graph = checkGraph(normalizeModel(model as ModelSpec));
-  const byName = new Map(graph.layers.map((l) => [l.name, l]));
-  const dtypes = new Map<string, string>(graph.inputs.map((i) => [i.name, i.dtype ?? 'float32']));
-  for (const layer of graph.layers) {
-    dtypes.set(layer.name, DTYPE_PRESERVING.has(layer.class_name) ? dtypes.get(layer.inbound[0]) ?? 'float32' : 'float32');
-  }
-  const tensor = (name: string) => ({
-    class_name: '__keras_tensor__',
-    config: { shape: batched(graph.shapes[name]), dtype: dtypes.get(name), keras_history: [name, 0, 0] },
-  });
+  return {
+    module: 'keras.src.models.functional',
+    class_name: 'Functional',
+    config: functionalConfig(graph, options.name ?? 'functional'),
+    registered_name: 'Functional',
+    build_config: { input_shape: null },
+    compile_config: options.compile ? kerasCompileConfig(options.compile) : {},
+  };
+}
 
-  const layers = kerasLayerOrder(graph).map((name) => {
-    const input = graph.inputs.find((i) => i.name === name);
+/** A checked graph as the config of a Keras Functional (the top-level model, or a nested one). */
+function functionalConfig(graph: CheckedGraph, name: string): Record<string, unknown> {
+  const byName = new Map(graph.layers.map((l) => [l.name, l]));
+  const dtypes = new Map<string, string>(graph.inputs.map((i) => [tensorKey(firstOutput(i.name)), i.dtype ?? 'float32']));
+  for (const { layer, node } of graph.nodes) {
+    const from = dtypes.get(tensorKey(layer.calls[node].inbound[0])) ?? 'float32';
+    dtypes.set(tensorKey({ layer: layer.name, node, index: 0 }), DTYPE_PRESERVING.has(layer.class_name) ? from : 'float32');
+  }
+  const tensor = (r: TensorRef) => ({
+    class_name: '__keras_tensor__',
+    config: { shape: batched(graph.tensors[tensorKey(r)]), dtype: dtypes.get(tensorKey(r)) ?? 'float32', keras_history: [r.layer, r.node, r.index] },
+  });
+  const layers = kerasLayerOrder(graph).map((layerName) => {
+    const input = graph.inputs.find((i) => i.name === layerName);
     if (input) {
       return {
         module: 'keras.layers',
         class_name: 'InputLayer',
-        config: { batch_shape: batched(input.shape), dtype: input.dtype ?? 'float32', sparse: false, ragged: false, name, optional: false },
+        config: { batch_shape: batched(input.shape), dtype: input.dtype ?? 'float32', sparse: false, ragged: false, name: layerName, optional: false },
         registered_name: null,
-        name,
+        name: layerName,
         inbound_nodes: [],
       };
     }
-    const layer = byName.get(name)!;
+    const layer = byName.get(layerName)!;
+    const shapesOf = (c: LayerCall) => c.inbound.map((r) => batched(graph.tensors[tensorKey(r)]));
+    if (layer.model) {
+      // A nested model, written as the equivalent Functional (same layers, names and weights).
+      const nodes = layer.calls.map((c) => ({ args: [c.inbound.length === 1 ? tensor(c.inbound[0]) : c.inbound.map(tensor)], kwargs: {} }));
+      const first = shapesOf(layer.calls[0]);
+      return {
+        module: 'keras.src.models.functional',
+        class_name: 'Functional',
+        config: functionalConfig(layer.model, layerName),
+        registered_name: 'Functional',
+        build_config: { input_shape: first.length === 1 ? first[0] : first },
+        name: layerName,
+        inbound_nodes: nodes,
+      };
+    }
     const many = LAYERS[layer.class_name].arity === 'many';
-    const inShapes = layer.inbound.map((n) => batched(graph.shapes[n]));
+    const inShapes = shapesOf(layer.calls[0]);
+    const nodes = layer.calls.map((c) => {
+      const kwargs: Record<string, unknown> = { ...KERAS_LAYERS[layer.class_name].kwargs };
+      for (const [key, refs] of Object.entries(c.kwargs)) kwargs[key] = refs.map(tensor);
+      return { args: many ? [c.inbound.map(tensor)] : [tensor(c.inbound[0])], kwargs };
+    });
     return {
       module: 'keras.layers',
       class_name: layer.class_name,
       config: kerasLayerConfig(layer),
       registered_name: null,
       ...(KERAS_LAYERS[layer.class_name].build ? { build_config: { input_shape: many ? inShapes : inShapes[0] } } : {}),
-      name,
-      inbound_nodes: [{ args: many ? [layer.inbound.map(tensor)] : [tensor(layer.inbound[0])], kwargs: { ...KERAS_LAYERS[layer.class_name].kwargs } }],
+      name: layerName,
+      inbound_nodes: nodes,
     };
   });
   // A model made from one tensor (not a list of one) writes the bare [name, 0, 0], as Keras does.
-  const refs = (names: string[]) => (names.length === 1 ? [names[0], 0, 0] : names.map((n) => [n, 0, 0]));
-  return {
-    module: 'keras.src.models.functional',
-    class_name: 'Functional',
-    config: { name: options.name ?? 'functional', trainable: true, layers, input_layers: refs(graph.inputs.map((i) => i.name)), output_layers: refs(graph.outputs) },
-    registered_name: 'Functional',
-    build_config: { input_shape: null },
-    compile_config: options.compile ? kerasCompileConfig(options.compile) : {},
-  };
+  const refs = (rs: TensorRef[]) => (rs.length === 1 ? [rs[0].layer, rs[0].node, rs[0].index] : rs.map((r) => [r.layer, r.node, r.index]));
+  return { name, trainable: true, layers, input_layers: refs(graph.inputs.map((i) => firstOutput(i.name))), output_layers: refs(graph.outputRefs) };
 }
 
 // ----------------------------------------------------------------------------- text

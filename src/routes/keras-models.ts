@@ -15,7 +15,7 @@ import { waitForEnd } from '../jobs/submit.ts';
 import { viewOf } from './jobs.ts';
 import { pythonJson, readWeightsFromTfjs, writeKerasArchive } from '../keras/keras-archive.ts';
 import { toKerasJson } from '../keras/to-keras-json.ts';
-import { checkGraph, normalizeModel } from '../spec/graph.ts';
+import { checkGraph, layerNamesDeep, normalizeModel } from '../spec/graph.ts';
 import { fail } from '../spec/problem.ts';
 import { JobView } from '../jobs/job-record.ts';
 import { ProblemSchema } from './problem-schema.ts';
@@ -94,7 +94,8 @@ const kerasModels: FastifyPluginAsyncTypebox = async (app) => {
       const base = `${id}${checkpoint ? `-${checkpoint}` : ''}`;
       if (format === 'keras_json') return reply.type('application/json').header('content-disposition', `attachment; filename="${base}.json"`).send(pythonJson(keras));
       const layers = graph.layers.map((l) => ({ name: l.name, class_name: l.class_name }));
-      const weights = readWeightsFromTfjs(await fs.readFile(path.join(dir, 'model.json'), 'utf8'), new Uint8Array(await fs.readFile(path.join(dir, 'weights.bin'))), layers.map((l) => l.name));
+      // Per layer, a nested model's per layer of its own: how the .keras weights file groups them.
+      const weights = readWeightsFromTfjs(await fs.readFile(path.join(dir, 'model.json'), 'utf8'), new Uint8Array(await fs.readFile(path.join(dir, 'weights.bin'))), layerNamesDeep(graph));
       const bytes = await writeKerasArchive({ config: keras, weights, layers });
       return reply.type('application/octet-stream').header('content-disposition', `attachment; filename="${base}.keras"`).send(Buffer.from(bytes));
     },

@@ -236,9 +236,9 @@ function nestedModel(layer: GraphLayer, issues: SpecIssue[]): CheckedGraph | und
   }
 }
 
-/** Keras's flat weight list of a nested model: its layers' weights in the model's layer order. */
-export function nestedWeightCount(model: CheckedGraph): [number, number] {
-  return [model.summary.trainable_params, model.summary.non_trainable_params];
+/** Every layer's name, nested models' layers included (the TensorFlow.js format names weights by them). */
+export function layerNamesDeep(graph: CheckedGraph): string[] {
+  return graph.layers.flatMap((l) => [l.name, ...(l.model ? layerNamesDeep(l.model) : [])]);
 }
 
 interface CallResult {
@@ -302,7 +302,7 @@ function checkModelCall(layer: GraphLayer, call: LayerCall, inShapes: Shape[], i
   }
   return {
     outputs: model.outputRefs.map((r) => model.tensors[tensorKey(r)]),
-    params: nestedWeightCount(model),
+    params: [model.summary.trainable_params, model.summary.non_trainable_params],
     weightShapes: JSON.stringify(model.inputs.map((i) => i.shape)),
   };
 }
@@ -384,6 +384,8 @@ export function checkGraph(graph: Graph, at = '/model'): CheckedGraph {
       if (MODEL_CLASSES.has(layer.class_name)) {
         const before = issues.length;
         layer.model = nestedModel(layer, issues);
+        const clash = layer.model && layerNamesDeep(layer.model).find((n) => seen.has(n));
+        if (clash) issues.push({ pointer: `${layer.at}/config`, message: `nested model "${layer.name}" has a layer named "${clash}", as the outer model does; layer names must be unique across nested models (weights are addressed by layer name)` });
         if (!layer.model || issues.length > before) {
           failed.add(layer.name);
           continue;
