@@ -64,7 +64,7 @@ export class KerasModel {
       graph.outputRefs
         .filter((r) => {
           const l = byName.get(r.layer);
-          return l && !l.model && r.index === 0 && !layerDef(l.class_name)?.outputs?.(l.config, [])?.[1] && LOGIT_ACTIVATIONS.has(l.config.activation);
+          return l && !l.model && r.index === 0 && !(tensorKey({ ...r, index: 1 }) in graph.tensors) && LOGIT_ACTIVATIONS.has(l.config.activation);
         })
         .map(tensorKey),
     );

@@ -8,7 +8,8 @@ export const Dropout: LayerDef = {
   call_kwargs: { training: false },
   // In training the mask comes from TensorFlow's generator (or tfjs's for a noise_shape), not
   // Keras's seed stream: the same distribution, other draws. Inference is the identity, as in Keras.
-  honours: { rate: true, seed: true, noise_shape: true },
+  // seed is default-only: it would not reproduce Keras's masks, nor make the service's repeatable.
+  honours: { rate: true, noise_shape: true },
   arity: 1,
   outputShape: (_cfg, [s]) => s,
   // Training traces only when the model draws the mask natively (KerasModel.hasNativeDropout).

@@ -42,6 +42,11 @@ export const BatchNormalization: LayerDef = {
   // Keras's defaults differ from tfjs's: epsilon 1e-3 and momentum 0.99 are Keras's.
   build(cfg, { tf, common, weightArgs }) {
     const layer = tf.layers.batchNormalization({ ...common, axis: cfg.axis ?? -1, momentum: cfg.momentum ?? 0.99, epsilon: cfg.epsilon ?? 1e-3, center: cfg.center ?? true, scale: cfg.scale ?? true, ...weightArgs(cfg) });
+    if (cfg.trainable === false) {
+      // Keras: a frozen BatchNormalization runs in inference mode, training or not (moving statistics, no updates).
+      const call = layer.call.bind(layer);
+      layer.call = (inputs, kwargs) => call(inputs, { ...kwargs, training: false });
+    }
     if (cfg.center !== false && cfg.scale !== false) return layer;
     // tfjs's training pass reads gamma and beta even when scale or center is off: constant
     // ones and zeros stand in, outside the layer's weights (Keras has none there either).

@@ -30,9 +30,9 @@ function recurrent(kind: Kind, build: LayerDef['build']): LayerDef {
       kernel_initializer: true, recurrent_initializer: true, bias_initializer: true, kernel_regularizer: true, recurrent_regularizer: true, bias_regularizer: true,
       ...(kind === 'LSTM' ? { unit_forget_bias: true } : {}),
       ...(kind === 'GRU' ? { reset_after: true } : {}),
-      // Read only by dropout and masks, which are default-only: nothing else depends on them.
+      // Read only by dropout, which is default-only: nothing else depends on it. (zero_output_for_mask
+      // is default-only: with a mask, Keras's True would zero the masked steps' outputs.)
       ...(gated ? { seed: true } : {}),
-      zero_output_for_mask: true,
     },
     arity: 1,
     outputShape(cfg, inputs) {

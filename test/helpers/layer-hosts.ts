@@ -1,0 +1,64 @@
+/**
+ * For every registered layer class, the smallest model it fits in: the options it requires and the
+ * inputs it takes. Tests build one model per layer from this (and fail when a class is missing).
+ */
+import { LAYERS } from '../../src/spec/layers/index.ts';
+import type { InputSpec } from '../../src/spec/schema.ts';
+
+export interface LayerHost {
+  config: Record<string, unknown>;
+  inputs: InputSpec[];
+}
+
+const seq = { shape: [6, 3] };
+const img = { shape: [6, 6, 3] };
+const vec = { shape: [4] };
+const two = (shape: number[]) => [{ name: 'a', shape }, { name: 'b', shape }];
+
+const HOSTS: Record<string, LayerHost> = {
+  Dense: { config: { units: 2 }, inputs: [{ name: 'x', ...vec }] },
+  Conv1D: { config: { filters: 2, kernel_size: 2 }, inputs: [{ name: 'x', ...seq }] },
+  Conv2D: { config: { filters: 2, kernel_size: 2 }, inputs: [{ name: 'x', ...img }] },
+  MaxPooling1D: { config: {}, inputs: [{ name: 'x', ...seq }] },
+  MaxPooling2D: { config: {}, inputs: [{ name: 'x', ...img }] },
+  AveragePooling1D: { config: {}, inputs: [{ name: 'x', ...seq }] },
+  AveragePooling2D: { config: {}, inputs: [{ name: 'x', ...img }] },
+  GlobalMaxPooling1D: { config: {}, inputs: [{ name: 'x', ...seq }] },
+  GlobalMaxPooling2D: { config: {}, inputs: [{ name: 'x', ...img }] },
+  GlobalAveragePooling1D: { config: {}, inputs: [{ name: 'x', ...seq }] },
+  GlobalAveragePooling2D: { config: {}, inputs: [{ name: 'x', ...img }] },
+  Flatten: { config: {}, inputs: [{ name: 'x', ...seq }] },
+  Reshape: { config: { target_shape: [18] }, inputs: [{ name: 'x', ...seq }] },
+  Dropout: { config: { rate: 0.1 }, inputs: [{ name: 'x', ...vec }] },
+  Activation: { config: { activation: 'relu' }, inputs: [{ name: 'x', ...vec }] },
+  BatchNormalization: { config: {}, inputs: [{ name: 'x', ...vec }] },
+  LayerNormalization: { config: {}, inputs: [{ name: 'x', ...vec }] },
+  Concatenate: { config: {}, inputs: two([4]) },
+  Add: { config: {}, inputs: two([4]) },
+  Multiply: { config: {}, inputs: two([4]) },
+  Average: { config: {}, inputs: two([4]) },
+  Maximum: { config: {}, inputs: two([4]) },
+  Minimum: { config: {}, inputs: two([4]) },
+  Embedding: { config: { input_dim: 5, output_dim: 2 }, inputs: [{ name: 'x', shape: [3], dtype: 'int32' }] },
+  SimpleRNN: { config: { units: 2 }, inputs: [{ name: 'x', ...seq }] },
+  LSTM: { config: { units: 2 }, inputs: [{ name: 'x', ...seq }] },
+  GRU: { config: { units: 2 }, inputs: [{ name: 'x', ...seq }] },
+};
+
+export function layerHost(cls: string): LayerHost {
+  const host = HOSTS[cls];
+  if (!host) throw new Error(`test/helpers/layer-hosts.ts has no host model for ${cls}: add one`);
+  return host;
+}
+
+/** A model of one layer (named "layer") on the host's inputs, with `config` merged in. */
+export function oneLayerModel(cls: string, config: Record<string, unknown> = {}) {
+  const host = layerHost(cls);
+  return {
+    inputs: host.inputs,
+    layers: [{ name: 'layer', class_name: cls, config: { ...host.config, ...config }, inbound: host.inputs.map((i) => i.name) }],
+    outputs: ['layer'],
+  };
+}
+
+export const REGISTERED_LAYERS = Object.keys(LAYERS);
