@@ -67,15 +67,6 @@ export class KerasGRU extends tf.layers.Layer {
     return this.args.returnState ? [out, [shape[0], this.args.units]] : out;
   }
 
-  /** initial_state: a symbolic state joins the inputs (as tfjs's RNN does), so the model graph links it. */
-  apply(inputs: tf.Tensor | tf.SymbolicTensor | Array<tf.Tensor | tf.SymbolicTensor>, kwargs?: Record<string, any>): tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[] {
-    const state = kwargs?.initialState as Array<tf.Tensor | tf.SymbolicTensor> | undefined;
-    if (!state) return super.apply(inputs as tf.Tensor, kwargs);
-    const { initialState: _, ...rest } = kwargs!;
-    const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    return super.apply([x, ...state] as tf.Tensor[], rest);
-  }
-
   call(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, any>): tf.Tensor | tf.Tensor[] {
     return tf.tidy(() => {
       // Keras: on a masked step the state is kept and the step's output repeats the previous one.

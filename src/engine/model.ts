@@ -80,17 +80,21 @@ export class KerasModel {
         this.built.set(spec.name, built);
         this.layers.set(spec.name, built.kind === 'model' ? built.model.symbolic : built.layer);
       }
-      const kwargs = this.callKwargs(call, (r) => symbols.get(tensorKey(r))!);
-      const out = this.layers.get(spec.name)!.apply(inbound.length === 1 ? inbound[0] : inbound, kwargs) as tf.SymbolicTensor | tf.SymbolicTensor[];
+      const out = this.layers.get(spec.name)!.apply(this.callArg(call, inbound, (r) => symbols.get(tensorKey(r))!)) as tf.SymbolicTensor | tf.SymbolicTensor[];
       (Array.isArray(out) ? out : [out]).forEach((t, i) => symbols.set(tensorKey({ layer: spec.name, node, index: i }), t));
     }
     this.symbolic = tf.model({ inputs: this.inputNames.map((n) => symbols.get(tensorKey(firstOutput(n)))!), outputs: graph.outputRefs.map((r) => symbols.get(tensorKey(r))!) });
   }
 
-  /** A call's keyword arguments in tfjs's form (initial_state → initialState). */
-  private callKwargs<T>(call: LayerCall, tensor: (r: TensorRef) => T): Record<string, unknown> | undefined {
+  /**
+   * A call's tensors as tfjs layers take them: one tensor, a list, or for initial_state the input
+   * followed by the states (tfjs's RNNs split such a list themselves, and a symbolic state given
+   * this way is linked into the model without tfjs's warning about keyword tensors).
+   */
+  private callArg<T>(call: LayerCall, inbound: T[], tensor: (r: TensorRef) => T): T | T[] {
     const state = call.kwargs.initial_state;
-    return state ? { initialState: state.map(tensor) } : undefined;
+    if (state) return [inbound[0], ...state.map(tensor)];
+    return inbound.length === 1 ? inbound[0] : inbound;
   }
 
   /** Runs the graph on concrete tensors; returns every output in model order. */
@@ -121,7 +125,7 @@ export class KerasModel {
         continue;
       }
       const layer = built.layer;
-      const arg = inbound.length === 1 ? inbound[0] : inbound;
+      const arg = this.callArg(call, inbound, (r) => values.get(tensorKey(r))!);
       const mask = masks.get(tensorKey(call.inbound[0]));
       const maskMode = layerDef(spec.class_name)?.mask?.(spec.config);
       if (maskMode === 'makes') masks.set(key, tf.notEqual(inbound[0], 0));
@@ -131,7 +135,7 @@ export class KerasModel {
         continue;
       }
       // Only the layers that consume a mask see it; the others pass it on around their call.
-      const kwargs = { training, ...(mask && RECURRENT.has(spec.class_name) ? { mask } : {}), ...this.callKwargs(call, (r) => values.get(tensorKey(r))!) };
+      const kwargs = { training, ...(mask && RECURRENT.has(spec.class_name) ? { mask } : {}) };
       if (wantLogits && this.logitOutputs.has(key)) {
         if (spec.class_name === 'Activation') {
           logits.set(key, inbound[0]);

@@ -436,8 +436,9 @@ export function writeKeras3WeightsH5(weights: KerasWeights, layers: ReadonlyArra
       const paths = keras3LayerPaths(ls.map((l) => l.class_name));
       ls.forEach((layer, i) => {
         const arrays = weights[layer.name] ?? [];
-        if (arrays.length && (layer.layers || NESTED_LAYERS.has(layer.class_name))) {
-          throw new Error(`writeKeras3WeightsH5: give the weights of ${layer.class_name} layer "${layer.name}" per layer of its own (nested layers)`);
+        if (arrays.length && layer.layers) throw new Error(`writeKeras3WeightsH5: give the weights of nested model "${layer.name}" per layer of its own`);
+        if (arrays.length && NESTED_LAYERS.has(layer.class_name)) {
+          throw new Error(`writeKeras3WeightsH5: cannot lay out the weights of ${layer.class_name} layer "${layer.name}" (nested layers)`);
         }
         const group = container.create_group(paths[i]);
         const own = group.create_group('vars');
