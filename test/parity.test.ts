@@ -18,8 +18,8 @@ describe('Keras parity', () => {
     await initBackend();
   });
 
-  test('the fixtures are all here (15 published cases, 33 recorded by our generators)', () => {
-    assert.equal(files.length, 48);
+  test('the fixtures are all here (15 published cases, 47 recorded by our generators)', () => {
+    assert.equal(files.length, 62);
   });
 
   // Both execution paths answer to Keras: the graph-compiled step (where the model allows it) and

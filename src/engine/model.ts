@@ -224,6 +224,18 @@ export class KerasModel {
     return this.nativeDropoutRate(spec) !== undefined;
   }
 
+  /**
+   * The weight penalties (kernel_regularizer, ...) of every layer once: tfjs's model would count a
+   * shared layer once per call and miss those of a recurrent layer's cell.
+   */
+  regularizationLosses(): tf.Scalar[] {
+    return [...this.built.values()].flatMap((b) => {
+      if (b.kind === 'model') return b.model.regularizationLosses();
+      const cell = (b.layer as unknown as { cell?: tf.layers.Layer }).cell;
+      return [...b.layer.calculateLosses(), ...(cell ? cell.calculateLosses() : [])] as tf.Scalar[];
+    });
+  }
+
   trainableVariables(): tf.Variable[] {
     return this.symbolic.trainableWeights.map((w) => w.read() as tf.Variable);
   }

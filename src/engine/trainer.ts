@@ -152,7 +152,7 @@ export class Trainer {
     });
     let total = perOutput.reduce<tf.Tensor>((acc, l, k) => (!this.losses[k] ? acc : tf.add(acc, this.lossWeights[k] === 1 ? l : tf.mul(l, this.lossWeights[k]))), tf.scalar(0));
     // Weight regularizers (kernel_regularizer, ...) add to the total, as in Keras.
-    for (const reg of this.model.symbolic.calculateLosses()) total = tf.add(total, reg);
+    for (const reg of this.model.regularizationLosses()) total = tf.add(total, reg);
     return { perOutput, total: total as tf.Scalar };
   }
 

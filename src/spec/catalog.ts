@@ -59,7 +59,8 @@ export const LOSSES: Family = {
     loss('CategoricalHinge'),
     loss('KLDivergence', {}, {}, 'kl_divergence'),
     loss('Poisson'),
-    loss('CosineSimilarity', { axis: -1 }, { axis: true }),
+    // axis is default-only until a Keras case shows another axis.
+    loss('CosineSimilarity', { axis: -1 }),
   ]),
   aliases: {
     mse: ['MeanSquaredError'], mean_squared_error: ['MeanSquaredError'],
@@ -129,7 +130,7 @@ export const METRICS: Family = {
     metric('KLDivergence'),
     metric('Poisson'),
     metric('LogCoshError'),
-    metric('CosineSimilarity', { axis: -1 }, { axis: true }),
+    metric('CosineSimilarity', { axis: -1 }),
   ]),
   aliases: {
     // 'accuracy' and 'acc' are resolved from shapes at compile time, as Keras does.

@@ -1,4 +1,5 @@
 /** keras.layers.BatchNormalization and LayerNormalization. */
+import type * as TF from '@tensorflow/tfjs';
 import { init, known, type Cfg, type LayerDef, type Shape, type WeightSpec } from './layer-def.ts';
 
 /** The normalized axes' sizes (Keras counts the batch dimension in axis; our shapes do not). */
@@ -12,6 +13,42 @@ function scaleAndCenter(cfg: Cfg, shape: number[]): WeightSpec[] {
     ...(cfg.scale !== false ? [{ name: 'gamma', shape, trainable: true }] : []),
     ...(cfg.center !== false ? [{ name: 'beta', shape, trainable: true }] : []),
   ];
+}
+
+type BnVars = { gamma?: { read(): TF.Tensor } | null; beta?: { read(): TF.Tensor } | null; movingMean: { read(): TF.Tensor; write(t: TF.Tensor): void }; movingVariance: { read(): TF.Tensor; write(t: TF.Tensor): void } };
+
+/**
+ * Keras's BatchNormalization over axes other than the last alone, which tfjs's gradient gets wrong
+ * (its FusedBatchNorm gradient reshapes to the last axis): batch moments over the other axes,
+ * (x - mean) / sqrt(var + epsilon) * gamma + beta, moving statistics updated by momentum.
+ */
+function overAnyAxis(layer: TF.layers.Layer, axes: number[], cfg: Cfg, tf: typeof TF): void {
+  const l = layer as unknown as BnVars;
+  const epsilon = cfg.epsilon ?? 1e-3;
+  const momentum = cfg.momentum ?? 0.99;
+  layer.call = (inputs, kwargs) =>
+    tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as TF.Tensor;
+      const reduce = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+      const broadcast = x.shape.map((d, i) => (axes.includes(i) ? d! : 1));
+      const shaped = (t: TF.Tensor) => tf.reshape(t, broadcast);
+      let mean: TF.Tensor;
+      let variance: TF.Tensor;
+      if (kwargs?.training) {
+        ({ mean, variance } = tf.moments(x, reduce, true));
+        const [m, v] = [tf.reshape(mean, l.movingMean.read().shape), tf.reshape(variance, l.movingVariance.read().shape)];
+        l.movingMean.write(tf.add(tf.mul(l.movingMean.read(), momentum), tf.mul(m, 1 - momentum)));
+        l.movingVariance.write(tf.add(tf.mul(l.movingVariance.read(), momentum), tf.mul(v, 1 - momentum)));
+      } else {
+        mean = shaped(l.movingMean.read());
+        variance = shaped(l.movingVariance.read());
+      }
+      let inv = tf.rsqrt(tf.add(variance, epsilon));
+      if (cfg.scale !== false) inv = tf.mul(inv, shaped(l.gamma!.read()));
+      let y = tf.mul(tf.sub(x, mean), inv);
+      if (cfg.center !== false) y = tf.add(y, shaped(l.beta!.read()));
+      return y;
+    });
 }
 
 export const BatchNormalization: LayerDef = {
@@ -40,8 +77,12 @@ export const BatchNormalization: LayerDef = {
   },
   graph: 'training',
   // Keras's defaults differ from tfjs's: epsilon 1e-3 and momentum 0.99 are Keras's.
-  build(cfg, { tf, common, weightArgs }) {
+  build(cfg, { tf, common, weightArgs, inputShape }) {
     const layer = tf.layers.batchNormalization({ ...common, axis: cfg.axis ?? -1, momentum: cfg.momentum ?? 0.99, epsilon: cfg.epsilon ?? 1e-3, center: cfg.center ?? true, scale: cfg.scale ?? true, ...weightArgs(cfg) });
+    const axes = (Array.isArray(cfg.axis) ? cfg.axis : [cfg.axis ?? -1]) as number[];
+    const rank = inputShape.length;
+    const lastOnly = axes.length === 1 && (axes[0] === -1 || axes[0] === rank - 1);
+    if (!lastOnly) overAnyAxis(layer, axes.map((a) => (a < 0 ? rank + a : a)), cfg, tf);
     if (cfg.trainable === false) {
       // Keras: a frozen BatchNormalization runs in inference mode, training or not (moving statistics, no updates).
       const call = layer.call.bind(layer);
