@@ -3,6 +3,10 @@
  * Sections mirror the Keras calls of the same name and keep their snake_case keyword arguments.
  */
 import { Type, type Static } from 'typebox';
+import { LAYERS } from './layers/index.ts';
+
+/** The registry's classes, for the descriptions (the checks themselves read the registry). */
+const layerClasses = () => Object.keys(LAYERS).join(', ');
 
 const Shape = Type.Array(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]), {
   description: 'Shape without the batch dimension; null for a dimension of unknown size.',
@@ -96,7 +100,11 @@ export const LayerCallSpec = Type.Object(
 export const LayerSpec = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.\\-]+$' }),
-    class_name: Type.String({ minLength: 1, maxLength: 100, description: 'A Keras layer class, or Sequential / Functional for a nested model (its config is then a model in this service\'s form).' }),
+    class_name: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description: `A Keras layer class (${layerClasses()}), or Sequential / Functional for a nested model (its config is then a model in this service's form). Each takes its Keras 3 config keys; an option the service does not carry out is accepted only at Keras's default (else 422 naming it).`,
+    }),
     config: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     inbound: Type.Optional(Type.Array(TensorRef, { maxItems: 64, description: 'The inputs of the layer\'s call; default: the previous layer (or the first input).' })),
     kwargs: Type.Optional(CallKwargs),
