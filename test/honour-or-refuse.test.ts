@@ -93,6 +93,9 @@ const NO_EFFECT: Record<string, string> = {
 const ELSEWHERE: Record<string, string> = {
   'layer:*:*_initializer': 'test/layer-options.test.ts',
   'layer:Dropout:noise_shape': 'test/layer-options.test.ts',
+  'layer:SimpleRNN:dropout': 'test/layer-options.test.ts',
+  'layer:LSTM:dropout': 'test/layer-options.test.ts',
+  'layer:GRU:dropout': 'test/layer-options.test.ts',
   'callback:ModelCheckpoint:filepath': 'test/run-fit.test.ts',
   'callback:ModelCheckpoint:save_best_only': 'test/run-fit.test.ts',
   'callback:ModelCheckpoint:save_weights_only': 'test/examples.test.ts',
@@ -143,6 +146,9 @@ const REFUSED_VALUES: Record<string, unknown> = {
   'optimizer:*:ema_overwrite_frequency': 0,
   'optimizer:*:gradient_accumulation_steps': 1,
   'layer:Conv1D:groups': 0,
+  'layer:SimpleRNN:dropout': 1,
+  'layer:LSTM:dropout': 1,
+  'layer:GRU:dropout': 1,
   'layer:Conv2D:groups': 0,
 };
 

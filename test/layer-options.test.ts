@@ -86,6 +86,35 @@ describe('options beyond parity', () => {
     }
   });
 
+  for (const cls of ['SimpleRNN', 'LSTM', 'GRU']) {
+    test(`${cls} dropout: one mask per sample and feature for every timestep in training, none at inference`, () => {
+      // Dropped input features act as zeros at every step; with the same weights the model without
+      // dropout, fed x * mask, gives the same output. Find the mask by trying each feature pattern.
+      const spec = (dropout: number) => ({ sequential: [{ class_name: 'InputLayer', config: { shape: [5, 2] } }, { name: 'rnn', class_name: cls, config: { units: 3, dropout } }] });
+      const [withDropout, plain] = [build(spec(0.5)), build(spec(0))];
+      try {
+        plain.setWeights(withDropout.getWeights());
+        const x = tf.randomNormal([64, 5, 2], 0, 1, 'float32', 3);
+        tf.tidy(() => {
+          assert.deepEqual(withDropout.forward([x], false)[0].arraySync(), plain.forward([x], false)[0].arraySync(), 'the identity at inference');
+          const got = withDropout.forward([x], true)[0].arraySync() as number[][];
+          const candidates = [[0, 0], [0, 2], [2, 0], [2, 2]].map((m) => plain.forward([tf.mul(x, tf.tensor1d(m))], false)[0].arraySync() as number[][]);
+          let dropped = 0;
+          got.forEach((row, i) => {
+            const hit = candidates.findIndex((c) => c[i].every((v, j) => Math.abs(v - row[j]) < 1e-5));
+            assert.ok(hit >= 0, `sample ${i}: the output is the RNN's on x times a per-feature mask of 0 or 1 / (1 - rate)`);
+            dropped += [2, 1, 1, 0][hit];
+          });
+          assert.ok(Math.abs(dropped / 128 - 0.5) < 0.15, `${dropped} of 128 features dropped`);
+        });
+        x.dispose();
+      } finally {
+        withDropout.dispose();
+        plain.dispose();
+      }
+    });
+  }
+
   test('ModelCheckpoint monitor, mode and initial_value_threshold decide the saved epochs as Keras does', async () => {
     const saved: number[] = [];
     const cb = new ModelCheckpoint({ filepath: 'best', monitor: 'val_acc', mode: 'max', save_best_only: true, initial_value_threshold: 0.6 }, async (req) => {

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { tfjsActivation } from './activations.ts';
 import { KerasGRU } from './keras-gru.ts';
-import { nativeGather } from './native-kernels.ts';
+import { nativeDropout, nativeGather } from './native-kernels.ts';
 import { layerDef, type BuildContext, type Cfg, type Shape } from '../spec/layers/index.ts';
 import { parseRegularizer } from '../spec/regularizers.ts';
 import type { GraphLayer } from '../spec/graph.ts';
@@ -62,6 +62,13 @@ function weightArgs(cfg: Cfg): Cfg {
   return out;
 }
 
+function dropoutMask(shape: number[], rate: number): tf.Tensor {
+  return tf.tidy(() => {
+    const ones = tf.ones(shape);
+    return nativeDropout(ones, rate) ?? tf.dropout(ones, rate);
+  });
+}
+
 export function buildLayer(layer: Pick<GraphLayer, 'name' | 'class_name' | 'config'>, inputShape: Shape): tf.layers.Layer {
   const def = layerDef(layer.class_name);
   if (!def) throw new Error(`layer class ${layer.class_name} is not available in the engine`);
@@ -72,7 +79,7 @@ export function buildLayer(layer: Pick<GraphLayer, 'name' | 'class_name' | 'conf
     activation: (value, fallback) => tfjsActivation(value ?? fallback),
     weightArgs,
     pick,
-    custom: { KerasGRU, gather: nativeGather },
+    custom: { KerasGRU, gather: nativeGather, dropoutMask },
   };
   return def.build(layer.config, ctx);
 }

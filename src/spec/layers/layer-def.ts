@@ -51,6 +51,11 @@ export interface BuildContext {
   /** The engine's own layers where tfjs lacks Keras's behaviour. */
   custom: {
     KerasGRU: new (args: any) => TF.layers.Layer;
+    /**
+     * A dropout mask of `shape`: 0 with probability `rate`, else 1 / (1 - rate), drawn by
+     * TensorFlow's generator where it can (a graph node that draws anew every run).
+     */
+    dropoutMask(shape: number[], rate: number): TF.Tensor;
     /** params[indices] (an Embedding's lookup) as one graph-traceable kernel, or undefined. */
     gather(params: TF.Tensor, indices: TF.Tensor): TF.Tensor | undefined;
   };

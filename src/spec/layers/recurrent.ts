@@ -1,5 +1,6 @@
 /** keras.layers.SimpleRNN, LSTM and GRU. */
-import { REQUIRED, init, known, positiveInt, rank, useBias, type Cfg, type LayerDef } from './layer-def.ts';
+import type * as TF from '@tensorflow/tfjs';
+import { REQUIRED, init, known, positiveInt, rank, useBias, type BuildContext, type Cfg, type LayerDef } from './layer-def.ts';
 
 type Kind = 'SimpleRNN' | 'LSTM' | 'GRU';
 
@@ -27,6 +28,9 @@ function recurrent(kind: Kind, build: LayerDef['build']): LayerDef {
       units: true, return_state: true, activation: true, ...(gated ? { recurrent_activation: true } : {}), use_bias: true, return_sequences: true, go_backwards: true,
       // Unrolling is how the loop is run, not what it computes (and the graph step unrolls anyway).
       unroll: true,
+      // Keras 3's cells draw one input mask per sequence and apply it at every step: the same as
+      // masking the whole sequence once, which is how it is computed here (see withInputDropout).
+      dropout: (v) => (typeof v === 'number' && v >= 0 && v < 1 ? undefined : 'must be in [0, 1)'),
       kernel_initializer: true, recurrent_initializer: true, bias_initializer: true, kernel_regularizer: true, recurrent_regularizer: true, bias_regularizer: true,
       ...(kind === 'LSTM' ? { unit_forget_bias: true } : {}),
       ...(kind === 'GRU' ? { reset_after: true } : {}),
@@ -65,12 +69,33 @@ function recurrent(kind: Kind, build: LayerDef['build']): LayerDef {
         ...(useBias(cfg) ? [{ name: 'bias', shape: bias, trainable: true, cell }] : []),
       ];
     },
-    // Recurrent layers unroll over their fixed timesteps in a trace.
     // With return_sequences the output keeps the mask (a masked step repeats the previous output).
     mask: (cfg) => (cfg.return_sequences ? 'passes' : 'consumes'),
+    // Recurrent layers unroll over their fixed timesteps in a trace; input dropout's mask is a
+    // TensorFlow RandomUniform node there, drawn anew every run.
     graph: 'training',
-    build,
+    build: (cfg, ctx) => withInputDropout(build(cfg, ctx), cfg, ctx),
   };
+}
+
+/**
+ * dropout: in training, the input sequence times one mask per sample and feature (kept for every
+ * timestep), which is what Keras 3's DropoutRNNCell applies to each step's input. Inference is
+ * the identity. recurrent_dropout stays default-only.
+ */
+function withInputDropout(layer: TF.layers.Layer, cfg: Cfg, ctx: BuildContext): TF.layers.Layer {
+  const rate = cfg.dropout ?? 0;
+  if (!rate) return layer;
+  const { tf, custom } = ctx;
+  const call = layer.call.bind(layer);
+  layer.call = (inputs, kwargs) => {
+    if (!kwargs?.training) return call(inputs, kwargs);
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    const x = list[0] as TF.Tensor;
+    const dropped = tf.mul(x, custom.dropoutMask([x.shape[0]!, 1, x.shape[2]!], rate));
+    return call(Array.isArray(inputs) ? [dropped, ...list.slice(1)] : dropped, kwargs);
+  };
+  return layer;
 }
 
 export const SimpleRNN = recurrent('SimpleRNN', (cfg, { tf, common, pick, activation, weightArgs }) =>
