@@ -348,8 +348,8 @@ describe('what the service cannot take → KerasImportError naming layer and opt
     const grouped = base({ class_name: 'Conv2D', config: { name: 'c', filters: 4, kernel_size: [3, 3], groups: 2 } }, { batch_shape: [null, 8, 8, 4] });
     assert.deepEqual(issuesOf(grouped), [], 'grouped convolutions import');
     assert.equal(issuesOf(conv({ data_format: 'channels_first' }))[0].pointer, '/config/layers/1/config/data_format');
-    const lstm = base({ class_name: 'LSTM', config: { name: 'l', units: 2, dropout: 0.5, stateful: true } }, { batch_shape: [null, 5, 3] });
-    assert.deepEqual(issuesOf(lstm).map((i) => i.pointer), ['/config/layers/1/config/dropout', '/config/layers/1/config/stateful']);
+    const lstm = base({ class_name: 'LSTM', config: { name: 'l', units: 2, recurrent_dropout: 0.5, stateful: true } }, { batch_shape: [null, 5, 3] });
+    assert.deepEqual(issuesOf(lstm).map((i) => i.pointer), ['/config/layers/1/config/recurrent_dropout', '/config/layers/1/config/stateful']);
     const vs = base({ class_name: 'Dense', config: { name: 'd', units: 2, kernel_initializer: { class_name: 'VarianceScaling', config: { scale: 3.0, mode: 'fan_out', distribution: 'uniform' } } } }, { batch_shape: [null, 4] });
     assert.match(issuesOf(vs)[0].message, /VarianceScaling.*not supported by the service's engine/);
   });
