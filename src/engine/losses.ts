@@ -161,13 +161,20 @@ export function makeLoss(resolved: Resolved): Loss {
   const make = PER_SAMPLE[resolved.class_name];
   if (!make) throw new Error(`loss ${resolved.class_name} is not available in the engine`);
   const cfg = resolved.config;
-  let perSample = make(cfg);
-  let onLogits = CROSSENTROPIES.has(resolved.class_name) && !cfg.from_logits ? make({ ...cfg, from_logits: true }) : undefined;
+  const loss: Loss = {
+    className: resolved.class_name,
+    reduction: cfg.reduction ?? 'sum_over_batch_size',
+    perSample: make(cfg),
+    onLogits: CROSSENTROPIES.has(resolved.class_name) && !cfg.from_logits ? make({ ...cfg, from_logits: true }) : undefined,
+  };
   const ignoreClass = resolved.class_name === 'SparseCategoricalCrossentropy' && typeof cfg.ignore_class === 'number' ? cfg.ignore_class : undefined;
-  if (ignoreClass === undefined) return { className: resolved.class_name, reduction: cfg.reduction ?? 'sum_over_batch_size', perSample, onLogits };
-  perSample = ignoring(perSample, ignoreClass);
-  onLogits = onLogits && ignoring(onLogits, ignoreClass);
-  return { className: resolved.class_name, reduction: cfg.reduction ?? 'sum_over_batch_size', perSample, onLogits, validMask: (t, v) => validOf(t, v, ignoreClass) };
+  if (ignoreClass === undefined) return loss;
+  return {
+    ...loss,
+    perSample: ignoring(loss.perSample, ignoreClass),
+    onLogits: loss.onLogits && ignoring(loss.onLogits, ignoreClass),
+    validMask: (t, v) => validOf(t, v, ignoreClass),
+  };
 }
 
 /** 0 where the divisor is 0, as Keras's divide_no_nan. */

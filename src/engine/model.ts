@@ -13,7 +13,6 @@ import { isNativeActivation, nativeConv2d, nativeDense, nativeDropout, type Conv
 /** A linear activation object, for running a softmax/sigmoid output layer up to its logits. */
 const LINEAR = (tf.layers.dense({ units: 1 }) as unknown as { activation: unknown }).activation;
 const LOGIT_ACTIVATIONS = new Set(['softmax', 'sigmoid']);
-const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU']);
 
 export interface ForwardResult {
   outputs: tf.Tensor[];
@@ -33,13 +32,6 @@ interface NativeCapableLayer {
 
 const pair = (v: number | number[] | undefined): [number, number] => (v === undefined ? [1, 1] : typeof v === 'number' ? [v, v] : [v[0], v[1] ?? v[0]]);
 
-type Spec = GraphLayer;
-
-/** Keras's masked GlobalAveragePooling1D: the mean over the real steps. */
-function maskedMean(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
-  const m = tf.expandDims(tf.cast(mask, x.dtype), -1);
-  return tf.div(tf.sum(tf.mul(x, m), 1), tf.sum(m, 1));
-}
 
 /** A layer of the model: a tfjs layer, or a nested model (which runs its own graph). */
 type Built = { kind: 'layer'; layer: tf.layers.Layer } | { kind: 'model'; model: KerasModel };
@@ -127,15 +119,12 @@ export class KerasModel {
       const layer = built.layer;
       const arg = this.callArg(call, inbound, (r) => values.get(tensorKey(r))!);
       const mask = masks.get(tensorKey(call.inbound[0]));
-      const maskMode = layerDef(spec.class_name)?.mask?.(spec.config);
+      const def = layerDef(spec.class_name);
+      const maskMode = def?.mask?.(spec.config);
       if (maskMode === 'makes') masks.set(key, tf.notEqual(inbound[0], 0));
       else if (mask && maskMode === 'passes') masks.set(key, mask);
-      if (mask && spec.class_name === 'GlobalAveragePooling1D') {
-        values.set(key, maskedMean(inbound[0], mask));
-        continue;
-      }
-      // Only the layers that consume a mask see it; the others pass it on around their call.
-      const kwargs = { training, ...(mask && RECURRENT.has(spec.class_name) ? { mask } : {}) };
+      // Only the layers that compute with a mask see it; the others pass it on around their call.
+      const kwargs = { training, ...(mask && def?.takesMask ? { mask } : {}) };
       if (wantLogits && this.logitOutputs.has(key)) {
         if (spec.class_name === 'Activation') {
           logits.set(key, inbound[0]);
@@ -183,7 +172,7 @@ export class KerasModel {
    * undefined where that path does not apply and the tfjs layer computes the same numbers.
    * With linearOnly, the pre-activation is returned (for logits).
    */
-  private applyNative(spec: Spec, layer: tf.layers.Layer, inbound: tf.Tensor[], linearOnly: boolean): tf.Tensor | undefined {
+  private applyNative(spec: GraphLayer, layer: tf.layers.Layer, inbound: tf.Tensor[], linearOnly: boolean): tf.Tensor | undefined {
     if (inbound.length !== 1 || (spec.class_name !== 'Dense' && spec.class_name !== 'Conv2D')) return undefined;
     // A layer whose call the registry wraps (dilation by space-to-batch, ...) runs as wrapped.
     if ((layer as { kerasCall?: boolean }).kerasCall) return undefined;
@@ -208,19 +197,19 @@ export class KerasModel {
    * or undefined: a noise_shape keeps tfjs's layer, which draws on the host. A rate of 0 is the
    * identity either way.
    */
-  private nativeDropoutRate(spec: Spec): number | undefined {
+  private nativeDropoutRate(spec: GraphLayer): number | undefined {
     const rate = spec.config.rate ?? 0;
     return spec.class_name === 'Dropout' && !spec.config.noise_shape && rate < 1 && tf.getBackend() === 'tensorflow' ? rate : undefined;
   }
 
   /** Dropout in training from TensorFlow's generator; undefined keeps tfjs's layer. */
-  private dropout(spec: Spec, x: tf.Tensor): tf.Tensor | undefined {
+  private dropout(spec: GraphLayer, x: tf.Tensor): tf.Tensor | undefined {
     const rate = this.nativeDropoutRate(spec);
     return rate ? nativeDropout(x, rate, spec.config.seed ?? 0) : undefined;
   }
 
   /** Whether a layer is a Dropout whose training forward pass a graph can hold. */
-  hasNativeDropout(spec: Spec): boolean {
+  hasNativeDropout(spec: GraphLayer): boolean {
     return this.nativeDropoutRate(spec) !== undefined;
   }
 

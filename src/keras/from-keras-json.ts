@@ -10,10 +10,10 @@
  */
 import { LOSSES, METRICS, OPTIMIZERS, objectOptionProblem, resolve, supported, type Family } from '../spec/catalog.ts';
 import { resolveCompile } from '../spec/compile.ts';
-import { checkGraph, normalizeModel, type CheckedGraph } from '../spec/graph.ts';
+import { MODEL_CLASSES, checkGraph, normalizeModel, type CheckedGraph } from '../spec/graph.ts';
 import { ACTIVATIONS, activationName } from '../spec/activations.ts';
 import { INITIALIZERS } from '../spec/initializers.ts';
-import { LAYERS, layerDef, layerOptionProblem } from '../spec/layers/index.ts';
+import { LAYERS, layerDef, layerOptionProblem, sameValue } from '../spec/layers/index.ts';
 import { REGULARIZERS } from '../spec/regularizers.ts';
 import { SpecError, pointer } from '../spec/problem.ts';
 import type { CompileSpec, GraphModel, Identifier, InputSpec, LayerSpec, TensorRef } from '../spec/schema.ts';
@@ -33,15 +33,6 @@ const show = (v: unknown): string => {
   const text = JSON.stringify(v) ?? String(v);
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 };
-
-/** Structural equality of JSON values, key order ignored. */
-function same(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => same(x, b[i]));
-  if (!isObject(a) || !isObject(b)) return false;
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && same(a[k], b[k]));
-}
 
 /** The shortest decimal that is the same float32: Keras writes float32 variables back widened (0.0010000000474974513). */
 function shortestFloat32(x: number): number {
@@ -150,15 +141,15 @@ function isKerasDefault(cls: string, key: string, value: unknown, config: Json):
   const defaults = KERAS_LAYERS[cls].config;
   if (key === 'strides' && cls.includes('Pooling')) {
     const poolSize = canonical(cls, 'pool_size', config.pool_size ?? 2);
-    return value === null || ('value' in poolSize && same(value, poolSize.value));
+    return value === null || ('value' in poolSize && sameValue(value, poolSize.value));
   }
   if (Object.hasOwn(defaults, key)) {
     if (defaults[key] === undefined) return false;
     const def = canonical(cls, key, defaults[key]);
-    return 'value' in def && same(def.value, value);
+    return 'value' in def && sameValue(def.value, value);
   }
   // Options Keras leaves unset are written as null; older Keras wrote a few more at these values.
-  return value === null || (Object.hasOwn(LEGACY_DEFAULTS, key) && same(LEGACY_DEFAULTS[key], value));
+  return value === null || (Object.hasOwn(LEGACY_DEFAULTS, key) && sameValue(LEGACY_DEFAULTS[key], value));
 }
 
 const LEGACY_DEFAULTS: Json = { time_major: false, autocast: true };
@@ -269,16 +260,15 @@ function inboundTensor(v: unknown, at: string, where: string, issues: Collector)
   return node === 0 && tensor === 0 ? layer : [layer, node as number, tensor as number];
 }
 
-/** Call keyword arguments that take tensors, as the service's spec writes them. */
-const TENSOR_KWARGS = new Set(['initial_state']);
-
 interface CallSpec {
   inbound: TensorRef[];
   kwargs?: Record<string, TensorRef[]>;
 }
 
 /** Every call of a layer (its inbound nodes, in order): the tensors and keyword arguments of each. */
-function callsOf(entry: Json, at: string, where: string, issues: Collector): CallSpec[] | undefined {
+function callsOf(entry: Json, cls: string, at: string, where: string, issues: Collector): CallSpec[] | undefined {
+  // The call arguments that take tensors are the layer's callArgs (initial_state for RNNs).
+  const tensorKwargs = layerDef(cls)?.callArgs ?? {};
   const nodes = entry.inbound_nodes;
   if (!Array.isArray(nodes) || nodes.length === 0) {
     issues.add(`${at}/inbound_nodes`, `${where} is not called on any tensor of the model`);
@@ -302,7 +292,7 @@ function callsOf(entry: Json, at: string, where: string, issues: Collector): Cal
       for (const [t, tAt] of list) refs.push(inboundTensor(t, tAt, where, issues));
       const rest: Json = {};
       for (const [key, value] of Object.entries(isObject(node.kwargs) ? node.kwargs : {})) {
-        if (TENSOR_KWARGS.has(key) && value !== null) {
+        if (Object.hasOwn(tensorKwargs, key) && value !== null) {
           const items = Array.isArray(value) ? value : [value];
           const tensors = items.map((t, j) => inboundTensor(t, `${nodeAt}/kwargs/${key}/${j}`, where, issues));
           if (tensors.every((t) => t !== undefined)) kwargs[key] = tensors as TensorRef[];
@@ -323,7 +313,6 @@ function callsOf(entry: Json, at: string, where: string, issues: Collector): Cal
   return ok ? calls : undefined;
 }
 
-const MODEL_CLASSES = new Set(['Functional', 'Model', 'Sequential']);
 const KERAS_MODULE = /^(keras|tf_keras|tensorflow\.keras|tensorflow\.python\.keras)(\.|$)/;
 
 /** Why a layer entry cannot be translated at all, or its canonical class. */
@@ -427,7 +416,7 @@ function functionalFrom(config: Json, at: string, issues: Collector): Built {
     }
     const cls = layerClass(entry, name, lat, issues);
     // How a layer we cannot take is wired would only add noise to its issue.
-    const calls = cls ? callsOf(entry, lat, `layer "${name}" (${cls})`, issues) : undefined;
+    const calls = cls ? callsOf(entry, cls, lat, `layer "${name}" (${cls})`, issues) : undefined;
     if (!cls || !calls) {
       built.complete = false;
       return;
@@ -556,7 +545,7 @@ function objectConfig(family: Family, cls: string, given: Json, at: string, issu
   for (const [key, value] of Object.entries(given)) {
     if (value === null || skip(key, value)) continue;
     const v = typeof value === 'number' ? shortestFloat32(value) : value;
-    if (Object.hasOwn(keras, key) && same(v, keras[key])) continue;
+    if (Object.hasOwn(keras, key) && sameValue(v, keras[key])) continue;
     config[key] = v;
   }
   for (const [key, value] of Object.entries(config)) {
@@ -587,7 +576,7 @@ function optimizerFrom(raw: unknown, at: string, issues: Collector): Identifier 
     issues.add(`${at}/config/learning_rate`, `learning_rate ${show(given.learning_rate)} is not supported: give a number (a schedule can be written as a LearningRateScheduler callback in fit)`);
     delete given.learning_rate;
   }
-  const skip = (key: string, value: unknown) => OPTIMIZER_IGNORED.has(key) || (Object.hasOwn(OPTIMIZER_LEGACY_DEFAULTS, key) && same(value, OPTIMIZER_LEGACY_DEFAULTS[key]));
+  const skip = (key: string, value: unknown) => OPTIMIZER_IGNORED.has(key) || (Object.hasOwn(OPTIMIZER_LEGACY_DEFAULTS, key) && sameValue(value, OPTIMIZER_LEGACY_DEFAULTS[key]));
   return { class_name: r.class_name, config: objectConfig(OPTIMIZERS, r.class_name, given, at, issues, skip) };
 }
 

@@ -10,6 +10,7 @@ import yazl from 'yazl';
 import { h5Ready, hasHdf5Signature, readKeras3WeightsH5, readLegacyH5, writeKeras3WeightsH5, type KerasLayerRef } from './h5-weights.ts';
 import { KERAS_FLOAT_OPTIONS } from './to-keras-json.ts';
 import { KerasImportError, type KerasArchive, type KerasArray, type KerasIssue, type KerasWeights } from './types.ts';
+import { MODEL_CLASSES } from '../spec/graph.ts';
 
 export type { KerasLayerRef } from './h5-weights.ts';
 
@@ -62,14 +63,12 @@ export function kerasLayersOf(config: unknown, at = ''): KerasLayerRef[] {
     const name = l?.config?.name ?? l?.name;
     if (typeof l?.class_name !== 'string') issues.push({ pointer: `${at}/config/layers/${i}/class_name`, message: 'is missing' });
     else if (typeof name !== 'string' || !name) issues.push({ pointer: `${at}/config/layers/${i}/config/name`, message: 'is missing' });
-    else if (NESTED_MODELS.has(l.class_name) && Array.isArray(l.config?.layers)) out.push({ name, class_name: l.class_name, layers: modelLayers(l, kerasLayersOf(l, `${at}/config/layers/${i}`)) });
+    else if (MODEL_CLASSES.has(l.class_name) && Array.isArray(l.config?.layers)) out.push({ name, class_name: l.class_name, layers: modelLayers(l, kerasLayersOf(l, `${at}/config/layers/${i}`)) });
     else out.push({ name, class_name: l.class_name });
   });
   if (issues.length) throw new KerasImportError(issues);
   return out;
 }
-
-const NESTED_MODELS = new Set(['Sequential', 'Functional', 'Model']);
 
 /** The layers Keras's model.layers lists, which name the weight groups: a Sequential's leaves out its InputLayer. */
 function modelLayers(config: unknown, layers: KerasLayerRef[]): KerasLayerRef[] {

@@ -4,17 +4,13 @@
  * every other key is accepted only at Keras's default). Keras's string aliases resolve to them.
  * Pure data, so the API rejects what it cannot run at submit time without loading TensorFlow.
  */
-import { dtypeProblem, oneOf, sameValue, type OptionRule } from './layers/index.ts';
+import { declaredOptionProblem, dtypeProblem, oneOf, type DeclaredOptions, type OptionRule } from './layers/index.ts';
 import type { Identifier } from './schema.ts';
 
 type Cfg = Record<string, unknown>;
 
-export interface ObjectDef {
-  /** Keras 3 get_config() at defaults, in Keras's key order (undefined: no default). */
-  keras: Cfg;
-  /** What the engine carries out; keys of `keras` not here are accepted at Keras's default only. */
-  honours: Record<string, OptionRule>;
-}
+/** Keras 3 get_config() at defaults in Keras's key order (undefined: no default), and what the engine carries out. */
+export type ObjectDef = DeclaredOptions;
 
 export interface Family {
   classes: Record<string, ObjectDef>;
@@ -228,16 +224,7 @@ function own<T>(table: Record<string, T>, name: unknown): T | undefined {
 
 /** Why an option value of a class is refused (honour or refuse), or undefined. */
 export function objectOptionProblem(family: Family, cls: string, key: string, value: unknown, config: Cfg): string | undefined {
-  const def = family.classes[cls];
-  if (!Object.hasOwn(def.keras, key)) return `${cls} has no option "${key}"; it accepts ${Object.keys(def.keras).join(', ') || 'no options'}`;
-  const rule = Object.hasOwn(def.honours, key) ? def.honours[key] : undefined;
-  if (rule === undefined) {
-    if (value === null || sameValue(value, def.keras[key])) return undefined;
-    return `${cls} option "${key}" = ${JSON.stringify(value)} is not implemented by the service; only Keras's default ${JSON.stringify(def.keras[key])} is`;
-  }
-  if (rule === true || value === null || value === undefined) return undefined;
-  const problem = rule(value, config);
-  return problem ? `${cls} option "${key}" = ${JSON.stringify(value)}: ${problem}` : undefined;
+  return declaredOptionProblem(cls, family.classes[cls], key, value, config);
 }
 
 /**

@@ -310,7 +310,7 @@ function checkModelCall(layer: GraphLayer, call: LayerCall, inShapes: Shape[], i
 /** Layers a mask reaches unchanged, and those that take one: what the refusal names. */
 const MASK_TAKERS = () =>
   Object.values(LAYERS)
-    .filter((d) => d.mask?.({}) !== undefined || d.mask?.({ return_sequences: true }) !== undefined)
+    .filter((d) => d.takesMask || d.mask?.({}) === 'passes')
     .map((d) => d.class_name);
 
 /**
@@ -318,8 +318,8 @@ const MASK_TAKERS = () =>
  * consume it; a masked tensor reaching any other layer (or a keyword argument) is refused, since the
  * layer would compute as if every step were real. Records which of the call's outputs are masked.
  */
-function checkMask(info: LayerDef | undefined, layer: GraphLayer, call: LayerCall, masked: Set<string>): SpecIssue | undefined {
-  const node = layer.calls.indexOf(call);
+function checkMask(info: LayerDef | undefined, layer: GraphLayer, node: number, masked: Set<string>): SpecIssue | undefined {
+  const call = layer.calls[node];
   const out0 = tensorKey({ layer: layer.name, node, index: 0 });
   const mode = info?.mask?.(layer.config);
   if (mode === 'makes') masked.add(out0);
@@ -428,7 +428,7 @@ export function checkGraph(graph: Graph, at = '/model'): CheckedGraph {
       fail({ pointer: `${call.at}/inbound`, message: `"${layer.name}" is shared: call ${node} needs other weights than call 0 (input ${call.inbound.map((r, i) => `${showRef(r)} ${shown(inShapes[i]!)}`).join(', ')})` });
       continue;
     }
-    const maskProblem = checkMask(info, layer, call, masked);
+    const maskProblem = checkMask(info, layer, node, masked);
     if (maskProblem) {
       fail(maskProblem);
       continue;

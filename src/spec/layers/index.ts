@@ -14,7 +14,7 @@ import { GRU, LSTM, SimpleRNN } from './recurrent.ts';
 import type { LayerDef } from './layer-def.ts';
 
 export * from './layer-def.ts';
-export { acceptedKeys, layerConfigProblem, layerOptionProblem, sameValue } from './options.ts';
+export { acceptedKeys, declaredOptionProblem, layerConfigProblem, layerOptionProblem, sameValue, type DeclaredOptions } from './options.ts';
 
 export const LAYERS: Record<string, LayerDef> = {};
 /** Other names users write → the class name. */

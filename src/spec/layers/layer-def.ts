@@ -98,6 +98,8 @@ export interface LayerDef {
    * Layers without it refuse a masked input, rather than compute as if there were no mask.
    */
   mask?(cfg: Cfg): 'makes' | 'passes' | 'consumes' | undefined;
+  /** The layer's call computes with a mask it is given (kwargs.mask): RNNs, masked pooling. */
+  takesMask?: boolean;
   /**
    * Which forward passes the graph step can trace: 'training' (also inference) when the layer is a
    * pure function of inputs and weights; 'inference' when training draws random numbers on the host.

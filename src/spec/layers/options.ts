@@ -6,7 +6,7 @@
 import { activationName, ACTIVATIONS } from '../activations.ts';
 import { initializerProblem } from '../initializers.ts';
 import { parseRegularizer } from '../regularizers.ts';
-import { dtypeProblem, type Cfg, type LayerDef } from './layer-def.ts';
+import { dtypeProblem, type Cfg, type LayerDef, type OptionRule } from './layer-def.ts';
 
 const COMMON_KEYS = ['name', 'trainable', 'dtype'];
 
@@ -40,26 +40,36 @@ function namedValueProblem(key: string, value: unknown): string | undefined {
   return undefined;
 }
 
-/** Why this option value is refused, or undefined when the engine carries it out. */
-export function layerOptionProblem(def: LayerDef, key: string, value: unknown, cfg: Cfg): string | undefined {
-  const cls = def.class_name;
-  if (key === 'dtype') return dtypeProblem(value);
-  if (COMMON_KEYS.includes(key) || def.ignored?.includes(key)) return undefined;
-  if (!Object.hasOwn(def.keras, key)) {
-    const keys = Object.keys(def.keras);
-    return `${cls} has no option "${key}"; it accepts ${[...COMMON_KEYS, ...keys].join(', ')}`;
-  }
+/** A class's options as its registry entry declares them: Keras's defaults, and what is carried out. */
+export interface DeclaredOptions {
+  keras: Cfg;
+  honours: Record<string, OptionRule>;
+}
+
+/**
+ * Honour or refuse for one option of any registered class (layer, loss, metric, optimizer,
+ * callback): unknown keys, keys not carried out at other than Keras's default, and values a
+ * rule refuses each come back as a message naming the key.
+ */
+export function declaredOptionProblem(cls: string, def: DeclaredOptions, key: string, value: unknown, cfg: Cfg, extraKeys: string[] = []): string | undefined {
+  if (!Object.hasOwn(def.keras, key)) return `${cls} has no option "${key}"; it accepts ${[...extraKeys, ...Object.keys(def.keras)].join(', ') || 'no options'}`;
   const rule = Object.hasOwn(def.honours, key) ? def.honours[key] : undefined;
   if (rule === undefined) {
-    const keras = def.keras[key];
-    if (value === null || value === undefined || sameValue(value, keras)) return undefined;
-    return `${cls} option "${key}" = ${JSON.stringify(value)} is not implemented by the service's engine; only Keras's default ${JSON.stringify(keras)} is`;
+    if (value === null || value === undefined || sameValue(value, def.keras[key])) return undefined;
+    return `${cls} option "${key}" = ${JSON.stringify(value)} is not implemented by the service; only Keras's default ${JSON.stringify(def.keras[key])} is`;
   }
-  const named = namedValueProblem(key, value);
-  if (named) return `${cls}: ${named}`;
   if (rule === true || value === null || value === undefined) return undefined;
   const problem = rule(value, cfg);
   return problem ? `${cls} option "${key}" = ${JSON.stringify(value)}: ${problem}` : undefined;
+}
+
+/** Why this option value is refused, or undefined when the engine carries it out. */
+export function layerOptionProblem(def: LayerDef, key: string, value: unknown, cfg: Cfg): string | undefined {
+  if (key === 'dtype') return dtypeProblem(value);
+  if (COMMON_KEYS.includes(key) || def.ignored?.includes(key)) return undefined;
+  const named = Object.hasOwn(def.honours, key) ? namedValueProblem(key, value) : undefined;
+  if (named) return `${def.class_name}: ${named}`;
+  return declaredOptionProblem(def.class_name, def, key, value, cfg, COMMON_KEYS);
 }
 
 /** The first refused option of a config as [key, message], or undefined. */

@@ -53,8 +53,21 @@ function keepDims(layer: TF.layers.Layer, dims: 1 | 2, tf: typeof TF): TF.layers
   return layer;
 }
 
+/** With a mask (kwargs.mask, true where a step is real): the mean over the real steps, as Keras's. */
+function maskedMean(layer: TF.layers.Layer, tf: typeof TF): void {
+  const call = layer.call.bind(layer);
+  layer.call = (inputs, kwargs) => {
+    const mask = kwargs?.mask as TF.Tensor | undefined;
+    if (!mask) return call(inputs, kwargs);
+    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as TF.Tensor;
+    const m = tf.expandDims(tf.cast(mask, x.dtype), -1);
+    return tf.div(tf.sum(tf.mul(x, m), 1), tf.sum(m, 1));
+  };
+}
+
 function globalPool(kind: 'Max' | 'Average', dims: 1 | 2): LayerDef {
   const short = kind === 'Max' ? 'Max' : 'Avg';
+  const masked = kind === 'Average' && dims === 1;
   return {
     class_name: `Global${kind}Pooling${dims}D`,
     aliases: [`Global${short}Pool${dims}D`],
@@ -68,11 +81,13 @@ function globalPool(kind: 'Max' | 'Average', dims: 1 | 2): LayerDef {
       return cfg.keepdims ? [...Array(dims).fill(1), s[dims]] : [s[dims]];
     },
     // Keras's GlobalAveragePooling1D averages over the unmasked steps.
-    mask: kind === 'Average' && dims === 1 ? () => 'consumes' : undefined,
+    mask: masked ? () => 'consumes' : undefined,
+    takesMask: masked,
     graph: 'training',
     build(cfg, { tf, common }) {
       const make = { Max1: tf.layers.globalMaxPooling1d, Max2: tf.layers.globalMaxPooling2d, Average1: tf.layers.globalAveragePooling1d, Average2: tf.layers.globalAveragePooling2d }[`${kind}${dims}` as const];
       const layer = make(common);
+      if (masked) maskedMean(layer, tf);
       return cfg.keepdims ? keepDims(layer, dims, tf) : layer;
     },
   };

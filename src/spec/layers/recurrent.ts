@@ -71,6 +71,7 @@ function recurrent(kind: Kind, build: LayerDef['build']): LayerDef {
     },
     // With return_sequences the output keeps the mask (a masked step repeats the previous output).
     mask: (cfg) => (cfg.return_sequences ? 'passes' : 'consumes'),
+    takesMask: true,
     // Recurrent layers unroll over their fixed timesteps in a trace; input dropout's mask is a
     // TensorFlow RandomUniform node there, drawn anew every run.
     graph: 'training',
