@@ -6,7 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { tfjsActivation } from './activations.ts';
+import { KerasVarianceScaling, VARIANCE_SCALING_CLASSES } from './initializers.ts';
 import { KerasGRU } from './keras-gru.ts';
+import { OpLayer } from './op-layer.ts';
 import { nativeDropout, nativeGather } from './native-kernels.ts';
 import { layerDef, type BuildContext, type Cfg, type Shape } from '../spec/layers/index.ts';
 import { parseRegularizer } from '../spec/regularizers.ts';
@@ -14,13 +16,18 @@ import type { GraphLayer } from '../spec/graph.ts';
 
 const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
+const pascal = (s: string) => camel(s).replace(/^./, (c) => c.toUpperCase());
+
 function initializer(value: unknown): unknown {
   if (value === undefined) return undefined;
-  // tfjs spells LeCun with a capital C.
-  if (typeof value === 'string') return camel(value).replace(/^lecun/, 'leCun');
-  const v = value as { class_name: string; config?: Cfg };
-  // A copy: tfjs writes customObjects into the config it deserializes.
-  return { className: v.class_name, config: { ...(v.config ?? {}) } };
+  const v = (typeof value === 'string' ? { class_name: pascal(value) } : value) as { class_name: string; config?: Cfg };
+  const scaled = VARIANCE_SCALING_CLASSES[v.class_name.replace(/^Lecun/, 'LeCun')];
+  if (scaled) {
+    const config = v.config ?? {};
+    return { className: KerasVarianceScaling.className, config: { ...scaled, ...(v.class_name === 'VarianceScaling' ? config : {}), seed: config.seed ?? null } };
+  }
+  // tfjs spells LeCun with a capital C. A copy: tfjs writes customObjects into the config it deserializes.
+  return { className: v.class_name.replace(/^Lecun/, 'LeCun'), config: { ...(v.config ?? {}) } };
 }
 
 /**
@@ -69,13 +76,23 @@ function dropoutMask(shape: number[], rate: number): tf.Tensor {
   });
 }
 
-export function buildLayer(layer: Pick<GraphLayer, 'name' | 'class_name' | 'config'>, inputShape: Shape): tf.layers.Layer {
+export function buildLayer(layer: Pick<GraphLayer, 'name' | 'class_name' | 'config'>, inputShapes: Shape[]): tf.layers.Layer {
   const def = layerDef(layer.class_name);
   if (!def) throw new Error(`layer class ${layer.class_name} is not available in the engine`);
+  const common = { name: layer.name, trainable: layer.config.trainable ?? true };
+  const cfg = layer.config;
+  // The registry's shapes leave the batch dimension out; tfjs's keep it.
+  const outputShape = (shapes: Shape[]): Shape | Shape[] => {
+    const inner = shapes.map((s) => s.slice(1));
+    if (def.outputs) return def.outputs(cfg, inner).map((s) => [shapes[0][0], ...s]);
+    return [shapes[0][0], ...def.outputShape(cfg, inner)];
+  };
   const ctx: BuildContext = {
     tf,
-    common: { name: layer.name, trainable: layer.config.trainable ?? true },
-    inputShape,
+    common,
+    inputShape: inputShapes[0],
+    inputShapes,
+    op: (args) => new OpLayer({ ...common, outputShape, ...args }),
     activation: (value, fallback) => tfjsActivation(value ?? fallback),
     weightArgs,
     pick,

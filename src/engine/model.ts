@@ -68,7 +68,7 @@ export class KerasModel {
       const call = spec.calls[node];
       const inbound = call.inbound.map((r) => symbols.get(tensorKey(r))!);
       if (node === 0) {
-        const built: Built = spec.model ? { kind: 'model', model: new KerasModel(spec.model) } : { kind: 'layer', layer: buildLayer(spec, inbound[0].shape) };
+        const built: Built = spec.model ? { kind: 'model', model: new KerasModel(spec.model) } : { kind: 'layer', layer: buildLayer(spec, inbound.map((t) => t.shape)) };
         this.built.set(spec.name, built);
         this.layers.set(spec.name, built.kind === 'model' ? built.model.symbolic : built.layer);
       }

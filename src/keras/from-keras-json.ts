@@ -313,6 +313,30 @@ function callsOf(entry: Json, cls: string, at: string, where: string, issues: Co
   return ok ? calls : undefined;
 }
 
+const isTensor = (v: unknown) => isObject(v) && v.class_name === '__keras_tensor__';
+
+/**
+ * Tensor arithmetic Keras applications write between layers (MobileNetV3's hard_sigmoid is
+ * ReLU(6)(x + 3) * (1 / 6)) as the layer that computes the same numbers: two tensors → Add,
+ * Subtract or Multiply; a tensor and a number → Rescaling (x * scale + offset, which is x + c,
+ * x - c, c - x or x * c exactly in float arithmetic). Other operations stay refused.
+ */
+function operationAsLayer(entry: Json): Json | undefined {
+  if (entry.module !== 'keras.src.ops.numpy' || !['Add', 'Subtract', 'Multiply'].includes(entry.class_name as string)) return undefined;
+  const nodes = entry.inbound_nodes;
+  if (!Array.isArray(nodes) || nodes.length !== 1 || !isObject(nodes[0]) || !Array.isArray(nodes[0].args) || nodes[0].args.length !== 2) return undefined;
+  if (isObject(nodes[0].kwargs) && Object.keys(nodes[0].kwargs).length) return undefined;
+  const [a, b] = nodes[0].args as unknown[];
+  const name = entry.name ?? (isObject(entry.config) ? entry.config.name : undefined);
+  const op = entry.class_name as string;
+  if (isTensor(a) && isTensor(b)) return { class_name: op, config: { name }, name, inbound_nodes: [{ args: [[a, b]], kwargs: {} }] };
+  const [tensor, c, tensorFirst] = isTensor(a) && typeof b === 'number' ? [a, b, true] : isTensor(b) && typeof a === 'number' ? [b, a, false] : [];
+  if (tensor === undefined) return undefined;
+  const k = c as number;
+  const scaling = op === 'Add' ? { scale: 1, offset: k } : op === 'Multiply' ? { scale: k, offset: 0 } : tensorFirst ? { scale: 1, offset: -k } : { scale: -1, offset: k };
+  return { class_name: 'Rescaling', config: { name, ...scaling }, name, inbound_nodes: [{ args: [tensor], kwargs: {} }] };
+}
+
 const KERAS_MODULE = /^(keras|tf_keras|tensorflow\.keras|tensorflow\.python\.keras)(\.|$)/;
 
 /** Why a layer entry cannot be translated at all, or its canonical class. */
@@ -394,8 +418,9 @@ function functionalFrom(config: Json, at: string, issues: Collector): Built {
   if (!entries.length) issues.add(`${at}/layers`, 'the model has no layers');
   const inputLayers = new Map<string, InputSpec>();
   const inputAts = new Map<string, string>();
-  entries.forEach((entry, i) => {
+  entries.forEach((raw, i) => {
     const lat = `${at}/layers/${i}`;
+    let entry = raw;
     if (!isObject(entry)) {
       issues.add(lat, `a layer must be an object, got ${show(entry)}`);
       built.complete = false;
@@ -414,6 +439,7 @@ function functionalFrom(config: Json, at: string, issues: Collector): Built {
       inputAts.set(name, lat);
       return;
     }
+    entry = operationAsLayer(entry) ?? entry;
     const cls = layerClass(entry, name, lat, issues);
     // How a layer we cannot take is wired would only add noise to its issue.
     const calls = cls ? callsOf(entry, cls, lat, `layer "${name}" (${cls})`, issues) : undefined;

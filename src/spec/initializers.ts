@@ -37,8 +37,15 @@ export function initializerProblem(value: unknown): string | undefined {
   const name = typeof value === 'string' ? value : obj?.class_name;
   const cls = typeof name === 'string' ? kerasInitializerClass(name) : undefined;
   if (!cls) return `unknown initializer ${JSON.stringify(value)}; supported: ${Object.keys(INITIALIZERS).join(', ')}`;
-  if (cls === 'VarianceScaling') return `initializer VarianceScaling is not supported by the service's engine; use a named one (${Object.keys(INITIALIZERS).filter((n) => n !== 'variance_scaling').join(', ')})`;
   const config = (typeof obj?.config === 'object' && obj.config !== null ? obj.config : {}) as Cfg;
+  if (cls === 'VarianceScaling') {
+    const { scale, mode, distribution } = config;
+    if (scale !== undefined && scale !== null && !(typeof scale === 'number' && scale > 0)) return 'initializer VarianceScaling: scale must be a number > 0';
+    if (mode !== undefined && mode !== null && !['fan_in', 'fan_out', 'fan_avg'].includes(mode as string)) return `initializer VarianceScaling: mode must be "fan_in", "fan_out" or "fan_avg", got ${JSON.stringify(mode)}`;
+    if (distribution !== undefined && distribution !== null && !['truncated_normal', 'untruncated_normal', 'uniform'].includes(distribution as string)) {
+      return `initializer VarianceScaling: distribution must be "truncated_normal", "untruncated_normal" or "uniform", got ${JSON.stringify(distribution)}`;
+    }
+  }
   for (const [k, v] of Object.entries(config)) {
     if (v === null || k === 'dtype') continue;
     if (!Object.hasOwn(KERAS_INITIALIZERS[cls], k) || k === 'input_axes' || k === 'output_axes') return `initializer ${cls} option "${k}" = ${JSON.stringify(v)} is not supported`;

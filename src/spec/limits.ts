@@ -15,7 +15,7 @@ export interface Limits {
 }
 
 export const DEFAULT_LIMITS: Limits = {
-  maxLayers: 500,
+  maxLayers: 2000,
   maxParams: 50_000_000,
   maxArrayElements: 100_000_000,
   maxEpochSamples: 10_000_000_000,

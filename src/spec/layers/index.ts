@@ -2,14 +2,17 @@
  * The layer registry: every layer class the service knows, one registration line each. Adding a
  * layer is one module (see layer-def.ts for what it declares) and its line here.
  */
+import { ELU, LeakyReLU, PReLU, ReLU, Softmax } from './activation-layers.ts';
 import { Activation, Dropout } from './core.ts';
 import { Conv1D, Conv2D } from './conv.ts';
+import { Conv1DTranspose, Conv2DTranspose, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D } from './conv-variants.ts';
 import { Dense } from './dense.ts';
 import { Embedding } from './embedding.ts';
-import { Add, Average, Concatenate, Maximum, Minimum, Multiply } from './merging.ts';
+import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merging.ts';
 import { BatchNormalization, LayerNormalization } from './normalization.ts';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D } from './pooling.ts';
-import { Flatten, Reshape } from './reshaping.ts';
+import { Normalization, Rescaling } from './preprocessing.ts';
+import { Cropping1D, Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D } from './reshaping.ts';
 import { GRU, LSTM, SimpleRNN } from './recurrent.ts';
 import type { LayerDef } from './layer-def.ts';
 
@@ -52,6 +55,28 @@ register(Embedding);
 register(SimpleRNN);
 register(LSTM);
 register(GRU);
+register(DepthwiseConv1D);
+register(DepthwiseConv2D);
+register(SeparableConv1D);
+register(SeparableConv2D);
+register(Conv1DTranspose);
+register(Conv2DTranspose);
+register(ZeroPadding1D);
+register(ZeroPadding2D);
+register(Cropping1D);
+register(Cropping2D);
+register(UpSampling1D);
+register(UpSampling2D);
+register(Permute);
+register(RepeatVector);
+register(ReLU);
+register(LeakyReLU);
+register(PReLU);
+register(ELU);
+register(Softmax);
+register(Subtract);
+register(Rescaling);
+register(Normalization);
 
 /** The class a name stands for (an alias or the class itself), or undefined. */
 export function canonicalLayerClass(name: string): string {

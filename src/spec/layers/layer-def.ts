@@ -48,6 +48,10 @@ export interface BuildContext {
   weightArgs(cfg: Cfg): any;
   /** The listed Keras keys that are present, renamed to tfjs's camelCase. */
   pick(cfg: Cfg, keys: string[]): any;
+  /** The input shapes of every inbound tensor, with the batch dimension. */
+  inputShapes: Shape[];
+  /** A layer of the engine's own: the call over its inputs and variables (see OpLayerArgs). */
+  op(args: Omit<OpLayerArgs, 'outputShape'> & Partial<Pick<OpLayerArgs, 'outputShape'>>): TF.layers.Layer;
   /** The engine's own layers where tfjs lacks Keras's behaviour. */
   custom: {
     KerasGRU: new (args: any) => TF.layers.Layer;
@@ -59,6 +63,15 @@ export interface BuildContext {
     /** params[indices] (an Embedding's lookup) as one graph-traceable kernel, or undefined. */
     gather(params: TF.Tensor, indices: TF.Tensor): TF.Tensor | undefined;
   };
+}
+
+/** A layer of the engine's own (engine/op-layer.ts): variables in Keras order and a call over them. */
+export interface OpLayerArgs {
+  weights?: Array<{ name: string; shape: number[]; trainable?: boolean; initializer?: unknown; regularizer?: unknown }>;
+  /** inputs: every inbound tensor; weights: the variables' values, in the order above. */
+  call(inputs: TF.Tensor[], weights: TF.Tensor[], kwargs: Cfg): TF.Tensor | TF.Tensor[];
+  /** Output shape(s) with the batch dimension; by default the LayerDef's outputShape/outputs. */
+  outputShape(inputs: Shape[]): Shape | Shape[];
 }
 
 export type GraphSupport = 'training' | 'inference';

@@ -1,4 +1,4 @@
-/** keras.layers.Concatenate, Add, Multiply, Average, Maximum and Minimum. */
+/** keras.layers.Concatenate, Add, Subtract, Multiply, Average, Maximum and Minimum. */
 import type * as TF from '@tensorflow/tfjs';
 import { ShapeError, type LayerDef, type Shape } from './layer-def.ts';
 
@@ -30,26 +30,38 @@ export const Concatenate: LayerDef = {
   build: (cfg, { tf, common }) => tf.layers.concatenate({ ...common, axis: cfg.axis ?? -1 }),
 };
 
-function elementwise(class_name: string, make: (tf: typeof TF) => (args: object) => TF.layers.Layer, alias?: string): LayerDef {
+/**
+ * Keras's elementwise merges: inputs of one rank whose dimensions are equal or 1 (broadcast, as
+ * Keras's Merge computes them: MobileNetV3 and EfficientNet multiply (h, w, c) by (1, 1, c)).
+ */
+function elementwise(class_name: string, combine: (tf: typeof TF, xs: TF.Tensor[]) => TF.Tensor, options: { alias?: string; exactly?: number } = {}): LayerDef {
   return {
     class_name,
-    aliases: alias ? [alias] : undefined,
+    aliases: options.alias ? [options.alias] : undefined,
     keras: {},
     build_config: true,
     honours: {},
     arity: 'many',
     outputShape(_cfg, inputs) {
-      const first = JSON.stringify(inputs[0]);
-      if (!inputs.every((s) => JSON.stringify(s) === first)) throw new ShapeError(`inputs must all have the same shape, got ${shown(inputs)}`);
-      return inputs[0];
+      if (options.exactly && inputs.length !== options.exactly) throw new ShapeError(`takes exactly ${options.exactly} inputs, got ${inputs.length}`);
+      const r = inputs[0].length;
+      if (!inputs.every((s) => s.length === r)) throw new ShapeError(`inputs must all have the same rank, got ${shown(inputs)}`);
+      return inputs[0].map((_, d) => {
+        const sizes = new Set(inputs.map((s) => s[d]).filter((v) => v !== 1));
+        if (sizes.size > 1) throw new ShapeError(`inputs must have equal dimensions (or 1, which broadcasts), got ${shown(inputs)}`);
+        return sizes.size ? [...sizes][0] : 1;
+      });
     },
     graph: 'training',
-    build: (_cfg, { tf, common }) => make(tf)(common),
+    build: (_cfg, { tf, op }) => op({ call: (xs) => combine(tf, xs) }),
   };
 }
 
-export const Add = elementwise('Add', (tf) => tf.layers.add, 'add');
-export const Multiply = elementwise('Multiply', (tf) => tf.layers.multiply, 'multiply');
-export const Average = elementwise('Average', (tf) => tf.layers.average);
-export const Maximum = elementwise('Maximum', (tf) => tf.layers.maximum);
-export const Minimum = elementwise('Minimum', (tf) => tf.layers.minimum);
+const fold = (f: (tf: typeof TF) => (a: TF.Tensor, b: TF.Tensor) => TF.Tensor) => (tf: typeof TF, xs: TF.Tensor[]) => xs.slice(1).reduce(f(tf), xs[0]);
+
+export const Add = elementwise('Add', fold((tf) => tf.add), { alias: 'add' });
+export const Subtract = elementwise('Subtract', (tf, [a, b]) => tf.sub(a, b), { alias: 'subtract', exactly: 2 });
+export const Multiply = elementwise('Multiply', fold((tf) => tf.mul), { alias: 'multiply' });
+export const Average = elementwise('Average', (tf, xs) => tf.div(fold((t) => t.add)(tf, xs), xs.length), { alias: 'average' });
+export const Maximum = elementwise('Maximum', fold((tf) => tf.maximum), { alias: 'maximum' });
+export const Minimum = elementwise('Minimum', fold((tf) => tf.minimum), { alias: 'minimum' });

@@ -1,5 +1,6 @@
-/** keras.layers.Flatten and Reshape. */
-import { CHANNELS_LAST_ONLY, REQUIRED, ShapeError, known, type LayerDef } from './layer-def.ts';
+/** keras.layers.Flatten, Reshape, Permute, RepeatVector, and zero padding, cropping and upsampling. */
+import type * as TF from '@tensorflow/tfjs';
+import { CHANNELS_LAST_ONLY, REQUIRED, ShapeError, known, oneOf, positiveInt, tuple, type LayerDef } from './layer-def.ts';
 
 export const Flatten: LayerDef = {
   class_name: 'Flatten',
@@ -40,3 +41,190 @@ export const Reshape: LayerDef = {
     return tf.layers.reshape({ ...common, targetShape: (cfg.target_shape as number[]).map((d) => (d === -1 ? total / fixed : d)) });
   },
 };
+
+/** A padding or cropping option as Keras normalizes it: per spatial dimension, [before, after]. */
+function pairs(value: unknown, dims: number, key: string): Array<[number, number]> {
+  const bad = () => new ShapeError(`${key} must be an integer, ${dims === 1 ? 'or a pair of integers' : `a list of ${dims} integers, or a list of ${dims} pairs`} (each >= 0)`, key);
+  const n = (v: unknown) => {
+    if (!Number.isInteger(v) || (v as number) < 0) throw bad();
+    return v as number;
+  };
+  if (typeof value === 'number') return Array.from({ length: dims }, () => [n(value), n(value)]);
+  if (!Array.isArray(value)) throw bad();
+  if (dims === 1) {
+    if (value.length !== 2) throw bad();
+    return [[n(value[0]), n(value[1])]];
+  }
+  if (value.length !== dims) throw bad();
+  return value.map((v) => (Array.isArray(v) ? (v.length === 2 ? [n(v[0]), n(v[1])] : (() => { throw bad(); })()) : [n(v), n(v)]));
+}
+
+function padLayer(dims: 1 | 2): LayerDef {
+  return {
+    class_name: `ZeroPadding${dims}D`,
+    keras: dims === 1 ? { padding: [1, 1], data_format: 'channels_last' } : { padding: [[1, 1], [1, 1]], data_format: 'channels_last' },
+    build_config: false,
+    honours: { padding: true, data_format: CHANNELS_LAST_ONLY },
+    arity: 1,
+    outputShape(cfg, [s]) {
+      if (s.length !== dims + 1) throw new ShapeError(`expects input of rank ${dims + 2}, got shape (None, ${s.map(String).join(', ')})`);
+      const p = pairs(cfg.padding ?? 1, dims, 'padding');
+      return [...p.map(([a, b], i) => (s[i] === null ? null : (s[i] as number) + a + b)), s[dims]];
+    },
+    graph: 'training',
+    build: (cfg, { tf, op }) => {
+      const p = pairs(cfg.padding ?? 1, dims, 'padding');
+      return op({ call: ([x]) => tf.pad(x, [[0, 0], ...p, [0, 0]]) });
+    },
+  };
+}
+
+function cropLayer(dims: 1 | 2): LayerDef {
+  return {
+    class_name: `Cropping${dims}D`,
+    keras: dims === 1 ? { cropping: [1, 1] } : { cropping: [[0, 0], [0, 0]], data_format: 'channels_last' },
+    build_config: false,
+    honours: dims === 1 ? { cropping: true } : { cropping: true, data_format: CHANNELS_LAST_ONLY },
+    arity: 1,
+    outputShape(cfg, [s]) {
+      if (s.length !== dims + 1) throw new ShapeError(`expects input of rank ${dims + 2}, got shape (None, ${s.map(String).join(', ')})`);
+      const c = pairs(cfg.cropping ?? (dims === 1 ? 1 : 0), dims, 'cropping');
+      return [
+        ...c.map(([a, b], i) => {
+          if (s[i] === null) return null;
+          const left = (s[i] as number) - a - b;
+          if (left <= 0) throw new ShapeError(`cropping ${a} + ${b} leaves nothing of dimension ${s[i]}`, 'cropping');
+          return left;
+        }),
+        s[dims],
+      ];
+    },
+    graph: 'training',
+    build: (cfg, { tf, op }) => {
+      const c = pairs(cfg.cropping ?? (dims === 1 ? 1 : 0), dims, 'cropping');
+      return op({ call: ([x]) => tf.slice(x, [0, ...c.map(([a]) => a), 0], [-1, ...c.map(([a, b], i) => x.shape[i + 1]! - a - b), -1]) });
+    },
+  };
+}
+
+/**
+ * Each step (or pixel) repeated `times` times along its axis, as Keras's ops.repeat. The tile runs
+ * on a rank-4 view (before, axis, 1, after): tfjs's tile has no gradient above rank 4.
+ */
+function repeatAxis(tf: typeof TF, x: TF.Tensor, axis: number, times: number): TF.Tensor {
+  if (times === 1) return x;
+  const shape = x.shape as number[];
+  const before = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const after = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const tiled = tf.tile(tf.reshape(x, [before, shape[axis], 1, after]), [1, 1, times, 1]);
+  const out = [...shape];
+  out[axis] = shape[axis] * times;
+  return tf.reshape(tiled, out);
+}
+
+/**
+ * (out, in) weights of a bilinear resize along one axis as tf.image.resize computes them (half-pixel
+ * centers: source = (o + 0.5) * in / out - 0.5, clamped to the edge pixels).
+ */
+function bilinearWeights(n: number, out: number): number[][] {
+  const rows: number[][] = [];
+  for (let o = 0; o < out; o++) {
+    const row = new Array(n).fill(0);
+    const src = Math.max(0, ((o + 0.5) * n) / out - 0.5);
+    const lo = Math.min(Math.floor(src), n - 1);
+    const hi = Math.min(lo + 1, n - 1);
+    const frac = src - Math.floor(src);
+    row[lo] += 1 - frac;
+    row[hi] += frac;
+    rows.push(row);
+  }
+  return rows;
+}
+
+/**
+ * Bilinear upsampling as two matrix products (rows, then columns). tfjs's resizeBilinear gradient
+ * ignores half-pixel centers, so Keras's resize is written in ops whose gradients tfjs has right.
+ */
+function bilinear(tf: typeof TF, x: TF.Tensor, sh: number, sw: number): TF.Tensor {
+  const [, h, w] = x.shape as number[];
+  const alongAxis = (t: TF.Tensor, perm: number[], inverse: number[], n: number, out: number) => {
+    const moved = tf.transpose(t, perm);
+    const lead = moved.shape.slice(0, 3) as number[];
+    const y = tf.matMul(tf.reshape(moved, [-1, n]), tf.tensor2d(bilinearWeights(n, out)), false, true);
+    return tf.transpose(tf.reshape(y, [...lead, out]), inverse);
+  };
+  const rows = alongAxis(x, [0, 2, 3, 1], [0, 3, 1, 2], h, h * sh);
+  return alongAxis(rows, [0, 1, 3, 2], [0, 1, 3, 2], w, w * sw);
+}
+
+export const UpSampling1D: LayerDef = {
+  class_name: 'UpSampling1D',
+  keras: { size: 2 },
+  build_config: false,
+  honours: { size: true },
+  arity: 1,
+  outputShape(cfg, [s]) {
+    if (s.length !== 2) throw new ShapeError(`expects input of rank 3, got shape (None, ${s.map(String).join(', ')})`);
+    const size = tuple(cfg.size ?? 2, 1, 'size')[0];
+    return [s[0] === null ? null : s[0] * size, s[1]];
+  },
+  graph: 'training',
+  build: (cfg, { tf, op }) => op({ call: ([x]) => repeatAxis(tf, x, 1, tuple(cfg.size ?? 2, 1, 'size')[0]) }),
+};
+
+export const UpSampling2D: LayerDef = {
+  class_name: 'UpSampling2D',
+  keras: { size: [2, 2], data_format: 'channels_last', interpolation: 'nearest' },
+  build_config: false,
+  honours: { size: true, data_format: CHANNELS_LAST_ONLY, interpolation: oneOf('nearest', 'bilinear') },
+  arity: 1,
+  outputShape(cfg, [s]) {
+    if (s.length !== 3) throw new ShapeError(`expects input of rank 4, got shape (None, ${s.map(String).join(', ')})`);
+    const size = tuple(cfg.size ?? 2, 2, 'size');
+    return [s[0] === null ? null : s[0] * size[0], s[1] === null ? null : s[1] * size[1], s[2]];
+  },
+  graph: 'training',
+  build: (cfg, { tf, op }) => {
+    const [sh, sw] = tuple(cfg.size ?? 2, 2, 'size');
+    // Keras: nearest repeats rows and columns; bilinear is tf.image.resize (half-pixel centers).
+    if (cfg.interpolation === 'bilinear') return op({ call: ([x]) => bilinear(tf, x, sh, sw) });
+    return op({ call: ([x]) => repeatAxis(tf, repeatAxis(tf, x, 1, sh), 2, sw) });
+  },
+};
+
+export const Permute: LayerDef = {
+  class_name: 'Permute',
+  keras: { dims: REQUIRED },
+  build_config: false,
+  honours: { dims: true },
+  arity: 1,
+  outputShape(cfg, [s]) {
+    const dims = cfg.dims;
+    const sorted = Array.isArray(dims) ? [...dims].sort((a, b) => a - b) : [];
+    if (!Array.isArray(dims) || dims.length !== s.length || !sorted.every((d, i) => d === i + 1)) {
+      throw new ShapeError(`dims must be a permutation of 1..${s.length}`, 'dims');
+    }
+    return dims.map((d: number) => s[d - 1]);
+  },
+  graph: 'training',
+  build: (cfg, { tf, op }) => op({ call: ([x]) => tf.transpose(x, [0, ...(cfg.dims as number[])]) }),
+};
+
+export const RepeatVector: LayerDef = {
+  class_name: 'RepeatVector',
+  keras: { n: REQUIRED },
+  build_config: false,
+  honours: { n: true },
+  arity: 1,
+  outputShape(cfg, [s]) {
+    if (s.length !== 1) throw new ShapeError(`expects input of rank 2, got shape (None, ${s.map(String).join(', ')})`);
+    return [positiveInt(cfg.n, 'n'), s[0]];
+  },
+  graph: 'training',
+  build: (cfg, { tf, op }) => op({ call: ([x]) => tf.tile(tf.expandDims(x, 1), [1, cfg.n, 1]) }),
+};
+
+export const ZeroPadding1D = padLayer(1);
+export const ZeroPadding2D = padLayer(2);
+export const Cropping1D = cropLayer(1);
+export const Cropping2D = cropLayer(2);

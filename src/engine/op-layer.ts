@@ -1,0 +1,48 @@
+/**
+ * A tfjs layer whose call is a function of its inputs and its own variables: the engine's form of
+ * the Keras layers tfjs lacks (or computes differently). Variables are created in the order given,
+ * which is Keras's get_weights() order, so Keras weights load as they are.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { OpLayerArgs, Shape } from '../spec/layers/index.ts';
+
+/** tfjs's Initializer and Regularizer objects from the constructor arguments weightArgs makes. */
+function weightObjects(initializer: unknown, regularizer: unknown): { init: unknown; reg: unknown } {
+  // tfjs exports no getter of its initializer registry; a Dense layer resolves both identifiers.
+  const probe = tf.layers.dense({ units: 1, kernelInitializer: (initializer ?? 'zeros') as any, kernelRegularizer: regularizer as any }) as unknown as { kernelInitializer: unknown; kernelRegularizer: unknown };
+  return { init: probe.kernelInitializer, reg: regularizer ? probe.kernelRegularizer : undefined };
+}
+
+export class OpLayer extends tf.layers.Layer {
+  static readonly className = 'KerasJobsOpLayer';
+  private readonly args: OpLayerArgs;
+  private vars: tf.LayerVariable[] = [];
+
+  constructor(args: OpLayerArgs & { name: string; trainable?: boolean }) {
+    super({ name: args.name, trainable: args.trainable });
+    this.args = args;
+  }
+
+  build(inputShape: tf.Shape | tf.Shape[]): void {
+    this.vars = (this.args.weights ?? []).map((w) => {
+      const { init, reg } = weightObjects(w.initializer, w.regularizer);
+      return this.addWeight(w.name, w.shape, 'float32', init as any, reg as any, w.trainable ?? true);
+    });
+    this.built = true;
+    void inputShape;
+  }
+
+  call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
+    return tf.tidy(() => this.args.call(Array.isArray(inputs) ? inputs : [inputs], this.vars.map((v) => v.read()), kwargs));
+  }
+
+  computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    const shapes = (Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as Shape[];
+    return this.args.outputShape(shapes) as tf.Shape | tf.Shape[];
+  }
+
+  getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig() };
+  }
+}
+tf.serialization.registerClass(OpLayer);

@@ -1,0 +1,166 @@
+/**
+ * The model zoo (test/fixtures/zoo, made by make_zoo.py from real Keras 3): each case's data from
+ * its recipe (the same 32-bit hash as the generator, so the float32 numbers are identical), and
+ * one run through a real service: import the .keras, predict, fine-tune, export.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Stack } from './stack.ts';
+
+export const ZOO_DIR = path.join(import.meta.dirname, '../fixtures/zoo');
+
+export interface Recipe {
+  kind: 'float' | 'int';
+  shape: number[];
+  seed: number;
+  low?: number;
+  high: number;
+  name?: string;
+}
+
+export interface ZooCase {
+  name: string;
+  file: string;
+  params: number;
+  classes: string[];
+  inputs: Recipe[];
+  targets: Recipe[];
+  n: number;
+  probe: number;
+  predict: number[];
+  compile: Record<string, unknown>;
+  fit: { batch_size: number; epochs: number; shuffle: boolean };
+  history: { loss: number[] };
+}
+
+export const zooNames = (): string[] =>
+  fs
+    .readdirSync(ZOO_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -5))
+    .sort();
+
+export const loadZooCase = (name: string): ZooCase => JSON.parse(fs.readFileSync(path.join(ZOO_DIR, `${name}.json`), 'utf8'));
+
+/** make_zoo.py's hash_u32, in 32-bit integer arithmetic. */
+function hashU32(i: number, seed: number): number {
+  let h = (Math.imul(i, 0x9e3779b1) + Math.imul(seed, 0x85ebca77) + 1) >>> 0;
+  h = (h ^ (h >>> 16)) >>> 0;
+  h = Math.imul(h, 0x7feb352d) >>> 0;
+  h = (h ^ (h >>> 15)) >>> 0;
+  h = Math.imul(h, 0x846ca68b) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** The recipe's first n samples as an encoded array (base64 of little-endian float32 or int32). */
+export function zooArray(r: Recipe, n: number): { b64: string; shape: number[]; dtype: 'float32' | 'int32' } {
+  const size = n * r.shape.reduce((a, b) => a * b, 1);
+  const out = r.kind === 'int' ? new Int32Array(size) : new Float32Array(size);
+  const low = r.low ?? 0;
+  for (let i = 0; i < size; i++) {
+    const h = hashU32(i, r.seed);
+    out[i] = r.kind === 'int' ? h % r.high : low + (r.high - low) * ((h >>> 8) / 16777216);
+  }
+  return { b64: Buffer.from(out.buffer).toString('base64'), shape: [n, ...r.shape], dtype: r.kind === 'int' ? 'int32' : 'float32' };
+}
+
+const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
+
+/** The largest |got - want| / (atol + rtol |want|): at most 1 is within tolerance. */
+export function worstError(got: number[], want: number[], rtol: number, atol: number): number {
+  if (got.length !== want.length) return Infinity;
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) {
+    const e = Math.abs(got[i] - want[i]) / (atol + rtol * Math.abs(want[i]));
+    worst = Number.isNaN(e) ? Infinity : Math.max(worst, e);
+  }
+  return worst;
+}
+
+/** The largest relative difference max |got - want| / max(|want|, tiny), as the table prints it. */
+export function relError(got: number[], want: number[]): number {
+  if (got.length !== want.length) return Infinity;
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) {
+    const e = Math.abs(got[i] - want[i]) / Math.max(Math.abs(want[i]), 1e-6);
+    worst = Number.isNaN(e) ? Infinity : Math.max(worst, e);
+  }
+  return worst;
+}
+
+export interface ZooRun {
+  name: string;
+  imported: boolean;
+  importError?: string;
+  modelId?: string;
+  predicted?: number[];
+  history?: number[];
+  fitError?: string;
+  /** How the fine-tune ran its steps. */
+  execution?: 'graph' | 'eager';
+  fitModelId?: string;
+}
+
+async function postJson(stack: Stack, url: string, body: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${stack.baseUrl}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+async function waitJob(stack: Stack, id: string, timeoutMs = 30 * 60_000): Promise<any> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${stack.baseUrl}/v1/jobs/${id}`);
+    const job = (await res.json()) as any;
+    if (['completed', 'failed', 'cancelled'].includes(job.state)) return job;
+    if (Date.now() > until) throw new Error(`job ${id} still ${job.state} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Feeds the named inputs (one input: the array itself, as Keras takes it). */
+const inputsOf = (c: ZooCase, n: number) => (c.inputs.length === 1 ? zooArray(c.inputs[0], n) : Object.fromEntries(c.inputs.map((r) => [r.name!, zooArray(r, n)])));
+
+export async function runZooCase(stack: Stack, c: ZooCase, options: { fineTune?: boolean } = {}): Promise<ZooRun> {
+  const run: ZooRun = { name: c.name, imported: false };
+  const form = new FormData();
+  form.append('file', new Blob([fs.readFileSync(path.join(ZOO_DIR, c.file))]), c.file);
+  const res = await fetch(`${stack.baseUrl}/v1/models/import`, { method: 'POST', body: form });
+  const imported = (await res.json()) as any;
+  if (res.status !== 201) {
+    run.importError = imported.detail ?? JSON.stringify(imported);
+    return run;
+  }
+  run.imported = true;
+  run.modelId = imported.id;
+  const predicted = await postJson(stack, '/v1/jobs', { type: 'predict', model_id: run.modelId, predict: { x: inputsOf(c, c.probe) } });
+  if (predicted.status !== 202) {
+    run.fitError = `predict: ${predicted.body.detail}`;
+    return run;
+  }
+  const p = await waitJob(stack, predicted.body.id);
+  if (p.state !== 'completed') {
+    run.fitError = `predict: ${p.error?.message ?? p.state}`;
+    return run;
+  }
+  run.predicted = flat(p.result.predictions);
+  if (options.fineTune === false) return run;
+  const fit = await postJson(stack, '/v1/jobs', {
+    type: 'fit',
+    initial_model: { model_id: run.modelId },
+    compile: c.compile,
+    fit: { ...c.fit, x: inputsOf(c, c.n), y: zooArray(c.targets[0], c.n) },
+  });
+  if (fit.status !== 202) {
+    run.fitError = `fit: ${fit.body.detail}`;
+    return run;
+  }
+  const done = await waitJob(stack, fit.body.id);
+  if (done.state !== 'completed') {
+    run.fitError = `fit: ${done.error?.message ?? done.state}`;
+    return run;
+  }
+  run.history = done.history.loss;
+  run.fitModelId = done.model_id;
+  run.execution = done.execution;
+  return run;
+}
