@@ -26,7 +26,8 @@ export class OpLayer extends tf.layers.Layer {
   build(inputShape: tf.Shape | tf.Shape[]): void {
     this.vars = (this.args.weights ?? []).map((w) => {
       const { init, reg } = weightObjects(w.initializer, w.regularizer);
-      return this.addWeight(w.name, w.shape, 'float32', init as any, reg as any, w.trainable ?? true);
+      // Saved weights are named <layer>/<weight>: a weight's own name keeps no "/" (MultiHeadAttention's query/kernel).
+      return this.addWeight(w.name.replaceAll('/', '_'), w.shape, 'float32', init as any, reg as any, w.trainable ?? true);
     });
     this.built = true;
     void inputShape;

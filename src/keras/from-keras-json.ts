@@ -281,7 +281,9 @@ function callsOf(entry: Json, cls: string, at: string, where: string, issues: Co
     const refs: Array<TensorRef | undefined> = [];
     const kwargs: Record<string, TensorRef[]> = {};
     if (isObject(node)) {
-      const args = Array.isArray(node.args) ? node.args : [];
+      let args = Array.isArray(node.args) ? node.args : [];
+      // mha(query, value[, key]): one tensor per positional argument, taken as the list of inputs.
+      if (layerDef(cls)?.positionalInputs && args.length > 1) args = [args];
       if (args.length !== 1) {
         issues.add(`${nodeAt}/args`, `${where} is called with ${args.length} positional arguments; supported layers take one tensor or one list of tensors`);
         ok = false;

@@ -241,7 +241,7 @@ function ownVars(group: H5Group, pointer: string): KerasArray[] {
  * Bidirectional's forward then backward layer, a wrapper's layer. Others (nested models' `layers`)
  * follow in name order, which is Keras's order only when names sort as the layers were added.
  */
-const CHILD_ORDER = ['cell', 'forward_layer', 'backward_layer', 'layer'];
+const CHILD_ORDER = ['cell', 'forward_layer', 'backward_layer', 'layer', 'query_dense', 'key_dense', 'value_dense', 'output_dense'];
 
 function layerVars(group: H5Group, pointer: string): KerasArray[] {
   const out = ownVars(group, pointer);
@@ -400,7 +400,18 @@ export function readLegacyH5(bytes: Uint8Array, where = ''): LegacyH5 {
 /** Layers whose variables Keras keeps in their cell (RNN.cell), under <layer>/cell/vars. */
 const CELL_LAYERS = new Set(['LSTM', 'GRU', 'SimpleRNN', 'ConvLSTM1D', 'ConvLSTM2D', 'ConvLSTM3D']);
 /** Layers whose variables live in sub-objects this writer cannot lay out from a flat list. */
-const NESTED_LAYERS = new Set(['Bidirectional', 'TimeDistributed', 'RNN', 'StackedRNNCells', 'Sequential', 'Functional', 'Model']);
+const NESTED_LAYERS = new Set(['TimeDistributed', 'RNN', 'StackedRNNCells', 'Sequential', 'Functional', 'Model']);
+
+/**
+ * Layers whose variables Keras keeps in named sub-objects, each a run of the flat list: the groups
+ * (paths below the layer) and how many variables each holds, from the layer's own count.
+ */
+const SUB_OBJECTS: Record<string, (count: number) => Array<[string[], number]>> = {
+  // query, key, value and output EinsumDense: kernel and bias each (kernel alone without use_bias).
+  MultiHeadAttention: (n) => ['query_dense', 'key_dense', 'value_dense', 'output_dense'].map((g) => [[g], n / 4]),
+  // The forward RNN's cell, then the backward one's.
+  Bidirectional: (n) => [[['forward_layer', 'cell'], n / 2], [['backward_layer', 'cell'], n / 2]],
+};
 
 /**
  * model.weights.h5 as Keras 3 writes it for these layers (`layers` = model.layers in order: for a
@@ -445,6 +456,19 @@ export function writeKeras3WeightsH5(weights: KerasWeights, layers: ReadonlyArra
         own.create_attribute('name', layer.name);
         if (layer.layers) {
           writeLayers(group.create_group('layers'), layer.layers);
+          return;
+        }
+        const parts = SUB_OBJECTS[layer.class_name]?.(arrays.length);
+        if (parts) {
+          let at = 0;
+          for (const [groups, count] of parts) {
+            let g = group;
+            for (const name of groups) g = g.create_group(name);
+            const vars = g.create_group('vars');
+            vars.create_attribute('name', groups.at(-1)!);
+            arrays.slice(at, at + count).forEach((a, j) => vars.create_dataset({ name: String(j), data: a.data, shape: a.shape, dtype: '<f' }));
+            at += count;
+          }
           return;
         }
         let target = own;

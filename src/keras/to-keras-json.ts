@@ -110,9 +110,9 @@ function kerasValue(cls: string, key: string, value: unknown): unknown {
   if (key.endsWith('_initializer')) return kerasInitializer(value);
   if (key.endsWith('_regularizer')) return kerasRegularizer(value);
   if (key === 'activation' || key === 'recurrent_activation') return activationName(value);
-  const n = cls.endsWith('1D') ? 1 : 2;
-  if (['kernel_size', 'strides', 'dilation_rate', 'pool_size'].includes(key)) return tupleOf(value, n);
-  if (key === 'padding') return String(value).toLowerCase();
+  const n = /1D/.test(cls) ? 1 : 2;
+  if (['kernel_size', 'strides', 'dilation_rate', 'pool_size'].includes(key) || (key === 'size' && cls === 'UpSampling2D')) return tupleOf(value, n);
+  if (key === 'padding' && typeof value === 'string') return value.toLowerCase();
   // A built LayerNormalization holds its axes as a list and writes them so.
   if (key === 'axis' && cls === 'LayerNormalization' && typeof value === 'number') return [value];
   return value;
@@ -267,7 +267,8 @@ function functionalConfig(graph: CheckedGraph, name: string): Record<string, unk
     const nodes = layer.calls.map((c) => {
       const kwargs: Record<string, unknown> = { ...KERAS_LAYERS[layer.class_name].kwargs };
       for (const [key, refs] of Object.entries(c.kwargs)) kwargs[key] = refs.map(tensor);
-      return { args: many ? [c.inbound.map(tensor)] : [tensor(c.inbound[0])], kwargs };
+      const positional = layerDef(layer.class_name)?.positionalInputs;
+      return { args: positional ? c.inbound.map(tensor) : many ? [c.inbound.map(tensor)] : [tensor(c.inbound[0])], kwargs };
     });
     return {
       module: 'keras.layers',

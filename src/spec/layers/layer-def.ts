@@ -94,6 +94,8 @@ export interface LayerDef {
   honours: Record<string, OptionRule>;
   /** Inbound tensors: exactly one, or two or more. */
   arity: 1 | 'many';
+  /** Keras calls it with one tensor per positional argument (mha(query, value)), not one list. */
+  positionalInputs?: boolean;
   /** Output shape without the batch dimension, from the input shapes without it. */
   outputShape(cfg: Cfg, inputs: Shape[]): Shape;
   /** Every output of a layer with several (an RNN's return_state): [output, ...states]. */
