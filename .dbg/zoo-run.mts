@@ -7,7 +7,7 @@ for (const name of zooNames()) {
   const c = loadZooCase(name);
   const t = Date.now();
   const run = await runZooCase(stack, c, { fineTune: process.env.NOFIT ? false : true });
-  console.log(name, run.imported ? '' : run.importError?.slice(0, 300), run.fitError?.slice(0, 400) ?? '',
+  console.log(name, run.imported ? '' : (process.env.FULL ? run.importError : run.importError?.slice(0, 300)), run.fitError?.slice(0, 400) ?? '',
     run.predicted ? `pred ${relError(run.predicted, c.predict).toExponential(2)}` : '',
     run.history ? `fit ${relError(run.history, c.history.loss).toExponential(2)} ${JSON.stringify(run.history)} vs ${JSON.stringify(c.history.loss)}` : '', run.execution ?? '', `${Date.now() - t}ms`);
 }

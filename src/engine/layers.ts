@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { tfjsActivation } from './activations.ts';
 import { KerasVarianceScaling, VARIANCE_SCALING_CLASSES } from './initializers.ts';
 import { KerasGRU } from './keras-gru.ts';
-import { OpLayer } from './op-layer.ts';
+import { CompositeLayer, OpLayer } from './op-layer.ts';
 import { nativeDropout, nativeGather } from './native-kernels.ts';
 import { layerDef, type BuildContext, type Cfg, type Shape } from '../spec/layers/index.ts';
 import { parseRegularizer } from '../spec/regularizers.ts';
@@ -93,6 +93,8 @@ export function buildLayer(layer: Pick<GraphLayer, 'name' | 'class_name' | 'conf
     inputShape: inputShapes[0],
     inputShapes,
     op: (args) => new OpLayer({ ...common, outputShape, ...args }),
+    part: (spec, shape) => buildLayer(spec, [shape]),
+    composite: (parts, partShapes, call) => new CompositeLayer(common, parts, call, outputShape, partShapes),
     activation: (value, fallback) => tfjsActivation(value ?? fallback),
     weightArgs,
     pick,

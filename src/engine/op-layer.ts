@@ -47,3 +47,56 @@ export class OpLayer extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(OpLayer);
+
+/**
+ * A layer made of other layers (Bidirectional's forward and backward RNNs): their variables are
+ * its own, in the parts' order, and so are their penalties.
+ */
+export class CompositeLayer extends tf.layers.Layer {
+  static readonly className = 'KerasJobsCompositeLayer';
+
+  constructor(
+    args: { name: string; trainable?: boolean },
+    private readonly parts: tf.layers.Layer[],
+    private readonly run: (inputs: tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[],
+    private readonly shapeOf: (inputs: Shape[]) => Shape | Shape[],
+    private readonly partShapes: Shape[],
+  ) {
+    super(args);
+  }
+
+  build(): void {
+    this.parts.forEach((p, i) => {
+      if (!p.built) {
+        p.build(this.partShapes[i] as tf.Shape);
+        p.built = true;
+      }
+    });
+    this.built = true;
+  }
+
+  get trainableWeights(): tf.LayerVariable[] {
+    return this.trainable ? this.parts.flatMap((p) => p.trainableWeights) : [];
+  }
+
+  get nonTrainableWeights(): tf.LayerVariable[] {
+    return this.trainable ? this.parts.flatMap((p) => p.nonTrainableWeights) : this.parts.flatMap((p) => p.weights);
+  }
+
+  calculateLosses(): tf.Scalar[] {
+    return this.parts.flatMap((p) => {
+      const cell = (p as unknown as { cell?: tf.layers.Layer }).cell;
+      return [...p.calculateLosses(), ...(cell ? cell.calculateLosses() : [])] as tf.Scalar[];
+    });
+  }
+
+  call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
+    return this.run(Array.isArray(inputs) ? inputs : [inputs], kwargs);
+  }
+
+  computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    const shapes = (Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as Shape[];
+    return this.shapeOf(shapes) as tf.Shape | tf.Shape[];
+  }
+}
+tf.serialization.registerClass(CompositeLayer);

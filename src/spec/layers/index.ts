@@ -15,6 +15,7 @@ import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAvera
 import { Normalization, Rescaling } from './preprocessing.ts';
 import { Cropping1D, Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D } from './reshaping.ts';
 import { GRU, LSTM, SimpleRNN } from './recurrent.ts';
+import { Bidirectional } from './wrappers.ts';
 import type { LayerDef } from './layer-def.ts';
 
 export * from './layer-def.ts';
@@ -79,6 +80,7 @@ register(Subtract);
 register(Rescaling);
 register(Normalization);
 register(MultiHeadAttention);
+register(Bidirectional);
 
 /** The class a name stands for (an alias or the class itself), or undefined. */
 export function canonicalLayerClass(name: string): string {

@@ -52,6 +52,10 @@ export interface BuildContext {
   inputShapes: Shape[];
   /** A layer of the engine's own: the call over its inputs and variables (see OpLayerArgs). */
   op(args: Omit<OpLayerArgs, 'outputShape'> & Partial<Pick<OpLayerArgs, 'outputShape'>>): TF.layers.Layer;
+  /** A registered layer built from its class and config (a wrapper's inner layer), for an input of inputShape. */
+  part(layer: { class_name: string; config: Cfg; name: string }, inputShape: Shape): TF.layers.Layer;
+  /** A layer made of parts (see part): their weights in order, and a call over them. */
+  composite(parts: TF.layers.Layer[], partShapes: Shape[], call: (inputs: TF.Tensor[], kwargs: Cfg) => TF.Tensor | TF.Tensor[]): TF.layers.Layer;
   /** The engine's own layers where tfjs lacks Keras's behaviour. */
   custom: {
     KerasGRU: new (args: any) => TF.layers.Layer;

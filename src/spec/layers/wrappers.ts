@@ -1,0 +1,86 @@
+/** keras.layers.Bidirectional around a SimpleRNN, LSTM or GRU. */
+import type * as TF from '@tensorflow/tfjs';
+import { layerConfigProblem } from './options.ts';
+import { GRU, LSTM, SimpleRNN } from './recurrent.ts';
+import { REQUIRED, ShapeError, oneOf, type Cfg, type LayerDef, type Shape } from './layer-def.ts';
+
+const RNNS: Record<string, LayerDef> = { SimpleRNN, LSTM, GRU };
+
+interface Inner {
+  class_name: string;
+  config: Cfg;
+}
+
+function innerProblem(value: unknown): string | undefined {
+  const v = value as Inner;
+  if (typeof v !== 'object' || v === null || typeof v.class_name !== 'string') return 'must be a layer {"class_name", "config"}';
+  const def = Object.hasOwn(RNNS, v.class_name) ? RNNS[v.class_name] : undefined;
+  if (!def) return `wraps ${JSON.stringify(v.class_name)}; the service wraps ${Object.keys(RNNS).join(', ')}`;
+  // Keras sets zero_output_for_mask on the layers it wraps; it only acts on masked steps, and a
+  // Bidirectional refuses masked input.
+  const { zero_output_for_mask: _zero, ...cfg } = v.config ?? {};
+  const refused = layerConfigProblem(def, cfg);
+  if (refused) return refused[1];
+  if (cfg.return_state) return 'the wrapped layer\'s return_state is not supported';
+  return undefined;
+}
+
+/** The forward and backward layers as Keras builds them: the backward one mirrors go_backwards unless given. */
+function innerLayers(cfg: Cfg): [Inner, Inner] {
+  const forward = cfg.layer as Inner;
+  const backward = (cfg.backward_layer as Inner | null | undefined) ?? { class_name: forward.class_name, config: { ...forward.config, go_backwards: !forward.config?.go_backwards } };
+  return [forward, backward];
+}
+
+export const Bidirectional: LayerDef = {
+  class_name: 'Bidirectional',
+  keras: { merge_mode: 'concat', layer: REQUIRED, backward_layer: null },
+  build_config: true,
+  call_kwargs: { mask: null },
+  honours: {
+    layer: (v) => innerProblem(v),
+    backward_layer: (v, cfg) => innerProblem(v) ?? (v.class_name !== cfg.layer?.class_name ? 'must wrap the same class as layer' : undefined),
+    merge_mode: oneOf('concat', 'sum', 'mul', 'ave', null),
+  },
+  arity: 1,
+  outputShape(cfg, inputs) {
+    return this.outputs!(cfg, inputs)[0];
+  },
+  outputs(cfg, inputs) {
+    const [f, b] = innerLayers(cfg);
+    const fo = RNNS[f.class_name].outputShape(f.config, inputs);
+    const bo = RNNS[b.class_name].outputShape(b.config, inputs);
+    if (fo.length !== bo.length || fo.slice(0, -1).some((d, i) => d !== bo[i])) throw new ShapeError('the forward and backward layers must agree on return_sequences', 'backward_layer');
+    const mode = cfg.merge_mode === undefined ? 'concat' : cfg.merge_mode;
+    if (mode === null) return [fo, bo];
+    if (mode === 'concat') return [[...fo.slice(0, -1), (fo.at(-1) as number) + (bo.at(-1) as number)]];
+    if (fo.at(-1) !== bo.at(-1)) throw new ShapeError(`merge_mode "${mode}" needs the same units forward and backward`, 'merge_mode');
+    return [fo];
+  },
+  weights(cfg, inputs) {
+    const [f, b] = innerLayers(cfg);
+    return [
+      ...RNNS[f.class_name].weights!(f.config, inputs).map((w) => ({ ...w, cell: 'forward_layer/cell' })),
+      ...RNNS[b.class_name].weights!(b.config, inputs).map((w) => ({ ...w, cell: 'backward_layer/cell' })),
+    ];
+  },
+  graph: 'training',
+  build(cfg, { tf, part, composite, inputShape, common }) {
+    const [f, b] = innerLayers(cfg);
+    const forward = part({ ...f, name: common.name }, inputShape);
+    const backward = part({ ...b, name: common.name }, inputShape);
+    const sequences = !!f.config.return_sequences;
+    const mode = cfg.merge_mode === undefined ? 'concat' : cfg.merge_mode;
+    return composite([forward, backward], [inputShape, inputShape], ([x], kwargs) => {
+      const y = forward.apply(x, kwargs) as TF.Tensor;
+      let yRev = backward.apply(x, kwargs) as TF.Tensor;
+      // Keras flips the backward sequence back into time order.
+      if (sequences) yRev = tf.reverse(yRev, 1);
+      if (mode === null) return [y, yRev];
+      if (mode === 'concat') return tf.concat([y, yRev], -1);
+      if (mode === 'sum') return tf.add(y, yRev);
+      if (mode === 'mul') return tf.mul(y, yRev);
+      return tf.div(tf.add(y, yRev), 2);
+    });
+  },
+};
