@@ -11,6 +11,7 @@ import { LOSSES, METRICS, OPTIMIZERS, resolve, type Family } from '../spec/catal
 import { checkGraph, firstOutput, normalizeModel, tensorKey, type CheckedGraph, type Graph, type GraphLayer, type LayerCall, type TensorRef } from '../spec/graph.ts';
 import { KERAS_INITIALIZERS, kerasInitializerClass } from '../spec/initializers.ts';
 import { LAYERS, canonicalLayerClass, layerDef, type Shape } from '../spec/layers/index.ts';
+import { wrappedName } from '../spec/layers/wrappers.ts';
 import { parseRegularizer } from '../spec/regularizers.ts';
 import { kerasLayerOrder } from '../spec/layer-order.ts';
 
@@ -118,8 +119,33 @@ function kerasValue(cls: string, key: string, value: unknown): unknown {
   return value;
 }
 
-/** Our layer config → Keras 3's full get_config() (defaults filled in, Keras's key order). */
-export function kerasLayerConfig(layer: Pick<GraphLayer, 'name' | 'class_name' | 'config'>): Cfg {
+/**
+ * A Bidirectional's inner layer as Keras 3 serializes it: the RNN's own full config, named
+ * forward_<name> / backward_<name> as Keras names its copies, with the wrapper's build shape.
+ */
+function wrappedLayer(cfg: Cfg, key: 'layer' | 'backward_layer', inputShape?: Shape): Cfg {
+  const forward = cfg.layer as { class_name: string; config?: Cfg };
+  const given = cfg.backward_layer as { class_name: string; config?: Cfg } | null | undefined;
+  const inner = key === 'layer' ? forward : (given ?? { class_name: forward.class_name, config: { ...forward.config, go_backwards: !forward.config?.go_backwards } });
+  const name = key === 'backward_layer' && given?.config?.name ? (given.config.name as string) : wrappedName(forward, key === 'layer' ? 'forward' : 'backward');
+  return {
+    module: 'keras.layers',
+    class_name: inner.class_name,
+    config: kerasLayerConfig({ name, class_name: inner.class_name, config: inner.config ?? {} }),
+    registered_name: null,
+    ...(inputShape ? { build_config: { input_shape: inputShape } } : {}),
+  };
+}
+
+/** What Keras's build_from_config takes: input_shape, or one shape per named call input (MultiHeadAttention's shapes_dict). */
+function buildConfig(cls: string, shapes: Shape | Shape[]): Cfg {
+  const names = layerDef(cls)?.buildShapeNames;
+  if (!names) return { input_shape: shapes };
+  return { shapes_dict: Object.fromEntries((shapes as Shape[]).map((s, i) => [names[i], s])) };
+}
+
+/** Our layer config → Keras 3's full get_config() (defaults filled in, Keras's key order); inputShapes with the batch dimension. */
+export function kerasLayerConfig(layer: Pick<GraphLayer, 'name' | 'class_name' | 'config'>, inputShapes?: Shape[]): Cfg {
   const cls = canonicalLayerClass(layer.class_name);
   const info = KERAS_LAYERS[cls];
   if (!info) throw new Error(`layer class ${layer.class_name} has no Keras 3 equivalent`);
@@ -127,8 +153,10 @@ export function kerasLayerConfig(layer: Pick<GraphLayer, 'name' | 'class_name' |
   for (const [key, def] of Object.entries(info.config)) {
     // Keys we take that Keras 3 does not have (input_length, reset_after on LSTM, ...) are left out.
     const ours = Object.hasOwn(layer.config, key) ? layer.config[key] : undefined;
-    out[key] = kerasValue(cls, key, ours === undefined ? def : ours);
+    out[key] = cls === 'Bidirectional' && (key === 'layer' || key === 'backward_layer') ? wrappedLayer(layer.config, key, inputShapes?.[0]) : kerasValue(cls, key, ours === undefined ? def : ours);
   }
+  // Keras writes the value_dim it uses, key_dim when none was given.
+  if (cls === 'MultiHeadAttention' && (out.value_dim === null || out.value_dim === undefined)) out.value_dim = out.key_dim;
   if (cls.includes('Pooling') && !cls.startsWith('Global') && (layer.config.strides === undefined || layer.config.strides === null)) {
     out.strides = out.pool_size ?? tupleOf(2, cls.endsWith('1D') ? 1 : 2);
   }
@@ -273,9 +301,9 @@ function functionalConfig(graph: CheckedGraph, name: string): Record<string, unk
     return {
       module: 'keras.layers',
       class_name: layer.class_name,
-      config: kerasLayerConfig(layer),
+      config: kerasLayerConfig(layer, inShapes),
       registered_name: null,
-      ...(KERAS_LAYERS[layer.class_name].build ? { build_config: { input_shape: many ? inShapes : inShapes[0] } } : {}),
+      ...(KERAS_LAYERS[layer.class_name].build ? { build_config: buildConfig(layer.class_name, many ? inShapes : inShapes[0]) } : {}),
       name: layerName,
       inbound_nodes: nodes,
     };

@@ -102,6 +102,7 @@ export const Softmax: LayerDef = {
   class_name: 'Softmax',
   keras: { axis: -1 },
   build_config: false,
+  call_kwargs: { mask: null },
   honours: { axis: (v) => (Number.isInteger(v) || (Array.isArray(v) && v.length > 0 && v.every(Number.isInteger)) ? undefined : 'must be an integer or a list of integers') },
   arity: 1,
   outputShape: same,

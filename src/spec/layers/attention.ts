@@ -29,11 +29,12 @@ function weights(cfg: Cfg, inputs: Shape[]): WeightSpec[] {
 export const MultiHeadAttention: LayerDef = {
   class_name: 'MultiHeadAttention',
   keras: {
-    num_heads: REQUIRED, key_dim: REQUIRED, value_dim: null, dropout: 0.0, use_bias: true, use_gate: false, output_shape: null, attention_axes: null, sliding_window: null,
+    num_heads: REQUIRED, key_dim: REQUIRED, value_dim: null, dropout: 0.0, use_bias: true, use_gate: false, output_shape: null, attention_axes: [1], sliding_window: null,
     kernel_initializer: init('GlorotUniform'), bias_initializer: init('Zeros'), kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null,
     kernel_constraint: null, bias_constraint: null, seed: null,
   },
-  build_config: false,
+  build_config: true,
+  buildShapeNames: ['query_shape', 'value_shape', 'key_shape'],
   honours: {
     num_heads: true, key_dim: true, value_dim: true, use_bias: true, output_shape: true, kernel_initializer: true, bias_initializer: true, kernel_regularizer: true, bias_regularizer: true,
     // Over the steps axis, which is what Keras's default (None) and [1] both mean for (batch, steps, features).

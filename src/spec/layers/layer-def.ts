@@ -100,6 +100,8 @@ export interface LayerDef {
   arity: 1 | 'many';
   /** Keras calls it with one tensor per positional argument (mha(query, value)), not one list. */
   positionalInputs?: boolean;
+  /** Its build_config names each input's shape (shapes_dict) instead of one input_shape. */
+  buildShapeNames?: string[];
   /** Output shape without the batch dimension, from the input shapes without it. */
   outputShape(cfg: Cfg, inputs: Shape[]): Shape;
   /** Every output of a layer with several (an RNN's return_state): [output, ...states]. */

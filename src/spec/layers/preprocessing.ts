@@ -1,6 +1,6 @@
 /** keras.layers.Rescaling and Normalization. */
 import type * as TF from '@tensorflow/tfjs';
-import { ShapeError, known, type Cfg, type LayerDef, type Shape } from './layer-def.ts';
+import { REQUIRED, ShapeError, known, type Cfg, type LayerDef, type Shape } from './layer-def.ts';
 
 const numberOrList = (v: unknown) =>
   typeof v === 'number' || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number')) ? undefined : 'must be a number or a list of numbers';
@@ -12,8 +12,8 @@ function lastAxis(tf: typeof TF, v: number | number[], rank: number): TF.Tensor 
 
 export const Rescaling: LayerDef = {
   class_name: 'Rescaling',
-  keras: { scale: undefined, offset: 0.0 },
-  build_config: false,
+  keras: { scale: REQUIRED, offset: 0.0 },
+  build_config: true,
   honours: { scale: numberOrList, offset: numberOrList },
   arity: 1,
   outputShape(cfg, [s]) {

@@ -63,7 +63,7 @@ function padLayer(dims: 1 | 2): LayerDef {
   return {
     class_name: `ZeroPadding${dims}D`,
     keras: dims === 1 ? { padding: [1, 1], data_format: 'channels_last' } : { padding: [[1, 1], [1, 1]], data_format: 'channels_last' },
-    build_config: false,
+    build_config: true,
     honours: { padding: true, data_format: CHANNELS_LAST_ONLY },
     arity: 1,
     outputShape(cfg, [s]) {
@@ -83,7 +83,7 @@ function cropLayer(dims: 1 | 2): LayerDef {
   return {
     class_name: `Cropping${dims}D`,
     keras: dims === 1 ? { cropping: [1, 1] } : { cropping: [[0, 0], [0, 0]], data_format: 'channels_last' },
-    build_config: false,
+    build_config: true,
     honours: dims === 1 ? { cropping: true } : { cropping: true, data_format: CHANNELS_LAST_ONLY },
     arity: 1,
     outputShape(cfg, [s]) {
@@ -160,7 +160,7 @@ function bilinear(tf: typeof TF, x: TF.Tensor, sh: number, sw: number): TF.Tenso
 export const UpSampling1D: LayerDef = {
   class_name: 'UpSampling1D',
   keras: { size: 2 },
-  build_config: false,
+  build_config: true,
   honours: { size: true },
   arity: 1,
   outputShape(cfg, [s]) {
@@ -175,7 +175,7 @@ export const UpSampling1D: LayerDef = {
 export const UpSampling2D: LayerDef = {
   class_name: 'UpSampling2D',
   keras: { size: [2, 2], data_format: 'channels_last', interpolation: 'nearest' },
-  build_config: false,
+  build_config: true,
   honours: { size: true, data_format: CHANNELS_LAST_ONLY, interpolation: oneOf('nearest', 'bilinear') },
   arity: 1,
   outputShape(cfg, [s]) {
@@ -195,7 +195,7 @@ export const UpSampling2D: LayerDef = {
 export const Permute: LayerDef = {
   class_name: 'Permute',
   keras: { dims: REQUIRED },
-  build_config: false,
+  build_config: true,
   honours: { dims: true },
   arity: 1,
   outputShape(cfg, [s]) {
@@ -213,7 +213,7 @@ export const Permute: LayerDef = {
 export const RepeatVector: LayerDef = {
   class_name: 'RepeatVector',
   keras: { n: REQUIRED },
-  build_config: false,
+  build_config: true,
   honours: { n: true },
   arity: 1,
   outputShape(cfg, [s]) {

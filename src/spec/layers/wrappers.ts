@@ -2,13 +2,13 @@
 import type * as TF from '@tensorflow/tfjs';
 import { layerConfigProblem } from './options.ts';
 import { GRU, LSTM, SimpleRNN } from './recurrent.ts';
-import { REQUIRED, ShapeError, oneOf, type Cfg, type LayerDef, type Shape } from './layer-def.ts';
+import { REQUIRED, ShapeError, oneOf, type Cfg, type LayerDef, type WeightSpec } from './layer-def.ts';
 
 const RNNS: Record<string, LayerDef> = { SimpleRNN, LSTM, GRU };
 
 interface Inner {
   class_name: string;
-  config: Cfg;
+  config?: Cfg;
 }
 
 function innerProblem(value: unknown): string | undefined {
@@ -23,6 +23,15 @@ function innerProblem(value: unknown): string | undefined {
   if (refused) return refused[1];
   if (cfg.return_state) return 'the wrapped layer\'s return_state is not supported';
   return undefined;
+}
+
+/**
+ * The name Keras gives its copy of the wrapped layer: "forward_" / "backward_" + the layer's name
+ * without a "forward_" prefix (a saved Bidirectional's layer is already named forward_<name>).
+ */
+export function wrappedName(inner: Inner, direction: 'forward' | 'backward'): string {
+  const name = (inner.config?.name as string | undefined) ?? inner.class_name.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+  return `${direction}_${name.replace(/^forward_/, '')}`;
 }
 
 /** The forward and backward layers as Keras builds them: the backward one mirrors go_backwards unless given. */
@@ -48,8 +57,8 @@ export const Bidirectional: LayerDef = {
   },
   outputs(cfg, inputs) {
     const [f, b] = innerLayers(cfg);
-    const fo = RNNS[f.class_name].outputShape(f.config, inputs);
-    const bo = RNNS[b.class_name].outputShape(b.config, inputs);
+    const fo = RNNS[f.class_name].outputShape(f.config ?? {}, inputs);
+    const bo = RNNS[b.class_name].outputShape(b.config ?? {}, inputs);
     if (fo.length !== bo.length || fo.slice(0, -1).some((d, i) => d !== bo[i])) throw new ShapeError('the forward and backward layers must agree on return_sequences', 'backward_layer');
     const mode = cfg.merge_mode === undefined ? 'concat' : cfg.merge_mode;
     if (mode === null) return [fo, bo];
@@ -59,17 +68,17 @@ export const Bidirectional: LayerDef = {
   },
   weights(cfg, inputs) {
     const [f, b] = innerLayers(cfg);
-    return [
-      ...RNNS[f.class_name].weights!(f.config, inputs).map((w) => ({ ...w, cell: 'forward_layer/cell' })),
-      ...RNNS[b.class_name].weights!(b.config, inputs).map((w) => ({ ...w, cell: 'backward_layer/cell' })),
-    ];
+    // Keras's variable paths: <wrapper>/forward_<rnn>/<rnn>_cell/kernel, and backward_ likewise.
+    const backName = (cfg.backward_layer?.config?.name as string | undefined) ?? wrappedName(f, 'backward');
+    const under = (prefix: string) => (w: WeightSpec) => ({ ...w, cell: `${prefix}/${w.cell}` });
+    return [...RNNS[f.class_name].weights!(f.config ?? {}, inputs).map(under(wrappedName(f, 'forward'))), ...RNNS[b.class_name].weights!(b.config ?? {}, inputs).map(under(backName))];
   },
   graph: 'training',
   build(cfg, { tf, part, composite, inputShape, common }) {
     const [f, b] = innerLayers(cfg);
-    const forward = part({ ...f, name: common.name }, inputShape);
-    const backward = part({ ...b, name: common.name }, inputShape);
-    const sequences = !!f.config.return_sequences;
+    const forward = part({ class_name: f.class_name, config: f.config ?? {}, name: common.name }, inputShape);
+    const backward = part({ class_name: b.class_name, config: b.config ?? {}, name: common.name }, inputShape);
+    const sequences = !!f.config?.return_sequences;
     const mode = cfg.merge_mode === undefined ? 'concat' : cfg.merge_mode;
     return composite([forward, backward], [inputShape, inputShape], ([x], kwargs) => {
       const y = forward.apply(x, kwargs) as TF.Tensor;
