@@ -87,6 +87,7 @@ const NO_EFFECT: Record<string, string> = {
   'callback:ReduceLROnPlateau:verbose': 'prints; the service emits a learning-rate event either way',
   'callback:ModelCheckpoint:verbose': 'prints; the service emits a checkpoint event either way',
   'callback:LearningRateScheduler:verbose': 'prints',
+  'layer:MultiHeadAttention:attention_axes': 'null, 1 and [1] are all the steps axis of (batch, steps, features), the one axis taken',
 };
 
 /** Options held to Keras's behaviour by a test other than parity: the test file names them. */
@@ -150,6 +151,23 @@ const REFUSED_VALUES: Record<string, unknown> = {
   'layer:LSTM:dropout': 1,
   'layer:GRU:dropout': 1,
   'layer:Conv2D:groups': 0,
+  'layer:DepthwiseConv1D:depth_multiplier': 0,
+  'layer:DepthwiseConv2D:depth_multiplier': 0,
+  'layer:SeparableConv1D:depth_multiplier': 0,
+  'layer:SeparableConv2D:depth_multiplier': 0,
+  'layer:UpSampling2D:interpolation': 'bicubic',
+  'layer:ReLU:max_value': -1,
+  'layer:ReLU:negative_slope': -1,
+  'layer:ReLU:threshold': -1,
+  'layer:LeakyReLU:negative_slope': -1,
+  'layer:ELU:alpha': 'one',
+  'layer:Softmax:axis': 1.5,
+  'layer:Rescaling:scale': 'half',
+  'layer:Rescaling:offset': 'half',
+  'layer:MultiHeadAttention:attention_axes': [2],
+  'layer:Bidirectional:merge_mode': 'max',
+  'layer:Bidirectional:layer': { class_name: 'Dense', config: { units: 2 } },
+  'layer:Bidirectional:backward_layer': { class_name: 'GRU', config: { units: 2, go_backwards: true } },
 };
 
 /** A fit job putting `config` on the option's class, and where its key is in the body. */

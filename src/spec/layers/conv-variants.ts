@@ -5,16 +5,15 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import { convLength } from './conv.ts';
-import { CHANNELS_LAST_ONLY, REQUIRED, init, known, oneOf, padding, positiveInt, rank, tuple, useBias, type BuildContext, type Cfg, type LayerDef, type Shape, type WeightSpec } from './layer-def.ts';
+import { CHANNELS_LAST_ONLY, REQUIRED, init, known, padding, positiveInt, rank, tuple, useBias, type BuildContext, type Cfg, type LayerDef, type Shape, type WeightSpec } from './layer-def.ts';
 
 const ones = (dims: number) => Array(dims).fill(1);
 const what = (dims: number) => (dims === 1 ? '(batch, steps, channels)' : '(batch, height, width, channels)');
 
-/** Options every conv variant carries out, with the weight options of its own kernels. */
+/** Options every conv variant carries out, with the weight options of its own kernels (dilation_rate: 1 only). */
 function convHonours(kernels: string[]) {
   return {
     kernel_size: true, strides: true, padding: true, activation: true, use_bias: true, data_format: CHANNELS_LAST_ONLY, bias_initializer: true, bias_regularizer: true,
-    dilation_rate: oneOf(1, [1], [1, 1]),
     ...Object.fromEntries(kernels.flatMap((k) => [[`${k}_initializer`, true], [`${k}_regularizer`, true]])),
   } as const;
 }
