@@ -163,7 +163,9 @@ export class KerasModel {
       const built = this.built.get(l.name)!;
       if (built.kind === 'model') return built.model.traceable(mode);
       const support = layerDef(l.class_name)?.graph;
-      return support === 'training' || (support === 'inference' && (mode === 'inference' || this.hasNativeDropout(l)));
+      // A Dropout of rate 0 draws nothing (EfficientNet's stochastic depth with its rates at 0).
+      const drawsNothing = l.class_name === 'Dropout' && !((l.config.rate ?? 0) > 0);
+      return support === 'training' || (support === 'inference' && (mode === 'inference' || drawsNothing || this.hasNativeDropout(l)));
     });
   }
 
