@@ -109,22 +109,18 @@ function separable(dims: 1 | 2): LayerDef {
     graph: 'training',
     build(cfg, ctx) {
       const { tf, common, pick, weightArgs } = ctx;
+      // tfjs's separableConv2d fills the pointwise kernel with the depthwise initializer: the engine's own op serves both ranks.
       const w = weightArgs(cfg);
-      if (dims === 2) {
-        return tf.layers.separableConv2d({
-          ...common, ...pick(cfg, ['filters', 'kernel_size', 'strides', 'depth_multiplier', 'use_bias', 'padding']), activation: ctx.activation(cfg.activation, 'linear') as any,
-          depthwiseInitializer: w.depthwiseInitializer, pointwiseInitializer: w.pointwiseInitializer, biasInitializer: w.biasInitializer,
-          depthwiseRegularizer: w.depthwiseRegularizer, pointwiseRegularizer: w.pointwiseRegularizer, biasRegularizer: w.biasRegularizer,
-        });
-      }
       const specs = shapes(cfg, ctx.inputShape.slice(1));
-      const stride = tuple(cfg.strides, 1, 'strides', [1])[0];
+      const st = tuple(cfg.strides, dims, 'strides', ones(dims));
+      const strides: [number, number] = dims === 1 ? [1, st[0]] : [st[0], st[1]];
       const pad = cfg.padding ?? 'valid';
       const objects: Record<string, [unknown, unknown]> = { depthwise_kernel: [w.depthwiseInitializer, w.depthwiseRegularizer], pointwise_kernel: [w.pointwiseInitializer, w.pointwiseRegularizer], bias: [w.biasInitializer, w.biasRegularizer] };
       return ctx.op({
         weights: specs.map((sp) => ({ name: sp.name, shape: sp.shape, initializer: objects[sp.name][0], regularizer: objects[sp.name][1] })),
         call: ([x], [dk, pk, bias]) => {
-          const y = tf.separableConv2d(as2d(tf, x), tf.expandDims(dk, 0) as TF.Tensor4D, tf.expandDims(pk, 0) as TF.Tensor4D, [1, stride], pad);
+          if (dims === 2) return withBiasAndActivation(tf, ctx, cfg, tf.separableConv2d(x as TF.Tensor4D, dk as TF.Tensor4D, pk as TF.Tensor4D, strides, pad), bias);
+          const y = tf.separableConv2d(as2d(tf, x), tf.expandDims(dk, 0) as TF.Tensor4D, tf.expandDims(pk, 0) as TF.Tensor4D, strides, pad);
           return withBiasAndActivation(tf, ctx, cfg, back1d(tf, y), bias);
         },
       });
