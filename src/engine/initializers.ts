@@ -61,5 +61,4 @@ export const VARIANCE_SCALING_CLASSES: Record<string, { scale: number; mode: Mod
   GlorotNormal: { scale: 1, mode: 'fan_avg', distribution: 'truncated_normal' },
   HeNormal: { scale: 2, mode: 'fan_in', distribution: 'truncated_normal' },
   LeCunNormal: { scale: 1, mode: 'fan_in', distribution: 'truncated_normal' },
-  LecunNormal: { scale: 1, mode: 'fan_in', distribution: 'truncated_normal' },
 };

@@ -163,9 +163,7 @@ export class KerasModel {
       const built = this.built.get(l.name)!;
       if (built.kind === 'model') return built.model.traceable(mode);
       const support = layerDef(l.class_name)?.graph;
-      // A Dropout of rate 0 draws nothing (EfficientNet's stochastic depth with its rates at 0).
-      const drawsNothing = l.class_name === 'Dropout' && !((l.config.rate ?? 0) > 0);
-      return support === 'training' || (support === 'inference' && (mode === 'inference' || drawsNothing || this.hasNativeDropout(l)));
+      return support === 'training' || (support === 'inference' && (mode === 'inference' || this.hasNativeDropout(l)));
     });
   }
 
@@ -196,12 +194,14 @@ export class KerasModel {
 
   /**
    * The rate of a Dropout this model draws with TensorFlow's generator on tfjs-node (nativeDropout),
-   * or undefined: a noise_shape keeps tfjs's layer, which draws on the host. A rate of 0 is the
-   * identity either way.
+   * or undefined: a noise_shape keeps tfjs's layer, which draws on the host. A rate of 0 draws
+   * nothing, noise_shape or not (EfficientNet's stochastic depth at rate 0): the identity.
    */
   private nativeDropoutRate(spec: GraphLayer): number | undefined {
+    if (spec.class_name !== 'Dropout') return undefined;
     const rate = spec.config.rate ?? 0;
-    return spec.class_name === 'Dropout' && !spec.config.noise_shape && rate < 1 && tf.getBackend() === 'tensorflow' ? rate : undefined;
+    if (rate === 0) return 0;
+    return !spec.config.noise_shape && rate < 1 && tf.getBackend() === 'tensorflow' ? rate : undefined;
   }
 
   /** Dropout in training from TensorFlow's generator; undefined keeps tfjs's layer. */

@@ -15,6 +15,9 @@
  */
 import type { Dataset as H5Dataset, File as H5File, Group as H5Group } from 'h5wasm';
 import { KerasImportError, type KerasArray, type KerasIssue, type KerasWeights } from './types.ts';
+import { kerasSnakeCase } from '../spec/layers/layer-def.ts';
+
+export { kerasSnakeCase };
 
 /** A top-level layer as the model config lists it. */
 export interface KerasLayerRef {
@@ -267,14 +270,6 @@ const rank = (name: string) => {
   return i < 0 ? CHILD_ORDER.length : i;
 };
 
-/** keras.src.utils.naming.to_snake_case: "BatchNormalization" → "batch_normalization", "Conv2D" → "conv2d". */
-export function kerasSnakeCase(name: string): string {
-  return name
-    .replace(/\W+/g, '')
-    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
-    .replace(/([a-z])([A-Z])/g, '$1_$2')
-    .toLowerCase();
-}
 
 /** The group name of each layer under layers/ (saving_lib._save_container_state's naming). */
 export function keras3LayerPaths(classNames: readonly string[]): string[] {

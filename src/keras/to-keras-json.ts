@@ -11,7 +11,7 @@ import { LOSSES, METRICS, OPTIMIZERS, resolve, type Family } from '../spec/catal
 import { checkGraph, firstOutput, normalizeModel, tensorKey, type CheckedGraph, type Graph, type GraphLayer, type LayerCall, type TensorRef } from '../spec/graph.ts';
 import { KERAS_INITIALIZERS, kerasInitializerClass } from '../spec/initializers.ts';
 import { LAYERS, canonicalLayerClass, layerDef, type Shape } from '../spec/layers/index.ts';
-import { wrappedName } from '../spec/layers/wrappers.ts';
+import { innerLayers } from '../spec/layers/wrappers.ts';
 import { parseRegularizer } from '../spec/regularizers.ts';
 import { kerasLayerOrder } from '../spec/layer-order.ts';
 
@@ -119,19 +119,13 @@ function kerasValue(cls: string, key: string, value: unknown): unknown {
   return value;
 }
 
-/**
- * A Bidirectional's inner layer as Keras 3 serializes it: the RNN's own full config, named
- * forward_<name> / backward_<name> as Keras names its copies, with the wrapper's build shape.
- */
+/** A Bidirectional's inner layer as Keras 3 serializes it: the RNN's own full config, under the name Keras gives it, with the wrapper's build shape. */
 function wrappedLayer(cfg: Cfg, key: 'layer' | 'backward_layer', inputShape?: Shape): Cfg {
-  const forward = cfg.layer as { class_name: string; config?: Cfg };
-  const given = cfg.backward_layer as { class_name: string; config?: Cfg } | null | undefined;
-  const inner = key === 'layer' ? forward : (given ?? { class_name: forward.class_name, config: { ...forward.config, go_backwards: !forward.config?.go_backwards } });
-  const name = key === 'backward_layer' && given?.config?.name ? (given.config.name as string) : wrappedName(forward, key === 'layer' ? 'forward' : 'backward');
+  const inner = innerLayers(cfg)[key === 'layer' ? 0 : 1];
   return {
     module: 'keras.layers',
     class_name: inner.class_name,
-    config: kerasLayerConfig({ name, class_name: inner.class_name, config: inner.config ?? {} }),
+    config: kerasLayerConfig({ name: inner.name, class_name: inner.class_name, config: inner.config ?? {} }),
     registered_name: null,
     ...(inputShape ? { build_config: { input_shape: inputShape } } : {}),
   };

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { post, waitForState } from './http.ts';
 import type { Stack } from './stack.ts';
 
 export const ZOO_DIR = path.join(import.meta.dirname, '../fixtures/zoo');
@@ -92,35 +93,27 @@ export interface ZooRun {
   name: string;
   imported: boolean;
   importError?: string;
-  modelId?: string;
   predicted?: number[];
   history?: number[];
+  /** Why the predict or the fine-tune job did not complete. */
   fitError?: string;
   /** How the fine-tune ran its steps. */
   execution?: 'graph' | 'eager';
-  fitModelId?: string;
 }
 
-async function postJson(stack: Stack, url: string, body: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${stack.baseUrl}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, body: await res.json() };
-}
-
-async function waitJob(stack: Stack, id: string, timeoutMs = 30 * 60_000): Promise<any> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await fetch(`${stack.baseUrl}/v1/jobs/${id}`);
-    const job = (await res.json()) as any;
-    if (['completed', 'failed', 'cancelled'].includes(job.state)) return job;
-    if (Date.now() > until) throw new Error(`job ${id} still ${job.state} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Submits a job and waits for its end: the completed job, or an Error saying why not. */
+async function completed(stack: Stack, body: Record<string, unknown>): Promise<any> {
+  const submitted = await post(stack, '/v1/jobs', body);
+  if (submitted.status !== 202) throw new Error(`${body.type}: ${submitted.body.detail}`);
+  const job = await waitForState(stack, submitted.body.id, ['completed', 'failed', 'cancelled'], 30 * 60_000);
+  if (job.state !== 'completed') throw new Error(`${body.type}: ${job.error?.message ?? job.state}`);
+  return job;
 }
 
 /** Feeds the named inputs (one input: the array itself, as Keras takes it). */
 const inputsOf = (c: ZooCase, n: number) => (c.inputs.length === 1 ? zooArray(c.inputs[0], n) : Object.fromEntries(c.inputs.map((r) => [r.name!, zooArray(r, n)])));
 
-export async function runZooCase(stack: Stack, c: ZooCase, options: { fineTune?: boolean } = {}): Promise<ZooRun> {
+export async function runZooCase(stack: Stack, c: ZooCase): Promise<ZooRun> {
   const run: ZooRun = { name: c.name, imported: false };
   const form = new FormData();
   form.append('file', new Blob([fs.readFileSync(path.join(ZOO_DIR, c.file))]), c.file);
@@ -131,36 +124,15 @@ export async function runZooCase(stack: Stack, c: ZooCase, options: { fineTune?:
     return run;
   }
   run.imported = true;
-  run.modelId = imported.id;
-  const predicted = await postJson(stack, '/v1/jobs', { type: 'predict', model_id: run.modelId, predict: { x: inputsOf(c, c.probe) } });
-  if (predicted.status !== 202) {
-    run.fitError = `predict: ${predicted.body.detail}`;
-    return run;
+  try {
+    const p = await completed(stack, { type: 'predict', model_id: imported.id, predict: { x: inputsOf(c, c.probe) } });
+    run.predicted = flat(p.result.predictions);
+    const fit = { ...c.fit, x: inputsOf(c, c.n), y: zooArray(c.targets[0], c.n) };
+    const done = await completed(stack, { type: 'fit', initial_model: { model_id: imported.id }, compile: c.compile, fit });
+    run.history = done.history.loss;
+    run.execution = done.execution;
+  } catch (err) {
+    run.fitError = (err as Error).message;
   }
-  const p = await waitJob(stack, predicted.body.id);
-  if (p.state !== 'completed') {
-    run.fitError = `predict: ${p.error?.message ?? p.state}`;
-    return run;
-  }
-  run.predicted = flat(p.result.predictions);
-  if (options.fineTune === false) return run;
-  const fit = await postJson(stack, '/v1/jobs', {
-    type: 'fit',
-    initial_model: { model_id: run.modelId },
-    compile: c.compile,
-    fit: { ...c.fit, x: inputsOf(c, c.n), y: zooArray(c.targets[0], c.n) },
-  });
-  if (fit.status !== 202) {
-    run.fitError = `fit: ${fit.body.detail}`;
-    return run;
-  }
-  const done = await waitJob(stack, fit.body.id);
-  if (done.state !== 'completed') {
-    run.fitError = `fit: ${done.error?.message ?? done.state}`;
-    return run;
-  }
-  run.history = done.history.loss;
-  run.fitModelId = done.model_id;
-  run.execution = done.execution;
   return run;
 }

@@ -86,7 +86,13 @@ export const ELU: LayerDef = {
   build: (cfg, { tf, op }) => {
     const alpha = cfg.alpha ?? 1;
     // Keras: elu(x), its negative part times alpha (written without a select on x > 0, which tfjs cannot differentiate).
-    return op({ call: ([x]) => (alpha === 1 ? tf.elu(x) : tf.add(tf.relu(tf.elu(x)), tf.mul(alpha, tf.minimum(tf.elu(x), 0)))) });
+    if (alpha === 1) return op({ call: ([x]) => tf.elu(x) });
+    return op({
+      call: ([x]) => {
+        const e = tf.elu(x);
+        return tf.add(tf.relu(e), tf.mul(alpha, tf.minimum(e, 0)));
+      },
+    });
   },
 };
 

@@ -39,10 +39,14 @@ function spatial(cfg: Cfg, s: Shape, dims: number, lengthOf: (len: number | null
 const as2d = (tf: typeof TF, x: TF.Tensor) => tf.expandDims(x, 1) as TF.Tensor4D;
 const back1d = (tf: typeof TF, y: TF.Tensor) => tf.squeeze(y, [1]);
 
-function withBiasAndActivation(tf: typeof TF, ctx: BuildContext, cfg: Cfg, y: TF.Tensor, bias: TF.Tensor | undefined): TF.Tensor {
-  const out = bias ? tf.add(y, bias) : y;
-  const act = ctx.activation(cfg.activation, 'linear');
-  return act === 'linear' ? out : (tf.layers.activation({ activation: act }) as unknown as { activation: { apply(t: TF.Tensor): TF.Tensor } }).activation.apply(out);
+/** y + bias, then the layer's activation: made once at build, applied every call. */
+function biasAndActivation(tf: typeof TF, ctx: BuildContext, cfg: Cfg): (y: TF.Tensor, bias: TF.Tensor | undefined) => TF.Tensor {
+  const id = ctx.activation(cfg.activation, 'linear');
+  const act = id === 'linear' ? undefined : (tf.layers.activation({ activation: id }) as unknown as { activation: { apply(t: TF.Tensor): TF.Tensor } }).activation;
+  return (y, bias) => {
+    const out = bias ? tf.add(y, bias) : y;
+    return act ? act.apply(out) : out;
+  };
 }
 
 function depthwise(dims: 1 | 2): LayerDef {
@@ -71,12 +75,13 @@ function depthwise(dims: 1 | 2): LayerDef {
       const s = ctx.inputShape.slice(1);
       const stride = tuple(cfg.strides, 1, 'strides', [1])[0];
       const pad = cfg.padding ?? 'valid';
+      const finish = biasAndActivation(tf, ctx, cfg);
       return ctx.op({
         weights: [
           { name: 'kernel', shape: kernelShape(cfg, s), initializer: w.depthwiseInitializer, regularizer: w.depthwiseRegularizer },
           ...(useBias(cfg) ? [{ name: 'bias', shape: [(s[1] as number) * (cfg.depth_multiplier ?? 1)], initializer: w.biasInitializer, regularizer: w.biasRegularizer }] : []),
         ],
-        call: ([x], [kernel, bias]) => withBiasAndActivation(tf, ctx, cfg, back1d(tf, tf.depthwiseConv2d(as2d(tf, x), tf.expandDims(kernel, 0) as TF.Tensor4D, [1, stride], pad)), bias),
+        call: ([x], [kernel, bias]) => finish(back1d(tf, tf.depthwiseConv2d(as2d(tf, x), tf.expandDims(kernel, 0) as TF.Tensor4D, [1, stride], pad)), bias),
       });
     },
   };
@@ -115,13 +120,14 @@ function separable(dims: 1 | 2): LayerDef {
       const st = tuple(cfg.strides, dims, 'strides', ones(dims));
       const strides: [number, number] = dims === 1 ? [1, st[0]] : [st[0], st[1]];
       const pad = cfg.padding ?? 'valid';
+      const finish = biasAndActivation(tf, ctx, cfg);
       const objects: Record<string, [unknown, unknown]> = { depthwise_kernel: [w.depthwiseInitializer, w.depthwiseRegularizer], pointwise_kernel: [w.pointwiseInitializer, w.pointwiseRegularizer], bias: [w.biasInitializer, w.biasRegularizer] };
       return ctx.op({
         weights: specs.map((sp) => ({ name: sp.name, shape: sp.shape, initializer: objects[sp.name][0], regularizer: objects[sp.name][1] })),
         call: ([x], [dk, pk, bias]) => {
-          if (dims === 2) return withBiasAndActivation(tf, ctx, cfg, tf.separableConv2d(x as TF.Tensor4D, dk as TF.Tensor4D, pk as TF.Tensor4D, strides, pad), bias);
+          if (dims === 2) return finish(tf.separableConv2d(x as TF.Tensor4D, dk as TF.Tensor4D, pk as TF.Tensor4D, strides, pad), bias);
           const y = tf.separableConv2d(as2d(tf, x), tf.expandDims(dk, 0) as TF.Tensor4D, tf.expandDims(pk, 0) as TF.Tensor4D, strides, pad);
-          return withBiasAndActivation(tf, ctx, cfg, back1d(tf, y), bias);
+          return finish(back1d(tf, y), bias);
         },
       });
     },
@@ -163,6 +169,7 @@ function transpose(dims: 1 | 2): LayerDef {
       const stride = tuple(cfg.strides, 1, 'strides', [1])[0];
       const pad = (cfg.padding ?? 'valid') as 'valid' | 'same';
       const steps = deconvLength(s[1], k, pad, stride)!;
+      const finish = biasAndActivation(tf, ctx, cfg);
       return ctx.op({
         weights: [
           { name: 'kernel', shape: [k, cfg.filters, s[2] as number], initializer: w.kernelInitializer, regularizer: w.kernelRegularizer },
@@ -170,7 +177,7 @@ function transpose(dims: 1 | 2): LayerDef {
         ],
         call: ([x], [kernel, bias]) => {
           const y = tf.conv2dTranspose(as2d(tf, x), tf.expandDims(kernel, 0) as TF.Tensor4D, [x.shape[0]!, 1, steps, cfg.filters], [1, stride], pad);
-          return withBiasAndActivation(tf, ctx, cfg, back1d(tf, y), bias);
+          return finish(back1d(tf, y), bias);
         },
       });
     },

@@ -165,10 +165,28 @@ export function known(dim: number | null | undefined, what: string): number {
   return dim;
 }
 
+/** keras.src.utils.naming.to_snake_case: "BatchNormalization" → "batch_normalization", "Conv2D" → "conv2d". */
+export function kerasSnakeCase(name: string): string {
+  return name
+    .replace(/\W+/g, '')
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+}
+
 export const useBias = (cfg: Cfg) => cfg.use_bias !== false;
 
 /** The initializer object Keras writes for a class at its defaults (configs filled by the export). */
 export const init = (class_name: string): { class_name: string; config: Cfg } => ({ class_name, config: {} });
+
+/**
+ * A constant a layer's call uses (per-channel scales, resize weights), made on first use and kept
+ * for the layer's life rather than uploaded again every batch. A graph step records it as a Const.
+ */
+export function kept(tf: typeof TF, make: () => TF.Tensor): () => TF.Tensor {
+  let t: TF.Tensor | undefined;
+  return () => (t && !t.isDisposed ? t : (t = tf.keep(make())));
+}
 
 // ----------------------------------------------------------------------------- option rules
 

@@ -1,13 +1,14 @@
 /** keras.layers.Rescaling and Normalization. */
 import type * as TF from '@tensorflow/tfjs';
-import { REQUIRED, ShapeError, known, type Cfg, type LayerDef, type Shape } from './layer-def.ts';
+import { REQUIRED, ShapeError, kept, known, type Cfg, type LayerDef, type Shape } from './layer-def.ts';
 
 const numberOrList = (v: unknown) =>
   typeof v === 'number' || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number')) ? undefined : 'must be a number or a list of numbers';
 
-/** A scalar, or a per-channel list broadcast over the last axis, as Keras's Rescaling shapes it. */
-function lastAxis(tf: typeof TF, v: number | number[], rank: number): TF.Tensor | number {
-  return typeof v === 'number' ? v : tf.reshape(tf.tensor1d(v), [...Array(rank - 1).fill(1), v.length]);
+/** A scalar, or a per-channel list broadcast over the last axis (as Keras's Rescaling shapes it), made once. */
+function lastAxis(tf: typeof TF, v: number | number[], rank: number): () => TF.Tensor | number {
+  if (typeof v === 'number') return () => v;
+  return kept(tf, () => tf.reshape(tf.tensor1d(v), [...Array(rank - 1).fill(1), v.length]));
 }
 
 export const Rescaling: LayerDef = {
@@ -25,7 +26,11 @@ export const Rescaling: LayerDef = {
   },
   mask: () => 'passes',
   graph: 'training',
-  build: (cfg, { tf, op }) => op({ call: ([x]) => tf.add(tf.mul(x, lastAxis(tf, cfg.scale, x.rank)), lastAxis(tf, cfg.offset ?? 0, x.rank)) }),
+  build: (cfg, { tf, op, inputShape }) => {
+    const scale = lastAxis(tf, cfg.scale, inputShape.length);
+    const offset = lastAxis(tf, cfg.offset ?? 0, inputShape.length);
+    return op({ call: ([x]) => tf.add(tf.mul(x, scale()), offset()) });
+  },
 };
 
 /** The kept axes (Keras counts the batch dimension; our shapes do not), as non-negative indices into the shape with batch. */
@@ -77,7 +82,10 @@ export const Normalization: LayerDef = {
       const sd = tf.maximum(tf.sqrt(tf.reshape(variance, broadcast)), 1e-7);
       return cfg.invert ? tf.add(m, tf.mul(x, sd)) : tf.div(tf.sub(x, m), sd);
     };
-    if (given(cfg)) return op({ call: ([x]) => apply(x, stats(cfg.mean), stats(cfg.variance)) });
+    if (given(cfg)) {
+      const [mean, variance] = [kept(tf, () => stats(cfg.mean)), kept(tf, () => stats(cfg.variance))];
+      return op({ call: ([x]) => apply(x, mean(), variance()) });
+    }
     return op({
       weights: [
         { name: 'mean', shape, trainable: false, initializer: 'zeros' },

@@ -1,6 +1,8 @@
 /** keras.layers.Flatten, Reshape, Permute, RepeatVector, and zero padding, cropping and upsampling. */
 import type * as TF from '@tensorflow/tfjs';
-import { CHANNELS_LAST_ONLY, REQUIRED, ShapeError, known, oneOf, positiveInt, tuple, type LayerDef } from './layer-def.ts';
+import { CHANNELS_LAST_ONLY, REQUIRED, ShapeError, kept, known, oneOf, positiveInt, rank, tuple, type LayerDef } from './layer-def.ts';
+
+const what = (dims: number) => (dims === 1 ? '(batch, steps, channels)' : '(batch, height, width, channels)');
 
 export const Flatten: LayerDef = {
   class_name: 'Flatten',
@@ -55,8 +57,8 @@ function pairs(value: unknown, dims: number, key: string): Array<[number, number
     if (value.length !== 2) throw bad();
     return [[n(value[0]), n(value[1])]];
   }
-  if (value.length !== dims) throw bad();
-  return value.map((v) => (Array.isArray(v) ? (v.length === 2 ? [n(v[0]), n(v[1])] : (() => { throw bad(); })()) : [n(v), n(v)]));
+  if (value.length !== dims || value.some((v) => Array.isArray(v) && v.length !== 2)) throw bad();
+  return value.map((v) => (Array.isArray(v) ? [n(v[0]), n(v[1])] : [n(v), n(v)]));
 }
 
 function padLayer(dims: 1 | 2): LayerDef {
@@ -66,8 +68,8 @@ function padLayer(dims: 1 | 2): LayerDef {
     build_config: true,
     honours: { padding: true, data_format: CHANNELS_LAST_ONLY },
     arity: 1,
-    outputShape(cfg, [s]) {
-      if (s.length !== dims + 1) throw new ShapeError(`expects input of rank ${dims + 2}, got shape (None, ${s.map(String).join(', ')})`);
+    outputShape(cfg, inputs) {
+      const s = rank(inputs, dims + 1, what(dims));
       const p = pairs(cfg.padding ?? 1, dims, 'padding');
       return [...p.map(([a, b], i) => (s[i] === null ? null : (s[i] as number) + a + b)), s[dims]];
     },
@@ -86,8 +88,8 @@ function cropLayer(dims: 1 | 2): LayerDef {
     build_config: true,
     honours: dims === 1 ? { cropping: true } : { cropping: true, data_format: CHANNELS_LAST_ONLY },
     arity: 1,
-    outputShape(cfg, [s]) {
-      if (s.length !== dims + 1) throw new ShapeError(`expects input of rank ${dims + 2}, got shape (None, ${s.map(String).join(', ')})`);
+    outputShape(cfg, inputs) {
+      const s = rank(inputs, dims + 1, what(dims));
       const c = pairs(cfg.cropping ?? (dims === 1 ? 1 : 0), dims, 'cropping');
       return [
         ...c.map(([a, b], i) => {
@@ -145,16 +147,21 @@ function bilinearWeights(n: number, out: number): number[][] {
  * Bilinear upsampling as two matrix products (rows, then columns). tfjs's resizeBilinear gradient
  * ignores half-pixel centers, so Keras's resize is written in ops whose gradients tfjs has right.
  */
-function bilinear(tf: typeof TF, x: TF.Tensor, sh: number, sw: number): TF.Tensor {
-  const [, h, w] = x.shape as number[];
-  const alongAxis = (t: TF.Tensor, perm: number[], inverse: number[], n: number, out: number) => {
+function bilinear(tf: typeof TF, sh: number, sw: number): (x: TF.Tensor) => TF.Tensor {
+  // The weights depend on the input's size only: made once per size, not every batch.
+  const weights = new Map<number, () => TF.Tensor>();
+  const weightsFor = (n: number, scale: number) => {
+    if (!weights.has(n)) weights.set(n, kept(tf, () => tf.tensor2d(bilinearWeights(n, n * scale))));
+    return weights.get(n)!();
+  };
+  const alongAxis = (t: TF.Tensor, perm: number[], inverse: number[], scale: number) => {
     const moved = tf.transpose(t, perm);
     const lead = moved.shape.slice(0, 3) as number[];
-    const y = tf.matMul(tf.reshape(moved, [-1, n]), tf.tensor2d(bilinearWeights(n, out)), false, true);
-    return tf.transpose(tf.reshape(y, [...lead, out]), inverse);
+    const m = weightsFor(moved.shape[3]!, scale);
+    const y = tf.matMul(tf.reshape(moved, [-1, m.shape[1]!]), m, false, true);
+    return tf.transpose(tf.reshape(y, [...lead, m.shape[0]!]), inverse);
   };
-  const rows = alongAxis(x, [0, 2, 3, 1], [0, 3, 1, 2], h, h * sh);
-  return alongAxis(rows, [0, 1, 3, 2], [0, 1, 3, 2], w, w * sw);
+  return (x) => alongAxis(alongAxis(x, [0, 2, 3, 1], [0, 3, 1, 2], sh), [0, 1, 3, 2], [0, 1, 3, 2], sw);
 }
 
 export const UpSampling1D: LayerDef = {
@@ -163,8 +170,8 @@ export const UpSampling1D: LayerDef = {
   build_config: true,
   honours: { size: true },
   arity: 1,
-  outputShape(cfg, [s]) {
-    if (s.length !== 2) throw new ShapeError(`expects input of rank 3, got shape (None, ${s.map(String).join(', ')})`);
+  outputShape(cfg, inputs) {
+    const s = rank(inputs, 2, what(1));
     const size = tuple(cfg.size ?? 2, 1, 'size')[0];
     return [s[0] === null ? null : s[0] * size, s[1]];
   },
@@ -178,8 +185,8 @@ export const UpSampling2D: LayerDef = {
   build_config: true,
   honours: { size: true, data_format: CHANNELS_LAST_ONLY, interpolation: oneOf('nearest', 'bilinear') },
   arity: 1,
-  outputShape(cfg, [s]) {
-    if (s.length !== 3) throw new ShapeError(`expects input of rank 4, got shape (None, ${s.map(String).join(', ')})`);
+  outputShape(cfg, inputs) {
+    const s = rank(inputs, 3, what(2));
     const size = tuple(cfg.size ?? 2, 2, 'size');
     return [s[0] === null ? null : s[0] * size[0], s[1] === null ? null : s[1] * size[1], s[2]];
   },
@@ -187,7 +194,10 @@ export const UpSampling2D: LayerDef = {
   build: (cfg, { tf, op }) => {
     const [sh, sw] = tuple(cfg.size ?? 2, 2, 'size');
     // Keras: nearest repeats rows and columns; bilinear is tf.image.resize (half-pixel centers).
-    if (cfg.interpolation === 'bilinear') return op({ call: ([x]) => bilinear(tf, x, sh, sw) });
+    if (cfg.interpolation === 'bilinear') {
+      const resize = bilinear(tf, sh, sw);
+      return op({ call: ([x]) => resize(x) });
+    }
     return op({ call: ([x]) => repeatAxis(tf, repeatAxis(tf, x, 1, sh), 2, sw) });
   },
 };
@@ -216,8 +226,8 @@ export const RepeatVector: LayerDef = {
   build_config: true,
   honours: { n: true },
   arity: 1,
-  outputShape(cfg, [s]) {
-    if (s.length !== 1) throw new ShapeError(`expects input of rank 2, got shape (None, ${s.map(String).join(', ')})`);
+  outputShape(cfg, inputs) {
+    const s = rank(inputs, 1, '(batch, features)');
     return [positiveInt(cfg.n, 'n'), s[0]];
   },
   graph: 'training',

@@ -2,7 +2,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import { layerConfigProblem } from './options.ts';
 import { GRU, LSTM, SimpleRNN } from './recurrent.ts';
-import { REQUIRED, ShapeError, oneOf, type Cfg, type LayerDef, type WeightSpec } from './layer-def.ts';
+import { REQUIRED, ShapeError, kerasSnakeCase, oneOf, type Cfg, type LayerDef, type WeightSpec } from './layer-def.ts';
 
 const RNNS: Record<string, LayerDef> = { SimpleRNN, LSTM, GRU };
 
@@ -26,19 +26,20 @@ function innerProblem(value: unknown): string | undefined {
 }
 
 /**
- * The name Keras gives its copy of the wrapped layer: "forward_" / "backward_" + the layer's name
- * without a "forward_" prefix (a saved Bidirectional's layer is already named forward_<name>).
+ * The forward and backward layers as Keras builds them, with the names Keras gives them: the
+ * backward one mirrors go_backwards unless given; each is "forward_" / "backward_" + the wrapped
+ * layer's name without a "forward_" prefix (a saved Bidirectional's layer is already named so),
+ * and a given backward_layer keeps its own name.
  */
-export function wrappedName(inner: Inner, direction: 'forward' | 'backward'): string {
-  const name = (inner.config?.name as string | undefined) ?? inner.class_name.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
-  return `${direction}_${name.replace(/^forward_/, '')}`;
-}
-
-/** The forward and backward layers as Keras builds them: the backward one mirrors go_backwards unless given. */
-function innerLayers(cfg: Cfg): [Inner, Inner] {
+export function innerLayers(cfg: Cfg): [Inner & { name: string }, Inner & { name: string }] {
   const forward = cfg.layer as Inner;
-  const backward = (cfg.backward_layer as Inner | null | undefined) ?? { class_name: forward.class_name, config: { ...forward.config, go_backwards: !forward.config?.go_backwards } };
-  return [forward, backward];
+  const given = cfg.backward_layer as Inner | null | undefined;
+  const base = ((forward.config?.name as string | undefined) ?? kerasSnakeCase(forward.class_name)).replace(/^forward_/, '');
+  const backward = given ?? { class_name: forward.class_name, config: { ...forward.config, go_backwards: !forward.config?.go_backwards } };
+  return [
+    { ...forward, name: `forward_${base}` },
+    { ...backward, name: (given?.config?.name as string | undefined) ?? `backward_${base}` },
+  ];
 }
 
 export const Bidirectional: LayerDef = {
@@ -69,9 +70,8 @@ export const Bidirectional: LayerDef = {
   weights(cfg, inputs) {
     const [f, b] = innerLayers(cfg);
     // Keras's variable paths: <wrapper>/forward_<rnn>/<rnn>_cell/kernel, and backward_ likewise.
-    const backName = (cfg.backward_layer?.config?.name as string | undefined) ?? wrappedName(f, 'backward');
     const under = (prefix: string) => (w: WeightSpec) => ({ ...w, cell: `${prefix}/${w.cell}` });
-    return [...RNNS[f.class_name].weights!(f.config ?? {}, inputs).map(under(wrappedName(f, 'forward'))), ...RNNS[b.class_name].weights!(b.config ?? {}, inputs).map(under(backName))];
+    return [...RNNS[f.class_name].weights!(f.config ?? {}, inputs).map(under(f.name)), ...RNNS[b.class_name].weights!(b.config ?? {}, inputs).map(under(b.name))];
   },
   graph: 'training',
   build(cfg, { tf, part, composite, inputShape, common }) {
