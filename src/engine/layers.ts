@@ -81,6 +81,8 @@ export function buildLayer(layer: Pick<GraphLayer, 'name' | 'class_name' | 'conf
   if (!def) throw new Error(`layer class ${layer.class_name} is not available in the engine`);
   const common = { name: layer.name, trainable: layer.config.trainable ?? true };
   const cfg = layer.config;
+  // Constants the layer's call makes once (ctx.constant), disposed with the layer.
+  const owned: tf.Tensor[] = [];
   // The registry's shapes leave the batch dimension out; tfjs's keep it.
   const outputShape = (shapes: Shape[]): Shape | Shape[] => {
     const inner = shapes.map((s) => s.slice(1));
@@ -92,7 +94,17 @@ export function buildLayer(layer: Pick<GraphLayer, 'name' | 'class_name' | 'conf
     common,
     inputShape: inputShapes[0],
     inputShapes,
-    op: (args) => new OpLayer({ ...common, outputShape, ...args }),
+    constant: (make) => {
+      let t: tf.Tensor | undefined;
+      return () => {
+        if (!t) {
+          t = tf.keep(make());
+          owned.push(t);
+        }
+        return t;
+      };
+    },
+    op: (args) => new OpLayer({ ...common, outputShape, ...args }, owned),
     part: (spec, shape) => buildLayer(spec, [shape]),
     composite: (parts, partShapes, call) => new CompositeLayer(common, parts, call, outputShape, partShapes),
     activation: (value, fallback) => tfjsActivation(value ?? fallback),

@@ -18,9 +18,19 @@ export class OpLayer extends tf.layers.Layer {
   private readonly args: OpLayerArgs;
   private vars: tf.LayerVariable[] = [];
 
-  constructor(args: OpLayerArgs & { name: string; trainable?: boolean }) {
+  constructor(
+    args: OpLayerArgs & { name: string; trainable?: boolean },
+    /** Constants its call made once (BuildContext.constant): disposed with the layer. */
+    private readonly constants: tf.Tensor[] = [],
+  ) {
     super({ name: args.name, trainable: args.trainable });
     this.args = args;
+  }
+
+  dispose(): ReturnType<tf.layers.Layer["dispose"]> {
+    const result = super.dispose();
+    if (result.refCountAfterDispose === 0) tf.dispose(this.constants.splice(0));
+    return result;
   }
 
   build(inputShape: tf.Shape | tf.Shape[]): void {

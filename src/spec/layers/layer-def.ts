@@ -50,6 +50,11 @@ export interface BuildContext {
   pick(cfg: Cfg, keys: string[]): any;
   /** The input shapes of every inbound tensor, with the batch dimension. */
   inputShapes: Shape[];
+  /**
+   * A constant the op layer's call uses (per-channel scales, resize weights): made on first use,
+   * kept for the layer's life and disposed with it, rather than uploaded again every batch.
+   */
+  constant(make: () => TF.Tensor): () => TF.Tensor;
   /** A layer of the engine's own: the call over its inputs and variables (see OpLayerArgs). */
   op(args: Omit<OpLayerArgs, 'outputShape'> & Partial<Pick<OpLayerArgs, 'outputShape'>>): TF.layers.Layer;
   /** A registered layer built from its class and config (a wrapper's inner layer), for an input of inputShape. */
@@ -178,15 +183,6 @@ export const useBias = (cfg: Cfg) => cfg.use_bias !== false;
 
 /** The initializer object Keras writes for a class at its defaults (configs filled by the export). */
 export const init = (class_name: string): { class_name: string; config: Cfg } => ({ class_name, config: {} });
-
-/**
- * A constant a layer's call uses (per-channel scales, resize weights), made on first use and kept
- * for the layer's life rather than uploaded again every batch. A graph step records it as a Const.
- */
-export function kept(tf: typeof TF, make: () => TF.Tensor): () => TF.Tensor {
-  let t: TF.Tensor | undefined;
-  return () => (t && !t.isDisposed ? t : (t = tf.keep(make())));
-}
 
 // ----------------------------------------------------------------------------- option rules
 

@@ -1,14 +1,14 @@
 /** keras.layers.Rescaling and Normalization. */
 import type * as TF from '@tensorflow/tfjs';
-import { REQUIRED, ShapeError, kept, known, type Cfg, type LayerDef, type Shape } from './layer-def.ts';
+import { REQUIRED, ShapeError, known, type BuildContext, type Cfg, type LayerDef, type Shape } from './layer-def.ts';
 
 const numberOrList = (v: unknown) =>
   typeof v === 'number' || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number')) ? undefined : 'must be a number or a list of numbers';
 
 /** A scalar, or a per-channel list broadcast over the last axis (as Keras's Rescaling shapes it), made once. */
-function lastAxis(tf: typeof TF, v: number | number[], rank: number): () => TF.Tensor | number {
+function lastAxis({ tf, constant }: BuildContext, v: number | number[], rank: number): () => TF.Tensor | number {
   if (typeof v === 'number') return () => v;
-  return kept(tf, () => tf.reshape(tf.tensor1d(v), [...Array(rank - 1).fill(1), v.length]));
+  return constant(() => tf.reshape(tf.tensor1d(v), [...Array(rank - 1).fill(1), v.length]));
 }
 
 export const Rescaling: LayerDef = {
@@ -26,9 +26,10 @@ export const Rescaling: LayerDef = {
   },
   mask: () => 'passes',
   graph: 'training',
-  build: (cfg, { tf, op, inputShape }) => {
-    const scale = lastAxis(tf, cfg.scale, inputShape.length);
-    const offset = lastAxis(tf, cfg.offset ?? 0, inputShape.length);
+  build: (cfg, ctx) => {
+    const { tf, op, inputShape } = ctx;
+    const scale = lastAxis(ctx, cfg.scale, inputShape.length);
+    const offset = lastAxis(ctx, cfg.offset ?? 0, inputShape.length);
     return op({ call: ([x]) => tf.add(tf.mul(x, scale()), offset()) });
   },
 };
@@ -70,7 +71,7 @@ export const Normalization: LayerDef = {
     given(cfg) ? [] : [{ name: 'mean', shape: statShape(cfg, s), trainable: false }, { name: 'variance', shape: statShape(cfg, s), trainable: false }, { name: 'count', shape: [], trainable: false }],
   mask: () => 'passes',
   graph: 'training',
-  build(cfg, { tf, op, inputShape }) {
+  build(cfg, { tf, op, inputShape, constant }) {
     const rank = inputShape.length;
     const axes = keptAxes(cfg, rank);
     const shape = statShape(cfg, inputShape.slice(1));
@@ -83,7 +84,7 @@ export const Normalization: LayerDef = {
       return cfg.invert ? tf.add(m, tf.mul(x, sd)) : tf.div(tf.sub(x, m), sd);
     };
     if (given(cfg)) {
-      const [mean, variance] = [kept(tf, () => stats(cfg.mean)), kept(tf, () => stats(cfg.variance))];
+      const [mean, variance] = [constant(() => stats(cfg.mean)), constant(() => stats(cfg.variance))];
       return op({ call: ([x]) => apply(x, mean(), variance()) });
     }
     return op({

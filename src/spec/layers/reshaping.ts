@@ -1,6 +1,6 @@
 /** keras.layers.Flatten, Reshape, Permute, RepeatVector, and zero padding, cropping and upsampling. */
 import type * as TF from '@tensorflow/tfjs';
-import { CHANNELS_LAST_ONLY, REQUIRED, ShapeError, kept, known, oneOf, positiveInt, rank, tuple, type LayerDef } from './layer-def.ts';
+import { CHANNELS_LAST_ONLY, REQUIRED, ShapeError, known, oneOf, positiveInt, rank, tuple, type BuildContext, type LayerDef } from './layer-def.ts';
 
 const what = (dims: number) => (dims === 1 ? '(batch, steps, channels)' : '(batch, height, width, channels)');
 
@@ -147,11 +147,11 @@ function bilinearWeights(n: number, out: number): number[][] {
  * Bilinear upsampling as two matrix products (rows, then columns). tfjs's resizeBilinear gradient
  * ignores half-pixel centers, so Keras's resize is written in ops whose gradients tfjs has right.
  */
-function bilinear(tf: typeof TF, sh: number, sw: number): (x: TF.Tensor) => TF.Tensor {
+function bilinear({ tf, constant }: BuildContext, sh: number, sw: number): (x: TF.Tensor) => TF.Tensor {
   // The weights depend on the input's size only: made once per size, not every batch.
   const weights = new Map<number, () => TF.Tensor>();
   const weightsFor = (n: number, scale: number) => {
-    if (!weights.has(n)) weights.set(n, kept(tf, () => tf.tensor2d(bilinearWeights(n, n * scale))));
+    if (!weights.has(n)) weights.set(n, constant(() => tf.tensor2d(bilinearWeights(n, n * scale))));
     return weights.get(n)!();
   };
   const alongAxis = (t: TF.Tensor, perm: number[], inverse: number[], scale: number) => {
@@ -191,11 +191,12 @@ export const UpSampling2D: LayerDef = {
     return [s[0] === null ? null : s[0] * size[0], s[1] === null ? null : s[1] * size[1], s[2]];
   },
   graph: 'training',
-  build: (cfg, { tf, op }) => {
+  build: (cfg, ctx) => {
+    const { tf, op } = ctx;
     const [sh, sw] = tuple(cfg.size ?? 2, 2, 'size');
     // Keras: nearest repeats rows and columns; bilinear is tf.image.resize (half-pixel centers).
     if (cfg.interpolation === 'bilinear') {
-      const resize = bilinear(tf, sh, sw);
+      const resize = bilinear(ctx, sh, sw);
       return op({ call: ([x]) => resize(x) });
     }
     return op({ call: ([x]) => repeatAxis(tf, repeatAxis(tf, x, 1, sh), 2, sw) });
