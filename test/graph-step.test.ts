@@ -172,6 +172,25 @@ describe('graph-compiled training step', () => {
     assert.ok(Math.abs(a - run.history.val_loss[0]) > 1e-6);
   });
 
+  const noise: Array<[string, Record<string, unknown>, unknown[]]> = [
+    ['SpatialDropout1D', { rate: 0.5 }, [{ class_name: 'Reshape', config: { target_shape: [8, 4] } }]],
+    ['SpatialDropout2D', { rate: 0.5 }, [{ class_name: 'Reshape', config: { target_shape: [4, 2, 4] } }]],
+    ['GaussianNoise', { stddev: 0.5 }, []],
+    ['GaussianDropout', { rate: 0.5 }, []],
+    ['AlphaDropout', { rate: 0.5, noise_shape: [null, 1] }, []],
+  ];
+  for (const [cls, config, shape] of noise) {
+    graphTest(`${cls} trains as a graph and draws new noise at every step`, async () => {
+      const model = { sequential: [input([6]), dense(32, 'relu'), ...shape, { class_name: cls, config }, { class_name: 'Flatten', config: {} }, dense(4)] };
+      const frozen = { ...SPARSE, optimizer: { class_name: 'SGD', config: { learning_rate: 0 } } };
+      const run = await train(model, frozen, classification(64), { batchSize: 16, epochs: 3, shuffle: false, validationSplit: 0.25 });
+      assert.equal(run.execution, 'graph');
+      const [a, b, c] = run.history.loss;
+      assert.ok(a !== b && b !== c, `training losses ${run.history.loss} differ: the noise is redrawn`);
+      assert.equal(new Set(run.history.val_loss).size, 1, 'validation (inference) has no noise');
+    });
+  }
+
   graphTest('AUC, precision and recall add up their confusion counts from graph steps', async () => {
     const model = { sequential: [input([6]), dense(8, 'relu'), dense(1, 'sigmoid')] };
     const compile = { optimizer: 'adam', loss: 'binary_crossentropy', metrics: ['AUC', 'Precision', { class_name: 'Recall', config: { thresholds: 0.3 } }, 'accuracy'] };

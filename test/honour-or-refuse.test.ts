@@ -168,6 +168,13 @@ const REFUSED_VALUES: Record<string, unknown> = {
   'layer:Bidirectional:merge_mode': 'max',
   'layer:Bidirectional:layer': { class_name: 'Dense', config: { units: 2 } },
   'layer:Bidirectional:backward_layer': { class_name: 'GRU', config: { units: 2, go_backwards: true } },
+  'layer:SpatialDropout1D:rate': 1,
+  'layer:SpatialDropout2D:rate': 1,
+  'layer:GaussianNoise:stddev': 1.5,
+  'layer:GaussianDropout:rate': 1,
+  'layer:AlphaDropout:rate': 1,
+  'layer:ActivityRegularization:l1': -0.1,
+  'layer:ActivityRegularization:l2': -0.1,
 };
 
 /** A fit job putting `config` on the option's class, and where its key is in the body. */

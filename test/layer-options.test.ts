@@ -80,6 +80,71 @@ describe('options beyond parity', () => {
     }
   });
 
+  /** One noise layer on inputs of `shape`: its training output for x, and a check that inference is the identity. */
+  const noisy = (cls: string, config: Record<string, unknown>, x: tf.Tensor): number[] => {
+    const model = build({ sequential: [{ class_name: 'InputLayer', config: { shape: x.shape.slice(1) } }, { class_name: cls, config }] });
+    try {
+      return tf.tidy(() => {
+        assert.deepEqual(model.forward([x], false)[0].arraySync(), x.arraySync(), `${cls} is the identity at inference`);
+        return Array.from(model.forward([x], true)[0].dataSync());
+      });
+    } finally {
+      model.dispose();
+      x.dispose();
+    }
+  };
+  const moments = (v: number[]) => {
+    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+    return { mean, variance: v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length };
+  };
+
+  for (const [cls, shape] of [['SpatialDropout1D', [500, 6, 4]], ['SpatialDropout2D', [500, 3, 2, 4]]] as const) {
+    test(`${cls} rate: whole channels zeroed with probability rate, survivors scaled by 1 / (1 - rate)`, () => {
+      const values = noisy(cls, { rate: 0.3 }, tf.ones([...shape]));
+      const [n, channels] = [shape[0], shape.at(-1)!];
+      const steps = values.length / n / channels;
+      let dropped = 0;
+      for (let i = 0; i < n; i++) {
+        for (let c = 0; c < channels; c++) {
+          const channel = Array.from({ length: steps }, (_, t) => values[(i * steps + t) * channels + c]);
+          assert.ok(channel.every((v) => v === channel[0]) && (channel[0] === 0 || Math.abs(channel[0] - 1 / 0.7) < 1e-6), `one value per sample and channel: ${channel}`);
+          if (channel[0] === 0) dropped++;
+        }
+      }
+      const rate = dropped / (n * channels);
+      assert.ok(Math.abs(rate - 0.3) < 0.04, `dropped ${rate} of the channels`);
+    });
+  }
+
+  test('GaussianNoise stddev: x + N(0, stddev) in training', () => {
+    const { mean, variance } = moments(noisy('GaussianNoise', { stddev: 0.4 }, tf.fill([4000, 5], 2)));
+    assert.ok(Math.abs(mean - 2) < 0.02 && Math.abs(Math.sqrt(variance) - 0.4) < 0.02, `mean ${mean}, stddev ${Math.sqrt(variance)}`);
+  });
+
+  test('GaussianDropout rate: x * N(1, sqrt(rate / (1 - rate))) in training', () => {
+    const { mean, variance } = moments(noisy('GaussianDropout', { rate: 0.2 }, tf.fill([4000, 5], 3)));
+    const sd = 3 * Math.sqrt(0.2 / 0.8);
+    assert.ok(Math.abs(mean - 3) < 0.05 && Math.abs(Math.sqrt(variance) - sd) < 0.05, `mean ${mean}, stddev ${Math.sqrt(variance)} (expected ${sd})`);
+  });
+
+  test('AlphaDropout rate and noise_shape: dropped units at a·alpha_p + b, mean and variance of standard normal inputs kept', () => {
+    const rate = 0.25;
+    const alphaP = -1.6732632423543772 * 1.0507009873554805;
+    const a = ((1 - rate) * (1 + rate * alphaP ** 2)) ** -0.5;
+    const droppedValue = Math.fround(Math.fround(alphaP) * Math.fround(a) + Math.fround(-a * alphaP * rate));
+    const values = noisy('AlphaDropout', { rate }, tf.randomNormal([4000, 5], 0, 1, 'float32', 7));
+    const { mean, variance } = moments(values);
+    assert.ok(Math.abs(mean) < 0.03 && Math.abs(variance - 1) < 0.05, `mean ${mean}, variance ${variance}`);
+    const dropped = values.filter((v) => Math.abs(v - droppedValue) < 1e-5).length / values.length;
+    assert.ok(Math.abs(dropped - rate) < 0.02, `dropped ${dropped}`);
+    // noise_shape [null, 1]: one draw per sample, shared by its features.
+    const rows = noisy('AlphaDropout', { rate, noise_shape: [null, 1] }, tf.zeros([1000, 4]));
+    for (let i = 0; i < 1000; i++) {
+      const row = rows.slice(i * 4, i * 4 + 4);
+      assert.ok(row.every((v) => v === row[0]), `one draw per sample: ${row}`);
+    }
+  });
+
   test('a BatchNormalization with trainable false runs in inference mode in training too, as in Keras', () => {
     const bn = (trainable: boolean) => build({ sequential: [{ class_name: 'InputLayer', config: { shape: [3] } }, { class_name: 'BatchNormalization', config: { trainable } }] });
     const [frozen, live] = [bn(false), bn(true)];

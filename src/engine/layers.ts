@@ -9,7 +9,7 @@ import { tfjsActivation } from './activations.ts';
 import { KerasVarianceScaling, VARIANCE_SCALING_CLASSES } from './initializers.ts';
 import { KerasGRU } from './keras-gru.ts';
 import { CompositeLayer, OpLayer } from './op-layer.ts';
-import { nativeDropout, nativeGather } from './native-kernels.ts';
+import { nativeDropout, nativeGather, nativeRandom } from './native-kernels.ts';
 import { layerDef, type BuildContext, type Cfg, type Shape } from '../spec/layers/index.ts';
 import { parseRegularizer } from '../spec/regularizers.ts';
 import type { GraphLayer } from '../spec/graph.ts';
@@ -35,19 +35,22 @@ function initializer(value: unknown): unknown {
  * gradient at 0 is 0, as TensorFlow's; tfjs's abs has gradient -1 there, which would move every
  * zero-initialized bias under an L1 penalty at the first step.
  */
+export function l1l2Penalty(x: tf.Tensor, l1: number, l2: number): tf.Scalar {
+  return tf.tidy(() => {
+    let total: tf.Tensor = tf.scalar(0);
+    if (l1) total = tf.add(total, tf.mul(l1, tf.sum(tf.mul(x, tf.sign(x)))));
+    if (l2) total = tf.add(total, tf.mul(l2, tf.sum(tf.square(x))));
+    return total as tf.Scalar;
+  });
+}
+
 function regularizer(value: unknown): unknown {
   const r = parseRegularizer(value);
   if ('error' in r) throw new Error(r.error);
   const l1 = r.config.l1 ?? 0;
   const l2 = r.config.l2 ?? 0;
   const reg = tf.regularizers.l1l2({ l1, l2 });
-  (reg as unknown as { apply(x: tf.Tensor): tf.Scalar }).apply = (x) =>
-    tf.tidy(() => {
-      let total: tf.Tensor = tf.scalar(0);
-      if (l1) total = tf.add(total, tf.mul(l1, tf.sum(tf.mul(x, tf.sign(x)))));
-      if (l2) total = tf.add(total, tf.mul(l2, tf.sum(tf.square(x))));
-      return total as tf.Scalar;
-    });
+  (reg as unknown as { apply(x: tf.Tensor): tf.Scalar }).apply = (x) => l1l2Penalty(x, l1, l2);
   return reg;
 }
 
@@ -67,6 +70,10 @@ function weightArgs(cfg: Cfg): Cfg {
     else if (k.endsWith('_regularizer')) out[camel(k)] = regularizer(v);
   }
   return out;
+}
+
+function random(kind: 'uniform' | 'normal', shape: number[]): tf.Tensor {
+  return nativeRandom(kind, shape) ?? (kind === 'uniform' ? tf.randomUniform(shape) : tf.randomNormal(shape));
 }
 
 function dropoutMask(shape: number[], rate: number): tf.Tensor {
@@ -110,7 +117,7 @@ export function buildLayer(layer: Pick<GraphLayer, 'name' | 'class_name' | 'conf
     activation: (value, fallback) => tfjsActivation(value ?? fallback),
     weightArgs,
     pick,
-    custom: { KerasGRU, gather: nativeGather, dropoutMask },
+    custom: { KerasGRU, gather: nativeGather, dropoutMask, random },
   };
   return def.build(layer.config, ctx);
 }

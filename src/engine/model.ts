@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { firstOutput, tensorKey, type CheckedGraph, type GraphLayer, type LayerCall, type TensorRef } from '../spec/graph.ts';
 import { layerDef } from '../spec/layers/index.ts';
 import { kerasLayerOrder } from '../spec/layer-order.ts';
-import { buildLayer } from './layers.ts';
+import { buildLayer, l1l2Penalty } from './layers.ts';
 import { isNativeActivation, nativeConv2d, nativeDense, nativeDropout, type Conv2DConfig } from './native-kernels.ts';
 
 /** A linear activation object, for running a softmax/sigmoid output layer up to its logits. */
@@ -18,6 +18,8 @@ export interface ForwardResult {
   outputs: tf.Tensor[];
   /** Pre-activation of outputs that end in softmax/sigmoid (Keras computes crossentropy from these). */
   logits: Array<tf.Tensor | undefined>;
+  /** Activity regularizers' penalties of this pass, in graph order (Keras adds them to the loss). */
+  penalties: tf.Scalar[];
 }
 
 interface NativeCapableLayer {
@@ -32,6 +34,14 @@ interface NativeCapableLayer {
 
 const pair = (v: number | number[] | undefined): [number, number] => (v === undefined ? [1, 1] : typeof v === 'number' ? [v, v] : [v[0], v[1] ?? v[0]]);
 
+
+/** Keras's activity penalty of one output: the L1/L2 penalty over the batch size (divide_no_nan). */
+function activityPenalty(x: tf.Tensor, l1: number, l2: number): tf.Scalar {
+  return tf.tidy(() => {
+    const penalty = l1l2Penalty(x, l1, l2);
+    return (x.rank > 0 && x.shape[0] ? tf.div(penalty, x.shape[0]) : penalty) as tf.Scalar;
+  });
+}
 
 /** A layer of the model: a tfjs layer, or a nested model (which runs its own graph). */
 type Built = { kind: 'layer'; layer: tf.layers.Layer } | { kind: 'model'; model: KerasModel };
@@ -104,6 +114,7 @@ export class KerasModel {
     const logits = new Map<string, tf.Tensor>();
     /** Keras masks by tensor key: true where a step is real (see LayerDef.mask). */
     const masks = new Map<string, tf.Tensor>();
+    const penalties: tf.Scalar[] = [];
     this.inputNames.forEach((n, i) => values.set(tensorKey(firstOutput(n)), inputs[i]));
     for (const { layer: spec, node } of this.graph.nodes) {
       const call = spec.calls[node];
@@ -114,6 +125,7 @@ export class KerasModel {
         const result = built.model.run(inbound, training, wantLogits);
         result.outputs.forEach((t, i) => values.set(tensorKey({ layer: spec.name, node, index: i }), t));
         result.logits.forEach((t, i) => t && logits.set(tensorKey({ layer: spec.name, node, index: i }), t));
+        penalties.push(...result.penalties);
         continue;
       }
       const layer = built.layer;
@@ -152,9 +164,12 @@ export class KerasModel {
       const native = training && spec.class_name === 'Dropout' ? this.dropout(spec, inbound[0]) : this.applyNative(spec, layer, inbound, false);
       const out = native ?? (layer.apply(arg, kwargs) as tf.Tensor | tf.Tensor[]);
       (Array.isArray(out) ? out : [out]).forEach((t, i) => values.set(tensorKey({ layer: spec.name, node, index: i }), t));
+      // Only a pass that computes losses needs them (forward() would leave them undisposed).
+      const activity = wantLogits ? def?.activityRegularizer?.(spec.config) : undefined;
+      if (activity) for (const t of Array.isArray(out) ? out : [out]) penalties.push(activityPenalty(t, activity.l1, activity.l2));
     }
     const refs = this.graph.outputRefs.map(tensorKey);
-    return { outputs: refs.map((k) => values.get(k)!), logits: refs.map((k) => logits.get(k)) };
+    return { outputs: refs.map((k) => values.get(k)!), logits: refs.map((k) => logits.get(k)), penalties };
   }
 
   /** Whether every layer (nested models' included) can be traced for this kind of pass. */

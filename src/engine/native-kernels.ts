@@ -106,10 +106,17 @@ class Kernels {
   }
   /** Uniform [0, 1) floats of a shape from TensorFlow's stateful generator (seed 0: nondeterministic). */
   randomUniform(shape: number[], seed: number): tf.Tensor {
+    return this.random('RandomUniform', shape, seed);
+  }
+  /** Standard normal floats of a shape from TensorFlow's stateful generator (seed 0: nondeterministic). */
+  randomNormal(shape: number[], seed: number): tf.Tensor {
+    return this.random('RandomStandardNormal', shape, seed);
+  }
+  private random(op: string, shape: number[], seed: number): tf.Tensor {
     const dims = tf.tensor1d(shape, 'int32');
     const int = (name: string, value: number): Attr => ({ name, type: this.b.binding.TF_ATTR_INT, value });
     const attrs = [int('seed', seed), int('seed2', 0), this.type('dtype'), this.type('T', this.b.binding.TF_INT32)];
-    const out = this.b.executeSingleOutput('RandomUniform', attrs, [dims]);
+    const out = this.b.executeSingleOutput(op, attrs, [dims]);
     dims.dispose();
     return out;
   }
@@ -243,6 +250,16 @@ export function nativeDropout(x: tf.Tensor, rate: number, seed = 0): tf.Tensor |
     const keep = tf.cast(tf.greaterEqual(k.randomUniform(x.shape, seed), rate), 'float32');
     return tf.mul(tf.mul(x, 1 / (1 - rate)), keep);
   });
+}
+
+/**
+ * Uniform [0, 1) or standard normal floats from TensorFlow's generator, for the noise layers'
+ * training passes: a kernel, so a traced graph draws anew at every run. Undefined off tfjs-node.
+ */
+export function nativeRandom(kind: 'uniform' | 'normal', shape: number[]): tf.Tensor | undefined {
+  const k = kernels();
+  if (!k) return undefined;
+  return kind === 'uniform' ? k.randomUniform(shape, 0) : k.randomNormal(shape, 0);
 }
 
 export type Operand = tf.Tensor | number;

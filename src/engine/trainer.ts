@@ -143,7 +143,7 @@ export class Trainer {
   }
 
   /** Per-output batch losses (each loss's reduction, with sample weights) and their weighted total. */
-  private batchLosses({ outputs, logits }: ForwardResult, y: tf.Tensor[], sw: tf.Tensor[] | undefined): { perOutput: tf.Tensor[]; total: tf.Scalar } {
+  private batchLosses({ outputs, logits, penalties }: ForwardResult, y: tf.Tensor[], sw: tf.Tensor[] | undefined): { perOutput: tf.Tensor[]; total: tf.Scalar } {
     const perOutput = outputs.map((out, k) => {
       const loss = this.losses[k];
       if (!loss) return tf.scalar(0);
@@ -151,7 +151,8 @@ export class Trainer {
       return reduceLoss(loss, values, y[k], sw?.[sw.length === 1 ? 0 : k]);
     });
     let total = perOutput.reduce<tf.Tensor>((acc, l, k) => (!this.losses[k] ? acc : tf.add(acc, this.lossWeights[k] === 1 ? l : tf.mul(l, this.lossWeights[k]))), tf.scalar(0));
-    // Weight regularizers (kernel_regularizer, ...) add to the total, as in Keras.
+    // Activity penalties, then weight regularizers (kernel_regularizer, ...) add to the total, as in Keras's model.losses.
+    for (const p of penalties) total = tf.add(total, p);
     for (const reg of this.model.regularizationLosses()) total = tf.add(total, reg);
     return { perOutput, total: total as tf.Scalar };
   }

@@ -38,11 +38,13 @@ export interface KerasLayerInfo {
   build: boolean;
   /** The call() defaults Keras records as the kwargs of each inbound node (mask=None, training=False). */
   kwargs?: Cfg;
+  /** Its config holds name and a dtype string but no trainable (LayerDef.bareConfig). */
+  bare?: boolean;
 }
 
 /** Every registered layer class as Keras 3 configures it (the registry's keras, build_config, call_kwargs). */
 export const KERAS_LAYERS: Record<string, KerasLayerInfo> = Object.fromEntries(
-  Object.values(LAYERS).map((d) => [d.class_name, { config: d.keras, build: d.build_config, ...(d.call_kwargs ? { kwargs: d.call_kwargs } : {}) }]),
+  Object.values(LAYERS).map((d) => [d.class_name, { config: d.keras, build: d.build_config, ...(d.call_kwargs ? { kwargs: d.call_kwargs } : {}), ...(d.bareConfig ? { bare: true } : {}) }]),
 );
 
 /** Keras 3 optimizer get_config() at defaults (learning rates as the float32 Keras keeps them in). */
@@ -143,7 +145,7 @@ export function kerasLayerConfig(layer: Pick<GraphLayer, 'name' | 'class_name' |
   const cls = canonicalLayerClass(layer.class_name);
   const info = KERAS_LAYERS[cls];
   if (!info) throw new Error(`layer class ${layer.class_name} has no Keras 3 equivalent`);
-  const out: Cfg = { name: layer.name, trainable: layer.config.trainable !== false, dtype: DTYPE_POLICY };
+  const out: Cfg = info.bare ? { name: layer.name, dtype: 'float32' } : { name: layer.name, trainable: layer.config.trainable !== false, dtype: DTYPE_POLICY };
   for (const [key, def] of Object.entries(info.config)) {
     // Keys we take that Keras 3 does not have (input_length, reset_after on LSTM, ...) are left out.
     const ours = Object.hasOwn(layer.config, key) ? layer.config[key] : undefined;

@@ -67,6 +67,12 @@ const HOSTS: Record<string, LayerHost> = {
   Normalization: { config: {}, inputs: [{ name: 'x', ...vec }] },
   MultiHeadAttention: { config: { num_heads: 2, key_dim: 2 }, inputs: two([6, 3]) },
   Bidirectional: { config: { layer: { class_name: 'LSTM', config: { units: 2 } } }, inputs: [{ name: 'x', ...seq }] },
+  SpatialDropout1D: { config: { rate: 0.1 }, inputs: [{ name: 'x', ...seq }] },
+  SpatialDropout2D: { config: { rate: 0.1 }, inputs: [{ name: 'x', ...img }] },
+  GaussianNoise: { config: { stddev: 0.1 }, inputs: [{ name: 'x', ...vec }] },
+  GaussianDropout: { config: { rate: 0.1 }, inputs: [{ name: 'x', ...vec }] },
+  AlphaDropout: { config: { rate: 0.1 }, inputs: [{ name: 'x', ...vec }] },
+  ActivityRegularization: { config: {}, inputs: [{ name: 'x', ...vec }] },
 };
 
 export function layerHost(cls: string): LayerHost {

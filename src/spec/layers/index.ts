@@ -15,6 +15,7 @@ import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAvera
 import { Normalization, Rescaling } from './preprocessing.ts';
 import { Cropping1D, Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D } from './reshaping.ts';
 import { GRU, LSTM, SimpleRNN } from './recurrent.ts';
+import { ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D } from './regularization.ts';
 import { Bidirectional } from './wrappers.ts';
 import type { LayerDef } from './layer-def.ts';
 
@@ -81,6 +82,12 @@ register(Rescaling);
 register(Normalization);
 register(MultiHeadAttention);
 register(Bidirectional);
+register(SpatialDropout1D);
+register(SpatialDropout2D);
+register(GaussianNoise);
+register(GaussianDropout);
+register(AlphaDropout);
+register(ActivityRegularization);
 
 /** The class a name stands for (an alias or the class itself), or undefined. */
 export function canonicalLayerClass(name: string): string {

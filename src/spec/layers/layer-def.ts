@@ -69,6 +69,11 @@ export interface BuildContext {
      * TensorFlow's generator where it can (a graph node that draws anew every run).
      */
     dropoutMask(shape: number[], rate: number): TF.Tensor;
+    /**
+     * Uniform [0, 1) or standard normal draws of `shape` for a noise layer's training pass, from
+     * TensorFlow's generator where it can (a graph node that draws anew every run), else tfjs's.
+     */
+    random(kind: 'uniform' | 'normal', shape: number[]): TF.Tensor;
     /** params[indices] (an Embedding's lookup) as one graph-traceable kernel, or undefined. */
     gather(params: TF.Tensor, indices: TF.Tensor): TF.Tensor | undefined;
   };
@@ -95,6 +100,8 @@ export interface LayerDef {
   defaults?: Cfg;
   /** Keys Keras 3 still takes and ignores (deprecated shape hints): accepted, never exported. */
   ignored?: string[];
+  /** Its get_config() holds name and dtype (as a string) but no trainable: SpatialDropout's own, whose constructor takes no trainable. */
+  bareConfig?: boolean;
   /** Keras records build_config {input_shape} for this layer. */
   build_config: boolean;
   /** The call() defaults Keras records as an inbound node's kwargs. */
@@ -116,6 +123,11 @@ export interface LayerDef {
    * shapes: the problem, or undefined. Other keyword arguments are refused.
    */
   callArgs?: Record<string, (cfg: Cfg, inputs: Shape[], tensors: Shape[]) => string | undefined>;
+  /**
+   * The L1/L2 activity regularizer Keras applies to the layer's output (ActivityRegularization):
+   * the penalty of each batch's output, over the batch size, joins the loss in training and evaluation.
+   */
+  activityRegularizer?(cfg: Cfg): { l1: number; l2: number } | undefined;
   /** Variables in get_weights() order; parameter counts are their sizes. */
   weights?(cfg: Cfg, inputs: Shape[]): WeightSpec[];
   /**
