@@ -73,6 +73,8 @@ const HOSTS: Record<string, LayerHost> = {
   GaussianDropout: { config: { rate: 0.1 }, inputs: [{ name: 'x', ...vec }] },
   AlphaDropout: { config: { rate: 0.1 }, inputs: [{ name: 'x', ...vec }] },
   ActivityRegularization: { config: {}, inputs: [{ name: 'x', ...vec }] },
+  UnitNormalization: { config: {}, inputs: [{ name: 'x', ...vec }] },
+  GroupNormalization: { config: { groups: 3 }, inputs: [{ name: 'x', ...seq }] },
 };
 
 export function layerHost(cls: string): LayerHost {

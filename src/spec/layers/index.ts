@@ -10,7 +10,7 @@ import { Conv1DTranspose, Conv2DTranspose, DepthwiseConv1D, DepthwiseConv2D, Sep
 import { Dense } from './dense.ts';
 import { Embedding } from './embedding.ts';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merging.ts';
-import { BatchNormalization, LayerNormalization } from './normalization.ts';
+import { BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization } from './normalization.ts';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D } from './pooling.ts';
 import { Normalization, Rescaling } from './preprocessing.ts';
 import { Cropping1D, Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D } from './reshaping.ts';
@@ -88,6 +88,8 @@ register(GaussianNoise);
 register(GaussianDropout);
 register(AlphaDropout);
 register(ActivityRegularization);
+register(UnitNormalization);
+register(GroupNormalization);
 
 /** The class a name stands for (an alias or the class itself), or undefined. */
 export function canonicalLayerClass(name: string): string {

@@ -1,6 +1,6 @@
-/** keras.layers.BatchNormalization and LayerNormalization. */
+/** keras.layers.BatchNormalization, LayerNormalization, GroupNormalization and UnitNormalization. */
 import type * as TF from '@tensorflow/tfjs';
-import { init, known, type Cfg, type LayerDef, type Shape, type WeightSpec } from './layer-def.ts';
+import { ShapeError, init, known, type Cfg, type LayerDef, type Shape, type WeightSpec } from './layer-def.ts';
 
 /** The normalized axes' sizes (Keras counts the batch dimension in axis; our shapes do not). */
 function axisShape(cfg: Cfg, s: Shape): number[] {
@@ -137,5 +137,92 @@ export const LayerNormalization: LayerDef = {
       }
     };
     return layer;
+  },
+};
+
+/** The normalized axis of a GroupNormalization as an index into the shape with the batch dimension. */
+function groupAxis(cfg: Cfg, s: Shape): number {
+  const axis = cfg.axis ?? -1;
+  const rank = s.length + 1;
+  if (!Number.isInteger(axis) || axis === 0 || axis >= rank || axis < -s.length) throw new ShapeError(`axis must be a non-batch axis of the input (rank ${rank})`, 'axis');
+  return axis < 0 ? rank + axis : axis;
+}
+
+/** GroupNormalization's groups (-1: one per channel) and channels, checked as Keras's build does. */
+function groupSizes(cfg: Cfg, s: Shape): { groups: number; channels: number } {
+  const channels = known(s[groupAxis(cfg, s) - 1], 'the normalized dimension');
+  const given = cfg.groups ?? 32;
+  if (!Number.isInteger(given) || (given < 1 && given !== -1)) throw new ShapeError('groups must be a positive integer or -1', 'groups');
+  const groups = given === -1 ? channels : given;
+  if (channels < groups || channels % groups !== 0) throw new ShapeError(`${channels} channels cannot be split into ${groups} groups`, 'groups');
+  return { groups, channels };
+}
+
+export const GroupNormalization: LayerDef = {
+  class_name: 'GroupNormalization',
+  keras: {
+    groups: 32, axis: -1, epsilon: 0.001, center: true, scale: true, beta_initializer: init('Zeros'), gamma_initializer: init('Ones'),
+    beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null,
+  },
+  build_config: true,
+  honours: { groups: true, axis: true, epsilon: true, center: true, scale: true, beta_initializer: true, gamma_initializer: true, beta_regularizer: true, gamma_regularizer: true },
+  arity: 1,
+  outputShape(cfg, [s]) {
+    groupSizes(cfg, s);
+    return s;
+  },
+  weights: (cfg, [s]) => scaleAndCenter(cfg, [groupSizes(cfg, s).channels]),
+  mask: () => 'passes',
+  graph: 'training',
+  build(cfg, { tf, op, weightArgs, inputShape }) {
+    const inner = inputShape.slice(1);
+    const { groups, channels } = groupSizes(cfg, inner);
+    const axis = groupAxis(cfg, inner);
+    const epsilon = cfg.epsilon ?? 1e-3;
+    const w = weightArgs(cfg);
+    // Keras's order of operations: x * inv + (beta - mean * inv), inv = rsqrt(variance + epsilon) * gamma.
+    const broadcast = [...inner.map(() => 1), 1];
+    broadcast.splice(axis, 1, groups, channels / groups);
+    const weights = [
+      ...(cfg.scale !== false ? [{ name: 'gamma', shape: [channels], initializer: w.gammaInitializer ?? 'ones', regularizer: w.gammaRegularizer }] : []),
+      ...(cfg.center !== false ? [{ name: 'beta', shape: [channels], initializer: w.betaInitializer ?? 'zeros', regularizer: w.betaRegularizer }] : []),
+    ];
+    return op({
+      weights,
+      call([x], vars) {
+        const shape = x.shape as number[];
+        const grouped = [...shape];
+        grouped.splice(axis, 1, groups, channels / groups);
+        const g = tf.reshape(x, grouped);
+        const reduce = grouped.map((_, i) => i).filter((i) => i !== 0 && i !== axis);
+        const { mean, variance } = tf.moments(g, reduce, true);
+        let inv = tf.rsqrt(tf.add(variance, epsilon));
+        let at = 0;
+        if (cfg.scale !== false) inv = tf.mul(inv, tf.reshape(vars[at++], broadcast));
+        let res = tf.mul(tf.neg(mean), inv);
+        if (cfg.center !== false) res = tf.add(res, tf.reshape(vars[at], broadcast));
+        return tf.reshape(tf.add(tf.mul(g, inv), res), shape);
+      },
+    });
+  },
+};
+
+export const UnitNormalization: LayerDef = {
+  class_name: 'UnitNormalization',
+  keras: { axis: -1 },
+  build_config: false,
+  honours: { axis: true },
+  arity: 1,
+  outputShape(cfg, [s]) {
+    const axes = Array.isArray(cfg.axis) ? cfg.axis : [cfg.axis ?? -1];
+    for (const a of axes) if (!Number.isInteger(a) || a === 0 || a > s.length || a < -s.length) throw new ShapeError(`axis ${JSON.stringify(a)} is not a non-batch axis of the input (rank ${s.length + 1})`, 'axis');
+    return s;
+  },
+  mask: () => 'passes',
+  graph: 'training',
+  build(cfg, { tf, op }) {
+    const axes = (Array.isArray(cfg.axis) ? cfg.axis : [cfg.axis ?? -1]) as number[];
+    // Keras's ops.normalize, order 2: x * min(rsqrt(sum(x^2)), 1 / epsilon), epsilon 1e-12.
+    return op({ call: ([x]) => tf.mul(x, tf.minimum(tf.rsqrt(tf.sum(tf.square(x), axes.map((a) => (a < 0 ? x.rank + a : a)), true)), 1e12)) });
   },
 };
