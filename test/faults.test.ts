@@ -60,6 +60,26 @@ describe('faults', () => {
     assert.ok(resumed[0].epoch >= 2);
   });
 
+  test('a trainer killed by SIGFPE (a native kernel dividing by zero) is replaced by one without oneDNN for that job only', async () => {
+    const environ = async (pid: number) => (await fs.readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+    const res = await post(stack, '/v1/jobs', seedMlpJob({ epochs: 8, samples: 20_000 }));
+    const first = await readEvents(`${stack.baseUrl}/v1/jobs/${res.body.id}/events`, { limit: 3 + 3 * 2 });
+    assert.equal(first.at(-1)!.event, 'checkpoint');
+    // What oneDNN's brgemm 1x1 convolution setup does on some VMs (tensorflow#57749): the same signal, for real.
+    process.kill(stack.worker!.trainerPid()!, 'SIGFPE');
+    const job = await waitForState(stack, res.body.id, ['completed', 'failed'], 60_000);
+    assert.equal(job.state, 'completed', job.error?.message);
+    assert.equal(job.history.loss.length, 8, 'each epoch once');
+    const resumed = (await readEvents(`${stack.baseUrl}/v1/jobs/${res.body.id}/events`)).filter((e) => e.event === 'resumed').map((e) => JSON.parse(e.data));
+    assert.equal(resumed.length, 1);
+    assert.match(resumed[0].reason, /signal SIGFPE\); resuming with TensorFlow's oneDNN kernels off \(TF_ENABLE_ONEDNN_OPTS=0\)/);
+    assert.ok((await environ(stack.worker!.trainerPid()!)).includes('TF_ENABLE_ONEDNN_OPTS=0'), 'the job finished on a trainer without oneDNN');
+    // The next job runs with oneDNN again, on a new trainer.
+    const next = await waitForState(stack, (await post(stack, '/v1/jobs', seedMlpJob({ epochs: 1, samples: 64 }))).body.id, ['completed', 'failed']);
+    assert.equal(next.state, 'completed', next.error?.message);
+    assert.ok(!(await environ(stack.worker!.trainerPid()!)).includes('TF_ENABLE_ONEDNN_OPTS=0'));
+  });
+
   test('a worker recycles its trainer process after RECYCLE_AFTER_JOBS jobs: the new one warms up first, nothing is lost', async () => {
     const run = async () => {
       const res = await post(stack, '/v1/jobs', seedMlpJob({ epochs: 1, samples: 64 }));

@@ -13,7 +13,7 @@ import { connectRedis } from '../src/redis/connect.ts';
 import { logErrorsOnce } from '../src/redis/quiet-errors.ts';
 import { Keys } from '../src/redis/keys.ts';
 import type { QueuedJob } from '../src/jobs/queue.ts';
-import { JobCancelled, TrainerClient, TrainerDied } from './trainer-client.ts';
+import { JobCancelled, TrainerClient, TrainerDied, type TrainerVariant } from './trainer-client.ts';
 import { TERMINAL_STATES, type JobRecord } from '../src/jobs/job-record.ts';
 import type { ResumeFrom } from '../src/spec/check-job.ts';
 import { ModelStore } from '../src/store/model-store.ts';
@@ -148,9 +148,10 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
       };
       try {
         let result;
+        let variant: TrainerVariant = 'default';
         for (let trainerDeaths = 0; ; ) {
           try {
-            result = await trainer.run({ jobId, tenant, modelId, job, resume }, onEvent);
+            result = await trainer.run({ jobId, tenant, modelId, job, resume }, onEvent, variant);
             break;
           } catch (err) {
             // The trainer process died but this worker lives: start a new one and resume, as a crashed worker's job would.
@@ -162,8 +163,11 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
               resume = again;
               history = structuredClone(again.history);
             }
-            await announceResume(again, { reason: (err as Error).message });
-            log.warn({ jobId, err: (err as Error).message }, 'trainer died; resuming on a new one');
+            // A division by zero in a native kernel recurs on the same kernels: this job goes on without oneDNN's.
+            if (err.signal === 'SIGFPE') variant = 'no-onednn';
+            const reason = variant === 'no-onednn' ? `${err.message}; resuming with TensorFlow's oneDNN kernels off (TF_ENABLE_ONEDNN_OPTS=0)` : err.message;
+            await announceResume(again, { reason });
+            log.warn({ jobId, err: err.message, variant }, 'trainer died; resuming on a new one');
           }
         }
         await chain;

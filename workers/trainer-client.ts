@@ -8,9 +8,25 @@ import { JobCancelled, type JobInput, type JobResult } from './run-job.ts';
 
 export { JobCancelled };
 
-/** The trainer process died under a job (a native crash, the OOM killer): the job itself may be fine. */
-export class TrainerDied extends Error {}
 import type { FromTrainer, ToTrainer } from './trainer-protocol.ts';
+
+/** The trainer process died under a job (a native crash, the OOM killer): the job itself may be fine. */
+export class TrainerDied extends Error {
+  constructor(
+    message: string,
+    readonly signal: NodeJS.Signals | null,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * How a trainer process runs TensorFlow. `no-onednn` turns TensorFlow's oneDNN kernels off
+ * (TF_ENABLE_ONEDNN_OPTS=0, read when libtensorflow loads): on some CPUs and VMs oneDNN's
+ * convolution setup divides by zero (SIGFPE, in brgemm 1x1 blocking; tensorflow#57749), where
+ * TensorFlow's own kernels compute the same numbers.
+ */
+export type TrainerVariant = 'default' | 'no-onednn';
 
 const TRAINER = fileURLToPath(new URL('./trainer-process.ts', import.meta.url));
 
@@ -30,6 +46,7 @@ export interface RecyclePolicy {
 /** A trainer process and the promise of its 'ready' message (resolving to its backend). */
 interface Spawned {
   child: ChildProcess;
+  variant: TrainerVariant;
   ready: Promise<string>;
   isReady: boolean;
 }
@@ -45,23 +62,32 @@ export class TrainerClient {
    */
   constructor(private readonly recycle: RecyclePolicy = { afterJobs: Infinity, rssBytes: Infinity }) {}
   private ready?: Promise<string>;
+  private variant: TrainerVariant = 'default';
   private spare?: Spawned;
   private pending?: Pending;
   /** Cancels that arrived before their job reached the child; sent right after it. */
   private readonly early = new Set<string>();
   backend?: string;
 
-  start(): Promise<string> {
-    if (this.ready) return this.ready;
-    const spawned = this.spawn();
+  start(variant: TrainerVariant = this.variant): Promise<string> {
+    if (this.ready && variant === this.variant) return this.ready;
+    // Another variant: the current process goes (with its spare, of the old variant).
+    if (this.child) void stopProcess(this.child);
+    if (this.spare) void stopProcess(this.spare.child);
+    this.spare = undefined;
+    const spawned = this.spawn(variant);
     this.child = spawned.child;
     this.ready = spawned.ready;
+    this.variant = variant;
+    this.jobsRun = 0;
+    this.lastRss = 0;
     return this.ready;
   }
 
-  private spawn(): Spawned {
-    const child = fork(TRAINER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const spawned: Spawned = { child, ready: undefined as unknown as Promise<string>, isReady: false };
+  private spawn(variant: TrainerVariant = this.variant): Spawned {
+    const env = variant === 'no-onednn' ? { ...process.env, TF_ENABLE_ONEDNN_OPTS: '0' } : process.env;
+    const child = fork(TRAINER, [], { execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const spawned: Spawned = { child, variant, ready: undefined as unknown as Promise<string>, isReady: false };
     spawned.ready = new Promise((resolve, reject) => {
       child.on('message', (msg: FromTrainer) => {
         if (msg.kind === 'ready') {
@@ -92,7 +118,7 @@ export class TrainerClient {
         this.ready = undefined;
         const p = this.pending;
         this.pending = undefined;
-        p?.reject(new TrainerDied(`trainer process died while training (code ${code}, signal ${signal})`));
+        p?.reject(new TrainerDied(`trainer process died while training (code ${code}, signal ${signal})`, signal));
       });
     });
     spawned.ready.catch(() => {}); // a spare that dies is noticed by its exit handler
@@ -118,9 +144,10 @@ export class TrainerClient {
     return true;
   }
 
-  async run(input: JobInput, onEvent: Pending['onEvent']): Promise<JobResult> {
-    if (this.child && this.recycleDue() && !this.swapToSpare() && !this.spare) this.spare = this.spawn();
-    await this.start();
+  /** Runs a job on a trainer of the given variant (replacing the current process if it is another). */
+  async run(input: JobInput, onEvent: Pending['onEvent'], variant: TrainerVariant = 'default'): Promise<JobResult> {
+    if (this.child && variant === this.variant && this.recycleDue() && !this.swapToSpare() && !this.spare) this.spare = this.spawn();
+    await this.start(variant);
     if (this.pending) throw new Error('trainer is busy');
     return new Promise<JobResult>((resolve, reject) => {
       this.pending = { jobId: input.jobId, onEvent, resolve, reject };
@@ -139,6 +166,11 @@ export class TrainerClient {
 
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** How the current trainer process runs TensorFlow. */
+  get currentVariant(): TrainerVariant {
+    return this.variant;
   }
 
   get spareState(): { pid?: number; ready: boolean } | undefined {
