@@ -175,6 +175,8 @@ const REFUSED_VALUES: Record<string, unknown> = {
   'layer:AlphaDropout:rate': 1,
   'layer:ActivityRegularization:l1': -0.1,
   'layer:ActivityRegularization:l2': -0.1,
+  'layer:Resizing:interpolation': 'bicubic',
+  'layer:Resizing:fill_value': 'white',
 };
 
 /** A fit job putting `config` on the option's class, and where its key is in the body. */

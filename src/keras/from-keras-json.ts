@@ -231,10 +231,12 @@ function tensorRefs(value: unknown, at: string, issues: Collector): Ref[] {
 /**
  * Keras 3 records the defaults of call() in each node (training: false for Dropout and RNNs,
  * mask: null). A functional model overrides a recorded training flag with its own (fit trains,
- * predict does not), so only training=True, a mask or other arguments change what a layer computes.
+ * predict does not), so only training=True, a mask or other arguments change what a layer computes
+ * — unless it is the layer's own recorded default (CenterCrop's training: true, which it ignores).
  */
-function callKwargsIgnorable(kwargs: unknown): boolean {
-  return !isObject(kwargs) || Object.entries(kwargs).every(([k, v]) => v === null || (k === 'training' && v === false));
+function callKwargsIgnorable(kwargs: unknown, cls?: string): boolean {
+  const recorded = (cls && layerDef(cls)?.call_kwargs) || {};
+  return !isObject(kwargs) || Object.entries(kwargs).every(([k, v]) => v === null || (k === 'training' && v === false) || (Object.hasOwn(recorded, k) && recorded[k] === v));
 }
 
 /** One inbound tensor: a Keras 3 __keras_tensor__ or a Keras 2 [name, node, tensor, kwargs?], as our reference. */
@@ -301,7 +303,7 @@ function callsOf(entry: Json, cls: string, at: string, where: string, issues: Co
           else ok = false;
         } else rest[key] = value;
       }
-      if (!callKwargsIgnorable(rest)) issues.add(`${nodeAt}/kwargs`, `${where}: call arguments ${show(rest)} are not supported`);
+      if (!callKwargsIgnorable(rest, cls)) issues.add(`${nodeAt}/kwargs`, `${where}: call arguments ${show(rest)} are not supported`);
     } else if (Array.isArray(node)) {
       node.forEach((t, j) => refs.push(inboundTensor(t, `${nodeAt}/${j}`, where, issues)));
     } else {

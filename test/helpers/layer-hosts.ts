@@ -75,6 +75,9 @@ const HOSTS: Record<string, LayerHost> = {
   ActivityRegularization: { config: {}, inputs: [{ name: 'x', ...vec }] },
   UnitNormalization: { config: {}, inputs: [{ name: 'x', ...vec }] },
   GroupNormalization: { config: { groups: 3 }, inputs: [{ name: 'x', ...seq }] },
+  Dot: { config: { axes: 1 }, inputs: two([4]) },
+  CenterCrop: { config: { height: 4, width: 4 }, inputs: [{ name: 'x', ...img }] },
+  Resizing: { config: { height: 4, width: 3 }, inputs: [{ name: 'x', ...img }] },
 };
 
 export function layerHost(cls: string): LayerHost {

@@ -9,7 +9,8 @@ import { Conv1D, Conv2D } from './conv.ts';
 import { Conv1DTranspose, Conv2DTranspose, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D } from './conv-variants.ts';
 import { Dense } from './dense.ts';
 import { Embedding } from './embedding.ts';
-import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merging.ts';
+import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract } from './merging.ts';
+import { CenterCrop, Resizing } from './image.ts';
 import { BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization } from './normalization.ts';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D } from './pooling.ts';
 import { Normalization, Rescaling } from './preprocessing.ts';
@@ -90,6 +91,9 @@ register(AlphaDropout);
 register(ActivityRegularization);
 register(UnitNormalization);
 register(GroupNormalization);
+register(Dot);
+register(CenterCrop);
+register(Resizing);
 
 /** The class a name stands for (an alias or the class itself), or undefined. */
 export function canonicalLayerClass(name: string): string {

@@ -1,6 +1,7 @@
 /** keras.layers.Flatten, Reshape, Permute, RepeatVector, and zero padding, cropping and upsampling. */
 import type * as TF from '@tensorflow/tfjs';
-import { CHANNELS_LAST_ONLY, REQUIRED, ShapeError, known, oneOf, positiveInt, rank, tuple, type BuildContext, type LayerDef } from './layer-def.ts';
+import { CHANNELS_LAST_ONLY, REQUIRED, ShapeError, known, oneOf, positiveInt, rank, tuple, type LayerDef } from './layer-def.ts';
+import { resizer } from './resize.ts';
 
 const what = (dims: number) => (dims === 1 ? '(batch, steps, channels)' : '(batch, height, width, channels)');
 
@@ -124,46 +125,6 @@ function repeatAxis(tf: typeof TF, x: TF.Tensor, axis: number, times: number): T
   return tf.reshape(tiled, out);
 }
 
-/**
- * (out, in) weights of a bilinear resize along one axis as tf.image.resize computes them (half-pixel
- * centers: source = (o + 0.5) * in / out - 0.5, clamped to the edge pixels).
- */
-function bilinearWeights(n: number, out: number): number[][] {
-  const rows: number[][] = [];
-  for (let o = 0; o < out; o++) {
-    const row = new Array(n).fill(0);
-    const src = Math.max(0, ((o + 0.5) * n) / out - 0.5);
-    const lo = Math.min(Math.floor(src), n - 1);
-    const hi = Math.min(lo + 1, n - 1);
-    const frac = src - Math.floor(src);
-    row[lo] += 1 - frac;
-    row[hi] += frac;
-    rows.push(row);
-  }
-  return rows;
-}
-
-/**
- * Bilinear upsampling as two matrix products (rows, then columns). tfjs's resizeBilinear gradient
- * ignores half-pixel centers, so Keras's resize is written in ops whose gradients tfjs has right.
- */
-function bilinear({ tf, constant }: BuildContext, sh: number, sw: number): (x: TF.Tensor) => TF.Tensor {
-  // The weights depend on the input's size only: made once per size, not every batch.
-  const weights = new Map<number, () => TF.Tensor>();
-  const weightsFor = (n: number, scale: number) => {
-    if (!weights.has(n)) weights.set(n, constant(() => tf.tensor2d(bilinearWeights(n, n * scale))));
-    return weights.get(n)!();
-  };
-  const alongAxis = (t: TF.Tensor, perm: number[], inverse: number[], scale: number) => {
-    const moved = tf.transpose(t, perm);
-    const lead = moved.shape.slice(0, 3) as number[];
-    const m = weightsFor(moved.shape[3]!, scale);
-    const y = tf.matMul(tf.reshape(moved, [-1, m.shape[1]!]), m, false, true);
-    return tf.transpose(tf.reshape(y, [...lead, m.shape[0]!]), inverse);
-  };
-  return (x) => alongAxis(alongAxis(x, [0, 2, 3, 1], [0, 3, 1, 2], sh), [0, 1, 3, 2], [0, 1, 3, 2], sw);
-}
-
 export const UpSampling1D: LayerDef = {
   class_name: 'UpSampling1D',
   keras: { size: 2 },
@@ -196,7 +157,7 @@ export const UpSampling2D: LayerDef = {
     const [sh, sw] = tuple(cfg.size ?? 2, 2, 'size');
     // Keras: nearest repeats rows and columns; bilinear is tf.image.resize (half-pixel centers).
     if (cfg.interpolation === 'bilinear') {
-      const resize = bilinear(ctx, sh, sw);
+      const resize = resizer(ctx, 'bilinear', (h, w) => [h * sh, w * sw]);
       return op({ call: ([x]) => resize(x) });
     }
     return op({ call: ([x]) => repeatAxis(tf, repeatAxis(tf, x, 1, sh), 2, sw) });
