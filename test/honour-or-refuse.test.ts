@@ -177,6 +177,7 @@ const REFUSED_VALUES: Record<string, unknown> = {
   'layer:ActivityRegularization:l2': -0.1,
   'layer:Resizing:interpolation': 'bicubic',
   'layer:Resizing:fill_value': 'white',
+  'layer:Attention:score_mode': 'additive',
 };
 
 /** A fit job putting `config` on the option's class, and where its key is in the body. */

@@ -78,6 +78,8 @@ const HOSTS: Record<string, LayerHost> = {
   Dot: { config: { axes: 1 }, inputs: two([4]) },
   CenterCrop: { config: { height: 4, width: 4 }, inputs: [{ name: 'x', ...img }] },
   Resizing: { config: { height: 4, width: 3 }, inputs: [{ name: 'x', ...img }] },
+  Attention: { config: {}, inputs: two([6, 3]) },
+  AdditiveAttention: { config: {}, inputs: two([6, 3]) },
 };
 
 export function layerHost(cls: string): LayerHost {

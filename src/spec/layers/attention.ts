@@ -1,6 +1,7 @@
 /**
  * keras.layers.MultiHeadAttention, called as mha(query, value) or mha(query, value, key) on
- * (batch, steps, features) tensors: Keras's einsums written as matrix products.
+ * (batch, steps, features) tensors: Keras's einsums written as matrix products; and Attention and
+ * AdditiveAttention, called on [query, value] or [query, value, key].
  */
 import type * as TF from '@tensorflow/tfjs';
 import { REQUIRED, ShapeError, init, known, oneOf, positiveInt, useBias, type Cfg, type LayerDef, type Shape, type WeightSpec } from './layer-def.ts';
@@ -87,3 +88,78 @@ export const MultiHeadAttention: LayerDef = {
     });
   },
 };
+
+/** [query, value] or [query, value, key], each (batch, steps, features); the key scores against the query. */
+function attentionShape(inputs: Shape[]): Shape {
+  if (inputs.length < 2 || inputs.length > 3) throw new ShapeError(`is called on [query, value] or [query, value, key], got ${inputs.length} tensors`);
+  if (!inputs.every((s) => s.length === 2)) throw new ShapeError('query, value and key must be (batch, steps, features)');
+  const [q, v, k = v] = inputs;
+  if (k[0] !== v[0]) throw new ShapeError('key and value must have the same number of steps');
+  if (q[1] !== k[1]) throw new ShapeError(`query and key must have the same features, got ${q[1]} and ${k[1]}`);
+  return [q[0], v[1]];
+}
+
+/**
+ * Keras's Attention and AdditiveAttention: softmax(scores(query, key)) · value. Their call's
+ * use_causal_mask and return_attention_scores are keyword arguments the spec cannot carry (refused
+ * on import), and masks are refused; dropout (on the attention weights, in training) is default-only.
+ */
+function attentionLayer(class_name: string, keras: Cfg, honours: LayerDef['honours'], weights: (cfg: Cfg, inputs: Shape[]) => WeightSpec[], initializer: string, scores: (tf: typeof TF, cfg: Cfg, q: TF.Tensor, k: TF.Tensor, vars: TF.Tensor[]) => TF.Tensor): LayerDef {
+  return {
+    class_name,
+    keras,
+    build_config: true,
+    honours,
+    arity: 'many',
+    outputShape: (_cfg, inputs) => attentionShape(inputs),
+    weights,
+    graph: 'training',
+    build(cfg, { tf, op, weightArgs, inputShapes }) {
+      const init = weightArgs({ scale_initializer: { class_name: initializer, config: {} } }).scaleInitializer;
+      const specs = weights(cfg, inputShapes.map((s) => s.slice(1)));
+      return op({
+        weights: specs.map((s) => ({ name: s.name, shape: s.shape, initializer: s.name === 'scale' ? init : 'ones' })),
+        call([query, value, key = value], vars) {
+          return tf.matMul(tf.softmax(scores(tf, cfg, query, key, vars)), value);
+        },
+      });
+    },
+  };
+}
+
+/** query (b, Tq, d) and key (b, Tv, d) → (b, Tq, Tv, d): every query step beside every key step. */
+const pairs = (tf: typeof TF, q: TF.Tensor, k: TF.Tensor) => tf.add(tf.expandDims(q, -2), tf.expandDims(k, -3));
+
+const ATTENTION_DEFAULTS = { dropout: 0.0, seed: null };
+
+export const Attention = attentionLayer(
+  'Attention',
+  { use_scale: false, score_mode: 'dot', ...ATTENTION_DEFAULTS },
+  { use_scale: true, score_mode: oneOf('dot', 'concat') },
+  (cfg) => [
+    ...(cfg.use_scale ? [{ name: 'scale', shape: [], trainable: true }] : []),
+    ...(cfg.score_mode === 'concat' ? [{ name: 'concat_score_weight', shape: [], trainable: true }] : []),
+  ],
+  'Ones',
+  (tf, cfg, q, k, vars) => {
+    const scale = cfg.use_scale ? vars[0] : undefined;
+    if (cfg.score_mode !== 'concat') {
+      const s = tf.matMul(q, k, false, true);
+      return scale ? tf.mul(s, scale) : s;
+    }
+    const sum = pairs(tf, q, k);
+    return tf.mul(vars.at(-1)!, tf.sum(tf.tanh(scale ? tf.mul(scale, sum) : sum), -1));
+  },
+);
+
+export const AdditiveAttention = attentionLayer(
+  'AdditiveAttention',
+  { use_scale: true, ...ATTENTION_DEFAULTS },
+  { use_scale: true },
+  (cfg, inputs) => (cfg.use_scale !== false ? [{ name: 'scale', shape: [known(inputs[0].at(-1), 'the query features')], trainable: true }] : []),
+  'GlorotUniform',
+  (tf, cfg, q, k, vars) => {
+    const t = tf.tanh(pairs(tf, q, k));
+    return tf.sum(cfg.use_scale !== false ? tf.mul(vars[0], t) : t, -1);
+  },
+);

@@ -2,7 +2,7 @@
  * The layer registry: every layer class the service knows, one registration line each. Adding a
  * layer is one module (see layer-def.ts for what it declares) and its line here.
  */
-import { MultiHeadAttention } from './attention.ts';
+import { AdditiveAttention, Attention, MultiHeadAttention } from './attention.ts';
 import { ELU, LeakyReLU, PReLU, ReLU, Softmax } from './activation-layers.ts';
 import { Activation, Dropout } from './core.ts';
 import { Conv1D, Conv2D } from './conv.ts';
@@ -94,6 +94,8 @@ register(GroupNormalization);
 register(Dot);
 register(CenterCrop);
 register(Resizing);
+register(Attention);
+register(AdditiveAttention);
 
 /** The class a name stands for (an alias or the class itself), or undefined. */
 export function canonicalLayerClass(name: string): string {
