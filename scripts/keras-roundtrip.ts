@@ -1,17 +1,21 @@
 /**
- * `npm run keras-roundtrip`: trains models through the real service (API, queue, worker), exports
- * each as a .keras file, loads it in real Keras 3 (KERAS_PYTHON, else python3, with
- * tensorflow-cpu==2.21.0) and compares Keras's predictions with the service's. Also re-imports
- * each export and checks that it predicts the same. Prints a table; exits 1 on any mismatch.
+ * `npm run keras-roundtrip [-- zoo names]`: trains models through the real service (API, queue,
+ * worker), exports each as a .keras file, loads it in real Keras 3 (KERAS_PYTHON, else python3,
+ * with tensorflow-cpu==2.21.0) and compares Keras's predictions with the service's. Also
+ * re-imports each export and checks that it predicts the same. Then the same for every model of
+ * the zoo (test/fixtures/zoo; or the names given), imported from Keras's file and fine-tuned by
+ * the service before it is exported. Prints a table; exits 1 on any mismatch.
  */
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { materialize } from '../src/spec/arrays.ts';
 import { startStack } from '../test/helpers/stack.ts';
+import { importKeras, loadZooCase, predictProbe, probeInputs, runZooCase, zooNames } from '../test/helpers/zoo.ts';
 
 const python = process.env.KERAS_PYTHON ?? 'python3';
+const only = process.argv.slice(2);
 const checker = fileURLToPath(new URL('./keras_load_check.py', import.meta.url));
 const uniform = (shape: number[], seed: number) => ({ random: { kind: 'uniform', shape, seed } });
 const randint = (shape: number[], high: number, seed: number) => ({ random: { kind: 'randint', shape, high, seed } });
@@ -82,6 +86,19 @@ async function main(): Promise<number> {
     return done.result.predictions as unknown[];
   };
   let failures = 0;
+  let checked = 0;
+  /** Keras loads the export and predicts `expected` from `inputs`; the re-import predicted within `reimportDiff`. */
+  const report = (name: string, keras: Uint8Array, inputs: unknown, expected: unknown, reimportDiff: number, flatOutputs = false) => {
+    const file = path.join(dataDir, `export-${checked}.keras`);
+    const casePath = path.join(dataDir, `export-${checked++}.json`);
+    writeFileSync(file, keras);
+    writeFileSync(casePath, JSON.stringify({ inputs, expected, flat: flatOutputs }));
+    const run = spawnSync(python, [checker, file, casePath, '--atol', '1e-5', '--rtol', '1e-4'], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
+    const result = JSON.parse(run.stdout.slice(run.stdout.indexOf('{')) || '{}');
+    const ok = run.status === 0 && reimportDiff <= 1e-6;
+    if (!ok) failures += 1;
+    console.log(`${name.padEnd(48)}| ${run.status === 2 ? 'no ' : 'yes'.padEnd(11)} | ${String(result.max_abs_diff?.toExponential?.(2) ?? result.max_abs_diff).padEnd(22)} | ${reimportDiff.toExponential(2).padEnd(18)} | ${ok ? 'ok' : `MISMATCH ${JSON.stringify(result.problems ?? result.error ?? run.stderr.slice(-300))}`}`);
+  };
   try {
     console.log('model                                           | Keras loads | max |Keras − service| | re-import max diff | result');
     console.log('------------------------------------------------|-------------|------------------------|--------------------|-------');
@@ -96,27 +113,24 @@ async function main(): Promise<number> {
       if (job.state !== 'completed') throw new Error(`${c.name}: training ${job.state}: ${job.error?.message}`);
       const predictions = await predict(job.model_id, c.probe);
       const keras = new Uint8Array(await (await call(`/v1/models/${job.model_id}/export?format=keras`)).arrayBuffer());
-      const file = path.join(dataDir, `${job.model_id}.keras`);
-      await fs.writeFile(file, keras);
-      // The probe as numbers: the service materializes {random} arrays the same way for both sides.
-      const probeValues = materializeProbe(c.probe);
-      const casePath = path.join(dataDir, `${job.model_id}.json`);
-      await fs.writeFile(casePath, JSON.stringify({ inputs: probeValues, expected: predictions.length === 1 ? predictions[0] : predictions }));
-      const run = spawnSync(python, [checker, file, casePath, '--atol', '1e-5', '--rtol', '1e-4'], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
-      const report = JSON.parse(run.stdout.slice(run.stdout.indexOf('{')) || '{}');
-      const form = new FormData();
-      form.append('file', new Blob([Buffer.from(keras)]), 'model.keras');
-      const imported = (await (await call('/v1/models/import', { method: 'POST', body: form })).json()) as any;
-      const again = await predict(imported.id, c.probe);
-      const reimportDiff = maxDiff(again, predictions);
-      const ok = run.status === 0 && reimportDiff <= 1e-6;
-      if (!ok) failures += 1;
-      console.log(`${c.name.padEnd(48)}| ${run.status === 2 ? 'no' : 'yes'.padEnd(11)} | ${String(report.max_abs_diff?.toExponential?.(2) ?? report.max_abs_diff).padEnd(22)} | ${reimportDiff.toExponential(2).padEnd(18)} | ${ok ? 'ok' : `MISMATCH ${JSON.stringify(report.problems ?? run.stderr.slice(-300))}`}`);
+      const reimported = await importKeras(stack, keras, 'model.keras');
+      if (!reimported.id) throw new Error(`${c.name}: the export does not re-import: ${reimported.error}`);
+      report(c.name, keras, materializeProbe(c.probe), predictions.length === 1 ? predictions[0] : predictions, maxDiff(await predict(reimported.id, c.probe), predictions));
+    }
+    for (const name of zooNames().filter((n) => !only.length || only.includes(n))) {
+      const c = loadZooCase(name);
+      const run = await runZooCase(stack, c, { exported: true });
+      if (!run.tuned) throw new Error(`zoo ${name}: ${run.importError ?? run.fitError}`);
+      const reimported = await importKeras(stack, run.tuned.keras, c.file);
+      if (!reimported.id) throw new Error(`zoo ${name}: the export does not re-import: ${reimported.error}`);
+      const again = await predictProbe(stack, c, reimported.id);
+      // Keras's outputs come back shaped; the comparison is of the flat values, one output at a time.
+      report(`zoo ${name}`, run.tuned.keras, probeInputs(c), run.tuned.predicted, maxDiff(again, run.tuned.predicted), true);
     }
   } finally {
     await stack.close();
   }
-  console.log(failures ? `${failures} model(s) did not round-trip` : `all ${CASES.length} models round-trip: Keras predicts what the service predicts`);
+  console.log(failures ? `${failures} model(s) did not round-trip` : `all ${checked} models round-trip: Keras predicts what the service predicts`);
   return failures ? 1 : 0;
 }
 

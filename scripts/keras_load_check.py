@@ -4,7 +4,7 @@
 
 CASE.json holds "inputs" (one array, or an object of arrays keyed by input name, or a list of
 arrays for several inputs), optional "input_dtype" (default float32) and "expected" (the outputs;
-a list for several outputs). If it also holds "layers" (as the golden files in
+a list for several outputs; with "flat": true, every output's values flattened into one list). If it also holds "layers" (as the golden files in
 test/fixtures/keras/archives/ do: per layer its name and per weight array its shape, sum and first
 values), every layer's loaded weights are compared with those too, so a weight Keras silently left
 at its initial value shows up even where predictions might not.
@@ -104,6 +104,10 @@ def main():
             return 2
         x = as_inputs(case["inputs"], case.get("input_dtype", "float32"))
         got = model.predict(x, verbose=0)
+    if case.get("flat"):
+        import numpy as np
+
+        got = np.concatenate([np.asarray(g).ravel() for g in (got if isinstance(got, (list, tuple)) else [got])])
     worst, problems = compare_outputs(got, case["expected"], args.atol, args.rtol)
     if "layers" in case:
         problems += compare_weights(model, case["layers"])

@@ -99,6 +99,8 @@ export interface ZooRun {
   fitError?: string;
   /** How the fine-tune ran its steps. */
   execution?: 'graph' | 'eager';
+  /** With `exported`: the fine-tuned model's predictions of the probe, and its .keras export. */
+  tuned?: { predicted: number[]; keras: Uint8Array<ArrayBuffer> };
 }
 
 /** Submits a job and waits for its end: the completed job, or an Error saying why not. */
@@ -113,24 +115,58 @@ async function completed(stack: Stack, body: Record<string, unknown>): Promise<a
 /** Feeds the named inputs (one input: the array itself, as Keras takes it). */
 const inputsOf = (c: ZooCase, n: number) => (c.inputs.length === 1 ? zooArray(c.inputs[0], n) : Object.fromEntries(c.inputs.map((r) => [r.name!, zooArray(r, n)])));
 
-export async function runZooCase(stack: Stack, c: ZooCase): Promise<ZooRun> {
-  const run: ZooRun = { name: c.name, imported: false };
+/** Imports a .keras file: the model's id, or the refusal's message. */
+export async function importKeras(stack: Stack, bytes: Uint8Array<ArrayBuffer>, file: string): Promise<{ id?: string; error?: string }> {
   const form = new FormData();
-  form.append('file', new Blob([fs.readFileSync(path.join(ZOO_DIR, c.file))]), c.file);
+  form.append('file', new Blob([bytes]), file);
   const res = await fetch(`${stack.baseUrl}/v1/models/import`, { method: 'POST', body: form });
-  const imported = (await res.json()) as any;
-  if (res.status !== 201) {
-    run.importError = imported.detail ?? JSON.stringify(imported);
+  const body = (await res.json()) as any;
+  return res.status === 201 ? { id: body.id } : { error: body.detail ?? JSON.stringify(body) };
+}
+
+/** The model's predictions of the case's probe samples, flattened. */
+export async function predictProbe(stack: Stack, c: ZooCase, modelId: string): Promise<number[]> {
+  const p = await completed(stack, { type: 'predict', model_id: modelId, predict: { x: inputsOf(c, c.probe) } });
+  return flat(p.result.predictions);
+}
+
+/** The probe samples as nested lists keyed by input name (what scripts/keras_load_check.py feeds Keras). */
+export function probeInputs(c: ZooCase): Record<string, unknown> {
+  const nest = (values: number[], shape: number[]): unknown =>
+    shape.length <= 1 ? values : Array.from({ length: shape[0] }, (_, i) => nest(values.slice((i * values.length) / shape[0], ((i + 1) * values.length) / shape[0]), shape.slice(1)));
+  return Object.fromEntries(
+    c.inputs.map((r, i) => {
+      const a = zooArray(r, c.probe);
+      const raw = Buffer.from(a.b64, 'base64');
+      const view = a.dtype === 'int32' ? new Int32Array(raw.buffer, raw.byteOffset, raw.length / 4) : new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4);
+      return [r.name ?? `input_${i}`, nest(Array.from(view), a.shape)];
+    }),
+  );
+}
+
+/**
+ * Import, predict, fine-tune; with `exported`, also the fine-tuned model's predictions and its
+ * .keras export (for a round trip through Keras or a re-import).
+ */
+export async function runZooCase(stack: Stack, c: ZooCase, options: { exported?: boolean } = {}): Promise<ZooRun> {
+  const run: ZooRun = { name: c.name, imported: false };
+  const imported = await importKeras(stack, fs.readFileSync(path.join(ZOO_DIR, c.file)), c.file);
+  if (!imported.id) {
+    run.importError = imported.error;
     return run;
   }
   run.imported = true;
   try {
-    const p = await completed(stack, { type: 'predict', model_id: imported.id, predict: { x: inputsOf(c, c.probe) } });
-    run.predicted = flat(p.result.predictions);
+    run.predicted = await predictProbe(stack, c, imported.id);
     const fit = { ...c.fit, x: inputsOf(c, c.n), y: zooArray(c.targets[0], c.n) };
     const done = await completed(stack, { type: 'fit', initial_model: { model_id: imported.id }, compile: c.compile, fit });
     run.history = done.history.loss;
     run.execution = done.execution;
+    if (options.exported) {
+      const res = await fetch(`${stack.baseUrl}/v1/models/${done.model_id}/export?format=keras`);
+      if (!res.ok) throw new Error(`export: ${res.status} ${await res.text()}`);
+      run.tuned = { predicted: await predictProbe(stack, c, done.model_id), keras: new Uint8Array(await res.arrayBuffer()) };
+    }
   } catch (err) {
     run.fitError = (err as Error).message;
   }
