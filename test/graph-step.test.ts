@@ -353,4 +353,12 @@ describe('graph-compiled training step', () => {
     assert.equal(run.execution, 'eager');
     assert.ok(run.history.loss.every(Number.isFinite));
   });
+
+  graphTest('a TimeDistributed layer traces as the layer it wraps does', async () => {
+    const wrapped = (layer: unknown) => ({ sequential: [input([6]), { class_name: 'Reshape', config: { target_shape: [3, 2] } }, { class_name: 'TimeDistributed', config: { layer } }, { class_name: 'Flatten', config: {} }, dense(4)] });
+    const dropout = await train(wrapped({ class_name: 'Dropout', config: { rate: 0.5 } }), SPARSE, classification(40), { batchSize: 8, epochs: 2 });
+    assert.equal(dropout.execution, 'eager', "tfjs's Dropout draws on the host");
+    const dense3 = await train(wrapped({ class_name: 'Dense', config: { units: 3 } }), SPARSE, classification(40), { batchSize: 8, epochs: 2 });
+    assert.equal(dense3.execution, 'graph');
+  });
 });

@@ -178,6 +178,7 @@ const REFUSED_VALUES: Record<string, unknown> = {
   'layer:Resizing:interpolation': 'bicubic',
   'layer:Resizing:fill_value': 'white',
   'layer:Attention:score_mode': 'additive',
+  'layer:TimeDistributed:layer': { class_name: 'LSTM', config: { units: 2 } },
 };
 
 /** A fit job putting `config` on the option's class, and where its key is in the body. */

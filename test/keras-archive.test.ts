@@ -279,7 +279,7 @@ describe('Keras archives', () => {
     const dense = { name: 'd', class_name: 'Dense' };
     assert.throws(() => writeKeras3WeightsH5({ x: [] }, [dense]), /"x", which is not among the layers/);
     assert.throws(() => writeKeras3WeightsH5({ d: [{ shape: [2, 2], data: new Float32Array(3) }] }, [dense]), /3 values for shape \[2,2\]/);
-    assert.throws(() => writeKeras3WeightsH5({ b: [{ shape: [1], data: new Float32Array(1) }] }, [{ name: 'b', class_name: 'TimeDistributed' }]), /cannot lay out/);
+    assert.throws(() => writeKeras3WeightsH5({ b: [{ shape: [1], data: new Float32Array(1) }] }, [{ name: 'b', class_name: 'RNN' }]), /cannot lay out/);
     assert.throws(() => writeKeras3WeightsH5({}, [dense, dense]), /two layers are named "d"/);
   });
 });

@@ -177,7 +177,8 @@ export class KerasModel {
     return this.graph.layers.every((l) => {
       const built = this.built.get(l.name)!;
       if (built.kind === 'model') return built.model.traceable(mode);
-      const support = layerDef(l.class_name)?.graph;
+      const graph = layerDef(l.class_name)?.graph;
+      const support = typeof graph === 'function' ? graph(l.config) : graph;
       return support === 'training' || (support === 'inference' && (mode === 'inference' || this.hasNativeDropout(l)));
     });
   }

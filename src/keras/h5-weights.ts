@@ -395,7 +395,7 @@ export function readLegacyH5(bytes: Uint8Array, where = ''): LegacyH5 {
 /** Layers whose variables Keras keeps in their cell (RNN.cell), under <layer>/cell/vars. */
 const CELL_LAYERS = new Set(['LSTM', 'GRU', 'SimpleRNN', 'ConvLSTM1D', 'ConvLSTM2D', 'ConvLSTM3D']);
 /** Layers whose variables live in sub-objects this writer cannot lay out from a flat list. */
-const NESTED_LAYERS = new Set(['TimeDistributed', 'RNN', 'StackedRNNCells', 'Sequential', 'Functional', 'Model']);
+const NESTED_LAYERS = new Set(['RNN', 'StackedRNNCells', 'Sequential', 'Functional', 'Model']);
 
 /**
  * Layers whose variables Keras keeps in named sub-objects, each a run of the flat list: the groups
@@ -406,6 +406,8 @@ const SUB_OBJECTS: Record<string, (count: number) => Array<[string[], number]>> 
   MultiHeadAttention: (n) => ['query_dense', 'key_dense', 'value_dense', 'output_dense'].map((g) => [[g], n / 4]),
   // The forward RNN's cell, then the backward one's.
   Bidirectional: (n) => [[['forward_layer', 'cell'], n / 2], [['backward_layer', 'cell'], n / 2]],
+  // The wrapped layer's own (the service wraps no recurrent layer, whose variables would sit in its cell).
+  TimeDistributed: (n) => [[['layer'], n]],
 };
 
 /**

@@ -11,7 +11,7 @@ import { LOSSES, METRICS, OPTIMIZERS, resolve, type Family } from '../spec/catal
 import { checkGraph, firstOutput, normalizeModel, tensorKey, type CheckedGraph, type Graph, type GraphLayer, type LayerCall, type TensorRef } from '../spec/graph.ts';
 import { KERAS_INITIALIZERS, kerasInitializerClass } from '../spec/initializers.ts';
 import { LAYERS, canonicalLayerClass, layerDef, type Shape } from '../spec/layers/index.ts';
-import { innerLayers } from '../spec/layers/wrappers.ts';
+import { innerLayers, timeDistributedInner } from '../spec/layers/wrappers.ts';
 import { parseRegularizer } from '../spec/regularizers.ts';
 import { kerasLayerOrder } from '../spec/layer-order.ts';
 
@@ -133,6 +133,18 @@ function wrappedLayer(cfg: Cfg, key: 'layer' | 'backward_layer', inputShape?: Sh
   };
 }
 
+/** A TimeDistributed's inner layer as Keras 3 serializes it: its own full config and its per-step build shape. */
+function timeDistributedLayer(cfg: Cfg, inputShape?: Shape): Cfg {
+  const inner = timeDistributedInner(cfg);
+  return {
+    module: 'keras.layers',
+    class_name: inner.class_name,
+    config: kerasLayerConfig({ name: inner.name, class_name: inner.class_name, config: inner.config ?? {} }),
+    registered_name: null,
+    ...(inputShape ? { build_config: { input_shape: [inputShape[0], ...inputShape.slice(2)] } } : {}),
+  };
+}
+
 /** What Keras's build_from_config takes: input_shape, or one shape per named call input (MultiHeadAttention's shapes_dict). */
 function buildConfig(cls: string, shapes: Shape | Shape[]): Cfg {
   const names = layerDef(cls)?.buildShapeNames;
@@ -149,7 +161,9 @@ export function kerasLayerConfig(layer: Pick<GraphLayer, 'name' | 'class_name' |
   for (const [key, def] of Object.entries(info.config)) {
     // Keys we take that Keras 3 does not have (input_length, reset_after on LSTM, ...) are left out.
     const ours = Object.hasOwn(layer.config, key) ? layer.config[key] : undefined;
-    out[key] = cls === 'Bidirectional' && (key === 'layer' || key === 'backward_layer') ? wrappedLayer(layer.config, key, inputShapes?.[0]) : kerasValue(cls, key, ours === undefined ? def : ours);
+    if (cls === 'Bidirectional' && (key === 'layer' || key === 'backward_layer')) out[key] = wrappedLayer(layer.config, key, inputShapes?.[0]);
+    else if (cls === 'TimeDistributed' && key === 'layer') out[key] = timeDistributedLayer(layer.config, inputShapes?.[0]);
+    else out[key] = kerasValue(cls, key, ours === undefined ? def : ours);
   }
   // Keras writes the value_dim it uses, key_dim when none was given.
   if (cls === 'MultiHeadAttention' && (out.value_dim === null || out.value_dim === undefined)) out.value_dim = out.key_dim;

@@ -80,6 +80,7 @@ const HOSTS: Record<string, LayerHost> = {
   Resizing: { config: { height: 4, width: 3 }, inputs: [{ name: 'x', ...img }] },
   Attention: { config: {}, inputs: two([6, 3]) },
   AdditiveAttention: { config: {}, inputs: two([6, 3]) },
+  TimeDistributed: { config: { layer: { class_name: 'Dense', config: { units: 2 } } }, inputs: [{ name: 'x', ...seq }] },
 };
 
 export function layerHost(cls: string): LayerHost {

@@ -17,7 +17,7 @@ import { Normalization, Rescaling } from './preprocessing.ts';
 import { Cropping1D, Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D } from './reshaping.ts';
 import { GRU, LSTM, SimpleRNN } from './recurrent.ts';
 import { ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D } from './regularization.ts';
-import { Bidirectional } from './wrappers.ts';
+import { Bidirectional, makeTimeDistributed } from './wrappers.ts';
 import type { LayerDef } from './layer-def.ts';
 
 export * from './layer-def.ts';
@@ -96,6 +96,8 @@ register(CenterCrop);
 register(Resizing);
 register(Attention);
 register(AdditiveAttention);
+// The registry's own lookup: TimeDistributed wraps any registered layer of one input.
+register(makeTimeDistributed(layerDef));
 
 /** The class a name stands for (an alias or the class itself), or undefined. */
 export function canonicalLayerClass(name: string): string {

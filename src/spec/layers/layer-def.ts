@@ -141,8 +141,9 @@ export interface LayerDef {
   /**
    * Which forward passes the graph step can trace: 'training' (also inference) when the layer is a
    * pure function of inputs and weights; 'inference' when training draws random numbers on the host.
+   * A wrapper's depends on the layer it wraps.
    */
-  graph: GraphSupport;
+  graph: GraphSupport | ((cfg: Cfg) => GraphSupport);
   build(cfg: Cfg, ctx: BuildContext): TF.layers.Layer;
 }
 

@@ -1,8 +1,8 @@
-/** keras.layers.Bidirectional around a SimpleRNN, LSTM or GRU. */
+/** keras.layers.Bidirectional around a SimpleRNN, LSTM or GRU, and TimeDistributed. */
 import type * as TF from '@tensorflow/tfjs';
 import { layerConfigProblem } from './options.ts';
 import { GRU, LSTM, SimpleRNN } from './recurrent.ts';
-import { REQUIRED, ShapeError, kerasSnakeCase, oneOf, type Cfg, type LayerDef, type WeightSpec } from './layer-def.ts';
+import { REQUIRED, ShapeError, kerasSnakeCase, oneOf, type Cfg, type LayerDef, type Shape, type WeightSpec } from './layer-def.ts';
 
 const RNNS: Record<string, LayerDef> = { SimpleRNN, LSTM, GRU };
 
@@ -93,3 +93,65 @@ export const Bidirectional: LayerDef = {
     });
   },
 };
+
+/** Layers TimeDistributed cannot wrap: other wrappers, and recurrent layers (their variables sit in a cell). */
+const NOT_TIME_DISTRIBUTED = new Set(['Bidirectional', 'TimeDistributed', 'SimpleRNN', 'LSTM', 'GRU']);
+
+/** A TimeDistributed's inner layer under the name Keras gives it: its own, or its class's snake_case. */
+export function timeDistributedInner(cfg: Cfg): Inner & { name: string } {
+  const inner = cfg.layer as Inner;
+  return { ...inner, name: (inner.config?.name as string | undefined) ?? kerasSnakeCase(inner.class_name) };
+}
+
+/**
+ * keras.layers.TimeDistributed: the wrapped layer applied to every step of a (batch, steps, ...)
+ * input, as Keras does for a known number of steps (one call per step, stacked): a BatchNormalization
+ * inside sees each step's batch and updates its statistics once per step. `lookup` is the registry.
+ */
+export function makeTimeDistributed(lookup: (cls: string) => LayerDef | undefined): LayerDef {
+  const innerDef = (cfg: Cfg) => lookup(timeDistributedInner(cfg).class_name)!;
+  const stepShape = (s: Shape) => {
+    if (s.length < 2) throw new ShapeError(`expects input of rank 3 or more (batch, steps, ...), got (None, ${s.join(', ')})`);
+    return s.slice(1);
+  };
+  return {
+    class_name: 'TimeDistributed',
+    keras: { layer: REQUIRED },
+    build_config: true,
+    call_kwargs: { mask: null },
+    honours: {
+      layer(value) {
+        const v = value as Inner;
+        if (typeof v !== 'object' || v === null || typeof v.class_name !== 'string') return 'must be a layer {"class_name", "config"}';
+        const def = lookup(v.class_name);
+        if (!def || def.arity !== 1 || NOT_TIME_DISTRIBUTED.has(def.class_name) || def.outputs || def.callArgs) {
+          return `wraps ${JSON.stringify(v.class_name)}; the service wraps layers of one input and one output other than wrappers and recurrent layers`;
+        }
+        const refused = layerConfigProblem(def, v.config ?? {});
+        if (refused) return refused[1];
+        if (def.mask?.(v.config ?? {}) === 'makes' || def.takesMask) return 'a wrapped layer that makes or takes a mask is not supported';
+        return undefined;
+      },
+    },
+    arity: 1,
+    outputShape(cfg, [s]) {
+      const inner = timeDistributedInner(cfg);
+      return [s[0], ...innerDef(cfg).outputShape(inner.config ?? {}, [stepShape(s)])];
+    },
+    weights(cfg, [s]) {
+      const inner = timeDistributedInner(cfg);
+      // Keras's variable paths: <wrapper>/<inner>/kernel.
+      return (innerDef(cfg).weights?.(inner.config ?? {}, [stepShape(s)]) ?? []).map((w) => ({ ...w, cell: w.cell ? `${inner.name}/${w.cell}` : inner.name }));
+    },
+    graph(cfg) {
+      const graph = innerDef(cfg).graph;
+      return typeof graph === 'function' ? graph(timeDistributedInner(cfg).config ?? {}) : graph;
+    },
+    build(cfg, { tf, part, composite, inputShape, common }) {
+      const inner = timeDistributedInner(cfg);
+      const step = [inputShape[0], ...inputShape.slice(2)];
+      const layer = part({ class_name: inner.class_name, config: inner.config ?? {}, name: common.name }, step);
+      return composite([layer], [step], ([x], kwargs) => tf.stack(tf.unstack(x, 1).map((t) => layer.apply(t, kwargs) as TF.Tensor), 1));
+    },
+  };
+}
