@@ -36,8 +36,11 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   const trainer = new TrainerClient({ afterJobs: config.recycleAfterJobs, rssBytes: config.recycleRssMb * 1024 * 1024 });
   const models = new ModelStore(config.checkpointDir);
   const workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const backend = await trainer.start();
-  log.info({ workerId, backend }, 'trainer ready');
+  for (const { env, error } of await trainer.startChecked()) {
+    log.warn({ workerId, relativeError: error, env }, "this CPU's convolution kernels computed a 1x1 convolution's gradient wrong: trainers start with a fix");
+  }
+  const backend = trainer.backend!;
+  log.info({ workerId, backend, kernelError: trainer.kernelError }, 'trainer ready');
 
   const heartbeat = async () => {
     await redis.hset(keys.workerHeartbeat(), workerId, JSON.stringify({ backend, pid: process.pid, host: hostname(), seen_at: new Date().toISOString() }));

@@ -28,6 +28,16 @@ export class TrainerDied extends Error {
  */
 export type TrainerVariant = 'default' | 'no-onednn';
 
+/** Above this, the start-up check (engine/kernel-check.ts) found a convolution kernel computing wrong numbers. */
+const KERNEL_ERROR_LIMIT = 1e-4;
+
+/**
+ * What a trainer is started with when that check fails, in order, until it passes: oneDNN capped
+ * at AVX2 (its AVX-512 1x1-convolution kernels are the wrong ones; about 10% slower on a plain
+ * CNN), then oneDNN off.
+ */
+const KERNEL_FIXES: Array<Record<string, string>> = [{ ONEDNN_MAX_CPU_ISA: 'AVX2' }, { TF_ENABLE_ONEDNN_OPTS: '0' }];
+
 const TRAINER = fileURLToPath(new URL('./trainer-process.ts', import.meta.url));
 
 
@@ -63,6 +73,10 @@ export class TrainerClient {
   constructor(private readonly recycle: RecyclePolicy = { afterJobs: Infinity, rssBytes: Infinity }) {}
   private ready?: Promise<string>;
   private variant: TrainerVariant = 'default';
+  /** Environment every trainer gets on top of this process's: the kernel fixes in force. */
+  private fixes: Record<string, string> = {};
+  /** The start-up kernel check's error in the current trainer (null off tfjs-node). */
+  kernelError: number | null = null;
   private spare?: Spawned;
   private pending?: Pending;
   /** Cancels that arrived before their job reached the child; sent right after it. */
@@ -85,13 +99,14 @@ export class TrainerClient {
   }
 
   private spawn(variant: TrainerVariant = this.variant): Spawned {
-    const env = variant === 'no-onednn' ? { ...process.env, TF_ENABLE_ONEDNN_OPTS: '0' } : process.env;
+    const env = { ...process.env, ...this.fixes, ...(variant === 'no-onednn' ? { TF_ENABLE_ONEDNN_OPTS: '0' } : {}) };
     const child = fork(TRAINER, [], { execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const spawned: Spawned = { child, variant, ready: undefined as unknown as Promise<string>, isReady: false };
     spawned.ready = new Promise((resolve, reject) => {
       child.on('message', (msg: FromTrainer) => {
         if (msg.kind === 'ready') {
           this.backend = msg.backend;
+          if (this.child === child) this.kernelError = msg.kernelError;
           spawned.isReady = true;
           resolve(msg.backend);
           return;
@@ -142,6 +157,24 @@ export class TrainerClient {
     this.recycles += 1;
     if (old) void stopProcess(old);
     return true;
+  }
+
+  /**
+   * Starts the trainer and, while its kernel check fails, restarts it with the next fix
+   * (KERNEL_FIXES). Returns the fixes applied; the caller logs them.
+   */
+  async startChecked(): Promise<Array<{ env: Record<string, string>; error: number }>> {
+    await this.start();
+    const applied: Array<{ env: Record<string, string>; error: number }> = [];
+    for (const fix of KERNEL_FIXES) {
+      if (this.kernelError === null || this.kernelError <= KERNEL_ERROR_LIMIT) break;
+      if (Object.keys(fix).some((k) => process.env[k] !== undefined)) continue; // the operator chose these
+      applied.push({ env: fix, error: this.kernelError });
+      await this.stop();
+      this.fixes = { ...this.fixes, ...fix };
+      await this.start();
+    }
+    return applied;
   }
 
   /** Runs a job on a trainer of the given variant (replacing the current process if it is another). */

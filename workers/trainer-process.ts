@@ -5,6 +5,7 @@
  */
 import { loadConfig } from '../src/config.ts';
 import { initBackend } from '../src/engine/backend.ts';
+import { pointwiseConvGradError } from '../src/engine/kernel-check.ts';
 import { ModelStore } from '../src/store/model-store.ts';
 import { DatasetStore } from '../src/datasets/dataset-store.ts';
 import { ModelCache } from './model-loader.ts';
@@ -56,4 +57,4 @@ process.on('disconnect', () => process.exit(0));
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => {});
 
 const backend = await initBackend();
-send({ kind: 'ready', backend });
+send({ kind: 'ready', backend, kernelError: backend === 'tensorflow' ? pointwiseConvGradError() : null });

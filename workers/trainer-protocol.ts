@@ -5,7 +5,7 @@ import type { JobInput, JobResult } from './run-job.ts';
 export type ToTrainer = { kind: 'run'; input: JobInput } | { kind: 'cancel'; jobId: string } | { kind: 'shutdown' };
 
 export type FromTrainer =
-  | { kind: 'ready'; backend: string }
+  | { kind: 'ready'; backend: string; kernelError: number | null }
   | { kind: 'event'; jobId: string; type: string; data: Record<string, unknown> }
   | { kind: 'done'; jobId: string; result: JobResult; rssBytes: number }
   | { kind: 'error'; jobId: string; message: string; cancelled?: boolean };
