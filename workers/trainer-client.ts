@@ -33,8 +33,8 @@ const KERNEL_ERROR_LIMIT = 1e-4;
 
 /**
  * What a trainer is started with when that check fails, in order, until it passes: oneDNN capped
- * at AVX2 (its AVX-512 1x1-convolution kernels are the wrong ones; about 10% slower on a plain
- * CNN), then oneDNN off.
+ * at AVX2 (where only its AVX-512 kernels are wrong; about 10% slower on a plain CNN), then
+ * oneDNN off (TensorFlow's own kernels; on the VM where this was found, AVX2's are wrong too).
  */
 const KERNEL_FIXES: Array<Record<string, string>> = [{ ONEDNN_MAX_CPU_ISA: 'AVX2' }, { TF_ENABLE_ONEDNN_OPTS: '0' }];
 
