@@ -2,13 +2,15 @@
  * `npm run bench [-- --json FILE]`: the three workloads of issue 6 through (a) our engine,
  * (b) bare tfjs-layers model.fit, (c) Keras when a Python with TensorFlow is available
  * (KERAS_PYTHON, else python3), and (d) the whole service (HTTP + queue + worker), side by side
- * in steady-state samples/s (best epoch after the first).
+ * in steady-state samples/s (best epoch after the first). Then two keras.applications trained
+ * from Keras's own .keras files, the service against Keras (bench/apps-speed.ts).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../src/engine/backend.ts';
 import { WORKLOADS, engineSamplesPerSecond } from './engine-speed.ts';
+import { APPS, appSamplesPerSecond, type AppSpeed } from './apps-speed.ts';
 import { serviceSamplesPerSecond } from './service-speed.ts';
 import { tfjsFitSamplesPerSecond } from './tfjs-fit-speed.ts';
 
@@ -45,5 +47,12 @@ for (const name of names) {
   const r = results[name];
   console.log(`${name.padEnd(10)} ${fmt(r.engine)} ${fmt(r.tfjs_fit)} ${fmt(r.keras)} ${fmt(r.service)}  ${ratio(r.engine, r.keras).padStart(12)}  ${ratio(r.service, r.engine).padStart(14)}`);
 }
-if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify(results, null, 2));
+const apps: Record<string, AppSpeed> = {};
+for (const name of Object.keys(APPS) as Array<keyof typeof APPS>) apps[name] = await appSamplesPerSecond(name);
+console.log(`keras.applications at 32x32, batch 32, Adam: the service trains Keras's .keras file`);
+console.log(`${'model'.padEnd(24)} ${'service'.padStart(8)} ${'Keras'.padStart(8)}  service/Keras`);
+for (const [name, r] of Object.entries(apps)) {
+  console.log(`${(name === 'mobilenet_v2' ? 'MobileNetV2 (alpha 0.35)' : 'ResNet50').padEnd(24)} ${fmt(r.service)} ${fmt(r.keras)}  ${ratio(r.service, r.keras).padStart(13)}${r.note ? `   ${r.note}` : ''}`);
+}
+if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify({ ...results, applications: apps }, null, 2));
 process.exit(0);

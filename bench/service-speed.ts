@@ -7,7 +7,7 @@ import { startStack } from '../test/helpers/stack.ts';
 import { WORKLOADS } from './engine-speed.ts';
 
 /** Submits a fit and follows its stream: samples/s of its best epoch after the first. */
-async function fitSamplesPerSecond(base: string, spec: unknown, n: number): Promise<number> {
+export async function fitSamplesPerSecond(base: string, spec: unknown, n: number): Promise<number> {
   const res = await fetch(`${base}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
   const { id } = (await res.json()) as { id: string };
   const stream = await fetch(`${base}/v1/jobs/${id}/events`);

@@ -78,6 +78,23 @@ export function worstError(got: number[], want: number[], rtol: number, atol: nu
   return worst;
 }
 
+/**
+ * max |got - want| / max |want|: the error relative to the outputs' scale, as logits are compared.
+ * Per element, a float32 forward pass is only that good: Keras's own float32 logits of
+ * EfficientNetV2B0 differ from its float64 ones by 3e-4 where the largest is 10.7.
+ */
+export function scaleError(got: number[], want: number[]): number {
+  if (got.length !== want.length) return Infinity;
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    const d = Math.abs(got[i] - want[i]);
+    diff = Number.isNaN(d) ? Infinity : Math.max(diff, d);
+    scale = Math.max(scale, Math.abs(want[i]));
+  }
+  return diff / Math.max(scale, 1e-6);
+}
+
 /** The largest relative difference max |got - want| / max(|want|, tiny), as the table prints it. */
 export function relError(got: number[], want: number[]): number {
   if (got.length !== want.length) return Infinity;
@@ -99,6 +116,8 @@ export interface ZooRun {
   fitError?: string;
   /** How the fine-tune ran its steps. */
   execution?: 'graph' | 'eager';
+  /** The fine-tune's training samples/s in its last epoch. */
+  samplesPerS?: number;
   /** With `exported`: the fine-tuned model's predictions of the probe, and its .keras export. */
   tuned?: { predicted: number[]; keras: Uint8Array<ArrayBuffer> };
 }
@@ -162,6 +181,7 @@ export async function runZooCase(stack: Stack, c: ZooCase, options: { exported?:
     const done = await completed(stack, { type: 'fit', initial_model: { model_id: imported.id }, compile: c.compile, fit });
     run.history = done.history.loss;
     run.execution = done.execution;
+    run.samplesPerS = done.progress?.samples_per_s;
     if (options.exported) {
       const res = await fetch(`${stack.baseUrl}/v1/models/${done.model_id}/export?format=keras`);
       if (!res.ok) throw new Error(`export: ${res.status} ${await res.text()}`);
