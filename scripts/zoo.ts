@@ -6,21 +6,32 @@
  * epoch; with KERAS_PYTHON set, also Keras's for the same steps (make_zoo.py --bench). Exits 1 if
  * any model misses.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { startStack } from '../test/helpers/stack.ts';
 import { ZOO_DIR, loadZooCase, relError, runZooCase, scaleError, worstError, zooNames, type ZooCase } from '../test/helpers/zoo.ts';
 
+/**
+ * Runs Python without blocking this process: the service under test lives in it, and a server
+ * frozen for a minute closes its keep-alive sockets just as the next request reuses one (ECONNRESET).
+ */
+function python(args: string[], env: Record<string, string>): Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.env.KERAS_PYTHON!, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.on('error', reject).on('close', (status, signal) => resolve({ status, signal, stdout }));
+  });
+}
+
 /** Keras's training samples/s for the fine-tune's batches (Keras as it runs by default; without oneDNN where that dies of SIGFPE). */
-function kerasSamplesPerS(c: ZooCase): string {
-  const python = process.env.KERAS_PYTHON;
-  if (!python) return '-';
+async function kerasSamplesPerS(c: ZooCase): Promise<string> {
+  if (!process.env.KERAS_PYTHON) return '-';
   const steps = Math.ceil(c.n / c.fit.batch_size);
-  const run = (env: Record<string, string>) =>
-    spawnSync(python, [path.join(ZOO_DIR, 'make_zoo.py'), '--bench', c.name, String(c.fit.batch_size), String(steps)], { encoding: 'utf8', env: { ...process.env, ...env } });
-  let r = run({});
+  const run = (env: Record<string, string>) => python([path.join(ZOO_DIR, 'make_zoo.py'), '--bench', c.name, String(c.fit.batch_size), String(steps)], env);
+  let r = await run({});
   const withoutOneDnn = r.signal === 'SIGFPE';
-  if (withoutOneDnn) r = run({ TF_ENABLE_ONEDNN_OPTS: '0' });
+  if (withoutOneDnn) r = await run({ TF_ENABLE_ONEDNN_OPTS: '0' });
   const line = r.status === 0 ? r.stdout.trim().split('\n').at(-1) : undefined;
   // * marks a figure of Keras without oneDNN.
   return line ? `${(JSON.parse(line).samples_per_s as number).toFixed(0)}${withoutOneDnn ? '*' : ''}` : 'failed';
@@ -29,7 +40,7 @@ function kerasSamplesPerS(c: ZooCase): string {
 const only = process.argv.slice(2);
 const stack = await startStack();
 let failed = 0;
-console.log(['model', 'params', 'import', 'predict err/scale', 'fine-tune rel. err', 'steps', 'samples/s', 'Keras samples/s', 'seconds'].map((h, i) => (i ? h.padStart(i === 1 ? 11 : 18) : h.padEnd(24))).join(''));
+console.log(['model', 'params', 'import', 'predict err/scale', 'fine-tune rel. err', 'steps', 'samples/s', 'Keras samples/s', 'seconds'].map((h, i) => (i ? h.padStart(i === 1 ? 11 : 20) : h.padEnd(24))).join(''));
 try {
   for (const name of zooNames().filter((n) => !only.length || only.includes(n))) {
     const c = loadZooCase(name);
@@ -44,10 +55,10 @@ try {
       run.history ? relError(run.history, c.history.loss).toExponential(2) : '-',
       run.execution ?? '-',
       run.samplesPerS?.toFixed(0) ?? '-',
-      kerasSamplesPerS(c),
+      await kerasSamplesPerS(c),
       ((Date.now() - started) / 1000).toFixed(1),
     ];
-    console.log(`${name.padEnd(24)}${cells.map((v, i) => v.padStart(i === 0 ? 11 : 18)).join('')}${ok ? '' : `   MISS ${run.importError ?? run.fitError ?? ''}`.slice(0, 300)}`);
+    console.log(`${name.padEnd(24)}${cells.map((v, i) => v.padStart(i === 0 ? 11 : 20)).join('')}${ok ? '' : `   MISS ${run.importError ?? run.fitError ?? ''}`.slice(0, 300)}`);
   }
 } finally {
   await stack.close();
