@@ -39,5 +39,6 @@ def run(name):
     model.fit(x, y, batch_size=w["batch"], epochs=w["epochs"], verbose=0, callbacks=[timer], shuffle=True)
     return w["n"] / min(timer.seconds[1:])
 
-names = sys.argv[1:] or list(WORKLOADS)
-print(json.dumps({name: run(name) for name in names}))
+if __name__ == "__main__":
+    names = sys.argv[1:] or list(WORKLOADS)
+    print(json.dumps({name: run(name) for name in names}))

@@ -6,7 +6,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/engine/backend.ts';
-import { elementwise, nativeConv2d, nativeDense, nativeDropout, nativeSoftmaxCrossEntropy, type NativeActivation } from '../src/engine/native-kernels.ts';
+import { elementwise, nativeBatchNormTraining, nativeConv2d, nativeDense, nativeDropout, nativeSoftmaxCrossEntropy, type NativeActivation } from '../src/engine/native-kernels.ts';
 
 const ACT: Record<NativeActivation, (x: tf.Tensor) => tf.Tensor> = { linear: (x) => x, relu: tf.relu, sigmoid: tf.sigmoid, tanh: tf.tanh };
 
@@ -96,6 +96,37 @@ describe('native TensorFlow kernels match tfjs ops', () => {
         const generic = valueAndGrads((l) => tf.neg(tf.sum(tf.mul(tf.oneHot(classes, 4), tf.logSoftmax(l)), -1)), [logits], probe);
         assertClose(native.value, generic.value, 'value');
         assertClose(native.grads[0], generic.grads[0], 'gradient');
+      });
+    });
+  }
+
+  for (const [shape, affine] of [[[4, 3, 5, 6], true], [[9, 6], true], [[3, 4, 6], false]] as const) {
+    test(`BatchNormalization in training, input ${shape}${affine ? '' : ' without scale and center'}: value, gradients, batch moments`, (t) => {
+      if (backend !== 'tensorflow') return t.skip('tfjs-node is not loaded');
+      tf.tidy(() => {
+        const x = tf.randomNormal([...shape], 2, 3, 'float32', 13);
+        const gamma = tf.randomNormal([6], 1, 0.5, 'float32', 14);
+        const beta = tf.randomNormal([6], 0, 1, 'float32', 15);
+        const probe = tf.randomNormal([...shape], 0, 1, 'float32', 16);
+        const axes = shape.slice(0, -1).map((_, i) => i);
+        const moments: tf.Tensor[] = [];
+        const inputs = affine ? [x, gamma, beta] : [x];
+        const native = valueAndGrads((xs, g, b) => nativeBatchNormTraining(xs, g, b, 1e-3, (m, v) => moments.push(tf.keep(tf.clone(m)), tf.keep(tf.clone(v))))!, inputs, probe);
+        // Keras: tf.nn.moments over every axis but the last, then tf.nn.batch_normalization.
+        const generic = valueAndGrads((xs, g, b) => {
+          const { mean, variance } = tf.moments(xs, axes);
+          const inv = g ? tf.mul(tf.rsqrt(tf.add(variance, 1e-3)), g) : tf.rsqrt(tf.add(variance, 1e-3));
+          const y = tf.mul(tf.sub(xs, mean), inv);
+          return b ? tf.add(y, b) : y;
+        }, inputs, probe);
+        assertClose(native.value, generic.value, 'value', 1e-4);
+        native.grads.forEach((g, i) => assertClose(g, generic.grads[i], `gradient ${i}`, 1e-4));
+        const want = tf.moments(x, axes);
+        // valueAndGrads ran the layer once: one mean and one (biased) variance.
+        assert.equal(moments.length, 2);
+        assertClose(moments[0], want.mean, 'batch mean');
+        assertClose(moments[1], want.variance, 'batch variance (not Bessel-corrected)');
+        tf.dispose(moments);
       });
     });
   }

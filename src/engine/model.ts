@@ -8,7 +8,7 @@ import { firstOutput, tensorKey, type CheckedGraph, type GraphLayer, type LayerC
 import { layerDef } from '../spec/layers/index.ts';
 import { kerasLayerOrder } from '../spec/layer-order.ts';
 import { buildLayer, l1l2Penalty } from './layers.ts';
-import { isNativeActivation, nativeConv2d, nativeDense, nativeDropout, type Conv2DConfig } from './native-kernels.ts';
+import { isNativeActivation, nativeBatchNormTraining, nativeConv2d, nativeDense, nativeDropout, type Conv2DConfig } from './native-kernels.ts';
 
 /** A linear activation object, for running a softmax/sigmoid output layer up to its logits. */
 const LINEAR = (tf.layers.dense({ units: 1 }) as unknown as { activation: unknown }).activation;
@@ -40,6 +40,32 @@ function activityPenalty(x: tf.Tensor, l1: number, l2: number): tf.Scalar {
   return tf.tidy(() => {
     const penalty = l1l2Penalty(x, l1, l2);
     return (x.rank > 0 && x.shape[0] ? tf.div(penalty, x.shape[0]) : penalty) as tf.Scalar;
+  });
+}
+
+interface BatchNormLayer {
+  gamma?: { read(): tf.Tensor } | null;
+  beta?: { read(): tf.Tensor } | null;
+  movingMean: { read(): tf.Tensor; write(t: tf.Tensor): void };
+  movingVariance: { read(): tf.Tensor; write(t: tf.Tensor): void };
+}
+
+/**
+ * A trainable BatchNormalization over the last axis in a training pass, through TensorFlow's fused
+ * kernels (nativeBatchNormTraining), its moving statistics updated as Keras does:
+ * moving * momentum + batch * (1 - momentum). Undefined elsewhere: the tfjs layer's call (frozen,
+ * other axes, off tfjs-node) computes the same numbers.
+ */
+function batchNormInTraining(spec: GraphLayer, layer: tf.layers.Layer, x: tf.Tensor): tf.Tensor | undefined {
+  const cfg = spec.config;
+  const axes = (Array.isArray(cfg.axis) ? cfg.axis : [cfg.axis ?? -1]) as number[];
+  if (cfg.trainable === false || axes.length !== 1 || (axes[0] !== -1 && axes[0] !== x.rank - 1)) return undefined;
+  const l = layer as unknown as BatchNormLayer;
+  const momentum = cfg.momentum ?? 0.99;
+  return nativeBatchNormTraining(x, cfg.scale !== false ? l.gamma!.read() : undefined, cfg.center !== false ? l.beta!.read() : undefined, cfg.epsilon ?? 1e-3, (mean, variance) => {
+    for (const [variable, batch] of [[l.movingMean, mean], [l.movingVariance, variance]] as const) {
+      variable.write(tf.add(tf.mul(variable.read(), momentum), tf.mul(batch, 1 - momentum)));
+    }
   });
 }
 
@@ -161,7 +187,9 @@ export class KerasModel {
         }
         continue;
       }
-      const native = training && spec.class_name === 'Dropout' ? this.dropout(spec, inbound[0]) : this.applyNative(spec, layer, inbound, false);
+      const native = training && spec.class_name === 'Dropout' ? this.dropout(spec, inbound[0])
+        : training && spec.class_name === 'BatchNormalization' ? batchNormInTraining(spec, layer, inbound[0])
+        : this.applyNative(spec, layer, inbound, false);
       const out = native ?? (layer.apply(arg, kwargs) as tf.Tensor | tf.Tensor[]);
       (Array.isArray(out) ? out : [out]).forEach((t, i) => values.set(tensorKey({ layer: spec.name, node, index: i }), t));
       // Only a pass that computes losses needs them (forward() would leave them undisposed).

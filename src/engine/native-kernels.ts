@@ -16,7 +16,7 @@ interface Attr {
 }
 
 interface NodeBackend {
-  binding: Record<'TF_ATTR_TYPE' | 'TF_ATTR_INT' | 'TF_ATTR_STRING' | 'TF_ATTR_BOOL' | 'TF_FLOAT' | 'TF_INT32', number>;
+  binding: Record<'TF_ATTR_TYPE' | 'TF_ATTR_INT' | 'TF_ATTR_FLOAT' | 'TF_ATTR_STRING' | 'TF_ATTR_BOOL' | 'TF_FLOAT' | 'TF_INT32', number>;
   executeSingleOutput(op: string, attrs: Attr[], inputs: tf.Tensor[]): tf.Tensor;
   executeMultipleOutputs(op: string, attrs: Attr[], inputs: tf.Tensor[], count: number): tf.Tensor[];
 }
@@ -52,6 +52,9 @@ class Kernels {
   }
   private ints(name: string, value: number[]): Attr {
     return { name, type: this.b.binding.TF_ATTR_INT, value };
+  }
+  private float(name: string, value: number): Attr {
+    return { name, type: this.b.binding.TF_ATTR_FLOAT, value };
   }
   private str(name: string, value: string): Attr {
     return { name, type: this.b.binding.TF_ATTR_STRING, value };
@@ -137,6 +140,28 @@ class Kernels {
     count.dispose();
     return out;
   }
+  private batchNormAttrs(epsilon: number): Attr[] {
+    return [this.type(), this.type('U'), this.float('epsilon', epsilon), this.str('data_format', 'NHWC'), this.bool('is_training', true)];
+  }
+  /**
+   * Batch normalization of NHWC x by its own batch statistics: [y, batch mean, Bessel-corrected
+   * batch variance, and the two reserve spaces its gradient kernel takes]. V2, not V3: V3's third
+   * reserve space has no static shape, which a traced graph needs.
+   */
+  fusedBatchNormTraining(x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor, epsilon: number): tf.Tensor[] {
+    const none = tf.tensor1d([], 'float32');
+    try {
+      return this.b.executeMultipleOutputs('FusedBatchNormV2', [...this.batchNormAttrs(epsilon), this.float('exponential_avg_factor', 1)], [x, scale, offset, none, none], 5);
+    } finally {
+      none.dispose();
+    }
+  }
+  /** The gradients of fusedBatchNormTraining's y with respect to x, scale and offset. */
+  fusedBatchNormGrad(dy: tf.Tensor, x: tf.Tensor, scale: tf.Tensor, reserve: tf.Tensor[], epsilon: number): tf.Tensor[] {
+    const out = this.b.executeMultipleOutputs('FusedBatchNormGradV2', this.batchNormAttrs(epsilon), [dy, x, scale, ...reserve], 5);
+    out.slice(3).forEach((t) => t.dispose());
+    return out.slice(0, 3);
+  }
   /** Per-sample loss and its gradient with respect to the logits, in one kernel. */
   softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, sparse: boolean): [tf.Tensor, tf.Tensor] {
     const attrs = sparse ? [this.type(), this.type('Tlabels', this.b.binding.TF_INT32)] : [this.type()];
@@ -212,6 +237,46 @@ export function nativeConv2d(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | 
     backward: (dz, xs, w) => [k.conv2dBackpropInput(xs.shape, w, dz, config), k.conv2dBackpropFilter(xs, w.shape, dz, config)],
   };
   return fusedLinear(k, conv, x, kernel, bias, activation);
+}
+
+/**
+ * Keras's BatchNormalization over the last axis in training: x normalized by its batch moments,
+ * with the batch mean and (biased) variance for the moving statistics. One TensorFlow kernel each
+ * way, where tfjs's composite gradient spends about fifteen full-size ops (a tile of the inverse
+ * deviation among them) per layer (measured on a 2-vCPU VM: ResNet50 training +4.5%,
+ * MobileNetV2 +52% samples/s). Any rank (the other axes are flattened into one batch axis);
+ * gamma or beta undefined where scale or center is off.
+ */
+export function nativeBatchNormTraining(
+  x: tf.Tensor, gamma: tf.Tensor | undefined, beta: tf.Tensor | undefined, epsilon: number, onMoments: (mean: tf.Tensor, variance: tf.Tensor) => void,
+): tf.Tensor | undefined {
+  const k = kernels();
+  if (!k || x.dtype !== 'float32' || x.rank < 2 || x.shape.some((d) => !d)) return undefined;
+  const channels = x.shape[x.rank - 1];
+  const count = x.size / channels;
+  const x4 = x.rank === 4 ? x : tf.reshape(x, [count, 1, 1, channels]);
+  const scale = gamma ?? tf.ones([channels]);
+  const offset = beta ?? tf.zeros([channels]);
+  // The moments leave the gradient's scope, which frees what its value does not hold.
+  let moments: tf.Tensor[] = [];
+  const run = tf.customGrad(((...args: unknown[]) => {
+    const [xs, s, o] = args as tf.Tensor[];
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const [y, mean, unbiased, ...reserve] = k.fusedBatchNormTraining(xs, s, o, epsilon);
+    moments = [tf.keep(mean), tf.keep(unbiased)];
+    save([xs, s, ...reserve]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => k.fusedBatchNormGrad(dy, saved[0], saved[1], saved.slice(2), epsilon),
+    };
+  }) as GradFunc);
+  const y4 = run(x4, scale, offset);
+  const [mean, unbiased] = moments;
+  // The kernel's variance is n / (n - 1) times the batch's (1 where n is 1); Keras's moments are the batch's.
+  onMoments(mean, count > 1 ? tf.mul(unbiased, (count - 1) / count) : unbiased);
+  mean.dispose();
+  unbiased.dispose();
+  return x4 === x ? y4 : tf.reshape(y4, x.shape);
 }
 
 /**

@@ -1,6 +1,6 @@
 /** keras.layers.CenterCrop and Resizing on (batch, height, width, channels) images. */
 import type * as TF from '@tensorflow/tfjs';
-import { CHANNELS_LAST_ONLY, REQUIRED, ShapeError, known, oneOf, positiveInt, rank, type Cfg, type LayerDef } from './layer-def.ts';
+import { CHANNELS_LAST_ONLY, REQUIRED, ShapeError, known, oneOf, positiveInt, rank, type Cfg, type LayerDef, type Shape } from './layer-def.ts';
 import { resizer, type ResizeMethod } from './resize.ts';
 
 const IMAGES = '(batch, height, width, channels)';
@@ -24,6 +24,12 @@ function aspectPad(h: number, w: number, th: number, tw: number): [number, numbe
 
 const crop = (tf: typeof TF, x: TF.Tensor, [top, left, ch, cw]: number[]) => tf.slice(x, [0, top, left, 0], [-1, ch, cw, -1]);
 
+/** Cropping to a window needs the image's height and width at submit. */
+function knownSize(s: Shape): void {
+  known(s[0], 'the image height');
+  known(s[1], 'the image width');
+}
+
 function target(cfg: Cfg): [number, number] {
   return [positiveInt(cfg.height, 'height'), positiveInt(cfg.width, 'width')];
 }
@@ -38,8 +44,7 @@ export const CenterCrop: LayerDef = {
   outputShape(cfg, inputs) {
     const s = rank(inputs, 3, IMAGES);
     const [th, tw] = target(cfg);
-    known(s[0], 'the image height');
-    known(s[1], 'the image width');
+    knownSize(s);
     return [th, tw, s[2]];
   },
   graph: 'training',
@@ -77,10 +82,7 @@ export const Resizing: LayerDef = {
     const s = rank(inputs, 3, IMAGES);
     const [th, tw] = target(cfg);
     if (cfg.crop_to_aspect_ratio && cfg.pad_to_aspect_ratio) throw new ShapeError('crop_to_aspect_ratio and pad_to_aspect_ratio cannot both be true', 'pad_to_aspect_ratio');
-    if (cfg.crop_to_aspect_ratio || cfg.pad_to_aspect_ratio) {
-      known(s[0], 'the image height');
-      known(s[1], 'the image width');
-    }
+    if (cfg.crop_to_aspect_ratio || cfg.pad_to_aspect_ratio) knownSize(s);
     return [th, tw, s[2]];
   },
   graph: 'training',
