@@ -6,7 +6,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/engine/backend.ts';
-import { elementwise, nativeBatchNormTraining, nativeConv2d, nativeDense, nativeDropout, nativeSoftmaxCrossEntropy, type NativeActivation } from '../src/engine/native-kernels.ts';
+import { elementwise, nativeActivation, nativeBatchNormTraining, nativeConv2d, nativeDense, nativeDropout, nativeSoftmaxCrossEntropy, type NativeActivation } from '../src/engine/native-kernels.ts';
 
 const ACT: Record<NativeActivation, (x: tf.Tensor) => tf.Tensor> = { linear: (x) => x, relu: tf.relu, sigmoid: tf.sigmoid, tanh: tf.tanh };
 
@@ -56,6 +56,21 @@ describe('native TensorFlow kernels match tfjs ops', () => {
         });
       });
     }
+  }
+
+  for (const act of ['relu', 'sigmoid', 'tanh'] as const) {
+    test(`Activation ${act} alone: value and gradient`, (t) => {
+      if (backend !== 'tensorflow') return t.skip('tfjs-node is not loaded');
+      tf.tidy(() => {
+        // Rank 4 as after a BatchNormalization, with negatives so relu's gradient masks some.
+        const x = tf.randomNormal([2, 3, 3, 4], 0, 1, 'float32', 11);
+        const probe = tf.randomNormal([2, 3, 3, 4], 0, 1, 'float32', 12);
+        const native = valueAndGrads((xs) => nativeActivation(xs, act)!, [x], probe);
+        const generic = valueAndGrads(ACT[act], [x], probe);
+        assertClose(native.value, generic.value, 'value');
+        assertClose(native.grads[0], generic.grads[0], 'gradient');
+      });
+    });
   }
 
   for (const [padding, strides, dilations] of [

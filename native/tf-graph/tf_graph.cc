@@ -444,6 +444,9 @@ napi_value StartSession(napi_env env, napi_callback_info info) {
   });
 }
 
+// Results of at least this many bytes are handed to JavaScript without a copy.
+constexpr size_t kExternalBytes = 1 << 16;
+
 // run(graph, feeds: [{id, dtype, shape, values}], fetchIds, targetOpIds) -> typed arrays
 napi_value Run(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -492,10 +495,18 @@ napi_value Run(napi_env env, napi_callback_info info) {
         case TF_INT64: type = napi_bigint64_array; width = 8; break;
         default: throw JsError("cannot fetch a tensor of dtype " + std::to_string(int(dtype)));
       }
-      void *data;
       napi_value buffer, typed;
-      check(napi_create_arraybuffer(env, bytes, &data, &buffer), "buffer");
-      if (bytes) std::memcpy(data, TF_TensorData(t), bytes);
+      if (bytes >= kExternalBytes) {
+        // Large results (the weights a pull reads) stay in TensorFlow's buffer, which the array
+        // then owns: no copy, no fresh zeroed pages. TensorFlow never writes into it again: a
+        // variable whose buffer is shared gets a new one at its next assignment.
+        check(napi_create_external_arraybuffer(env, TF_TensorData(t), bytes, [](napi_env, void *, void *hint) { TF_DeleteTensor(static_cast<TF_Tensor *>(hint)); }, t, &buffer), "buffer");
+        owned[i] = nullptr;
+      } else {
+        void *data;
+        check(napi_create_arraybuffer(env, bytes, &data, &buffer), "buffer");
+        if (bytes) std::memcpy(data, TF_TensorData(t), bytes);
+      }
       check(napi_create_typedarray(env, type, bytes / width, buffer, 0, &typed), "typed array");
       check(napi_set_element(env, arr, uint32_t(i), typed), "result");
     }

@@ -8,7 +8,7 @@ import { firstOutput, tensorKey, type CheckedGraph, type GraphLayer, type LayerC
 import { layerDef } from '../spec/layers/index.ts';
 import { kerasLayerOrder } from '../spec/layer-order.ts';
 import { buildLayer, l1l2Penalty } from './layers.ts';
-import { isNativeActivation, nativeBatchNormTraining, nativeConv2d, nativeDense, nativeDropout, type Conv2DConfig } from './native-kernels.ts';
+import { isNativeActivation, nativeActivation, nativeBatchNormTraining, nativeConv2d, nativeDense, nativeDropout, type Conv2DConfig } from './native-kernels.ts';
 
 /** A linear activation object, for running a softmax/sigmoid output layer up to its logits. */
 const LINEAR = (tf.layers.dense({ units: 1 }) as unknown as { activation: unknown }).activation;
@@ -212,11 +212,16 @@ export class KerasModel {
   }
 
   /**
-   * Dense and Conv2D through TensorFlow's own forward and gradient kernels (native-kernels.ts);
+   * Dense, Conv2D and relu/sigmoid/tanh Activation layers through TensorFlow's own forward and
+   * gradient kernels (native-kernels.ts);
    * undefined where that path does not apply and the tfjs layer computes the same numbers.
    * With linearOnly, the pre-activation is returned (for logits).
    */
   private applyNative(spec: GraphLayer, layer: tf.layers.Layer, inbound: tf.Tensor[], linearOnly: boolean): tf.Tensor | undefined {
+    if (inbound.length === 1 && spec.class_name === 'Activation' && !linearOnly) {
+      const name = spec.config.activation;
+      return typeof name === 'string' && name !== 'linear' && isNativeActivation(name) ? nativeActivation(inbound[0], name) : undefined;
+    }
     if (inbound.length !== 1 || (spec.class_name !== 'Dense' && spec.class_name !== 'Conv2D')) return undefined;
     // A layer whose call the registry wraps (dilation by space-to-batch, ...) runs as wrapped.
     if ((layer as { kerasCall?: boolean }).kerasCall) return undefined;

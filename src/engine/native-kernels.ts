@@ -210,6 +210,21 @@ function fusedLinear(k: Kernels, linear: LinearOp, x: tf.Tensor, kernel: tf.Tens
   return bias ? run(x, kernel, bias) : run(x, kernel);
 }
 
+/**
+ * An Activation layer's relu, sigmoid or tanh with its one-kernel TensorFlow gradient (ReluGrad
+ * for relu, where tfjs spends six kernels: ResNet's 49 standalone ReLUs).
+ */
+export function nativeActivation(x: tf.Tensor, activation: Exclude<NativeActivation, 'linear'>): tf.Tensor | undefined {
+  const k = kernels();
+  if (!k || x.dtype !== 'float32') return undefined;
+  const run = tf.customGrad(((xs: tf.Tensor, save: tf.GradSaveFunc) => {
+    const y = k.activation(activation, xs);
+    save([y]);
+    return { value: y, gradFunc: (dy: tf.Tensor, [sy]: tf.Tensor[]) => k.activationGrad(activation, dy, sy) };
+  }) as GradFunc);
+  return run(x);
+}
+
 /** activation(x @ kernel + bias) for a batch of vectors, with TensorFlow's own gradient kernels. */
 export function nativeDense(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | undefined, activation: NativeActivation): tf.Tensor | undefined {
   const k = kernels();
