@@ -12,6 +12,8 @@ export const NoPredictions = createError('KJ_ERR_NO_PREDICTIONS', 'Job "%s" has 
 export const ResultNotFound = createError('KJ_ERR_RESULT_NOT_FOUND', 'Job "%s" has no result file "%s"; it has %s', 404);
 export const IdempotencyMismatch = createError('KJ_ERR_IDEMPOTENCY_MISMATCH', 'Idempotency-Key "%s" was already used with a different body', 422);
 export const IdempotencyInFlight = createError('KJ_ERR_IDEMPOTENCY_IN_FLIGHT', 'A request with Idempotency-Key "%s" is still being accepted; retry shortly', 409);
+export const InUse = createError('KJ_ERR_IN_USE', '%s "%s" is in use by %s: cancel them or wait for them to end', 409);
+export const BeingDeleted = createError('KJ_ERR_BEING_DELETED', '%s "%s" is being deleted', 409);
 export const QueueUnavailable = createError('KJ_ERR_QUEUE_UNAVAILABLE', 'The job could not be queued: %s', 503);
 
 export interface ProblemIssue {

@@ -12,6 +12,7 @@ import { JobStore } from '../src/jobs/job-store.ts';
 import { connectRedis } from '../src/redis/connect.ts';
 import { logErrorsOnce } from '../src/redis/quiet-errors.ts';
 import { Keys } from '../src/redis/keys.ts';
+import { JobReferences } from '../src/jobs/job-references.ts';
 import type { QueuedJob } from '../src/jobs/queue.ts';
 import { JobCancelled, TrainerClient, TrainerDied, type TrainerVariant } from './trainer-client.ts';
 import { TERMINAL_STATES, type JobRecord } from '../src/jobs/job-record.ts';
@@ -33,6 +34,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   const redis = connectRedis(config.redisUrl);
   const events = new EventLog(redis, keys);
   const jobs = new JobStore(redis, keys);
+  const references = new JobReferences(redis, keys, jobs);
   const trainer = new TrainerClient({ afterJobs: config.recycleAfterJobs, rssBytes: config.recycleRssMb * 1024 * 1024 });
   const models = new ModelStore(config.checkpointDir);
   const workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -71,6 +73,8 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     if (before) observe(clusterHistograms.jobDuration, (finishedAt.getTime() - Date.parse(before.started_at ?? before.created_at)) / 1000, { type: before.type, state });
     await events.append(jobId, state, { state, ...data }, config.jobTtlS);
     await jobs.expire(jobId, config.jobTtlS);
+    // Its models and datasets may be deleted from now on.
+    await references.release(jobId);
   };
 
   /**

@@ -77,12 +77,13 @@ export async function acceptImport(services: Services, tenant: string, upload: {
     keras_version: typeof archive.metadata.keras_version === 'string' ? archive.metadata.keras_version : undefined,
   };
   const record: JobRecord = { id, type: 'import', state: 'queued', created_at: new Date().toISOString(), progress: { epoch: 0, epochs: 0 }, history: {}, attempts: 0, tenant, model_id: modelId };
+  await services.references.hold(id, [`model:${modelId}`]);
   await services.jobs.create(record);
   try {
     await services.events.append(id, 'state', { state: 'queued' });
     await services.queue.add('import', { jobId: id, tenant, modelId, job }, { jobId: id });
   } catch (err) {
-    await Promise.allSettled([services.jobs.remove(id, tenant), services.events.remove(id), fs.rm(staged, { force: true })]);
+    await Promise.allSettled([services.jobs.remove(id, tenant), services.events.remove(id), fs.rm(staged, { force: true }), services.references.release(id)]);
     throw new QueueUnavailable((err as Error).message);
   }
   log.info({ jobId: id, modelId, format, layers: graph.layers.length, params: graph.summary.total_params }, 'import queued');

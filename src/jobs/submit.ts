@@ -12,6 +12,7 @@ import type { JobCreate } from '../spec/schema.ts';
 import type { JobRecord } from './job-record.ts';
 import { TERMINAL_EVENTS } from '../events/event-log.ts';
 import { modelLookup } from './model-lookup.ts';
+import { resourcesOf } from './job-references.ts';
 
 export interface SubmitOptions {
   tenant: string;
@@ -60,6 +61,20 @@ export async function submitJob(services: Services, body: JobCreate, log: Fastif
 }
 
 async function accept(services: Services, id: string, tenant: string, body: JobCreate, log: FastifyBaseLogger): Promise<JobRecord> {
+  const { jobs, events, queue, models, datasetArrays, references } = services;
+  // A fit job's model id is known from the start, so its checkpoints can be followed while it trains.
+  const modelId = body.type === 'fit' ? randomUUID() : body.model_id;
+  // Held before the checks read them: a delete from now on answers 409 (job-references.ts).
+  await references.hold(id, resourcesOf(body, modelId));
+  try {
+    return await checkAndQueue(services, id, tenant, body, modelId, log);
+  } catch (err) {
+    await references.release(id);
+    throw err;
+  }
+}
+
+async function checkAndQueue(services: Services, id: string, tenant: string, body: JobCreate, modelId: string, log: FastifyBaseLogger): Promise<JobRecord> {
   const { jobs, events, queue, models, datasetArrays } = services;
   const checked = await checkJob(body, {
     models: modelLookup(models, tenant),
@@ -68,8 +83,6 @@ async function accept(services: Services, id: string, tenant: string, body: JobC
     },
     limits: services.config.limits,
   });
-  // A fit job's model id is known from the start, so its checkpoints can be followed while it trains.
-  const modelId = body.type === 'fit' ? randomUUID() : body.model_id;
   const record: JobRecord = {
     id,
     type: body.type,

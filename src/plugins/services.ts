@@ -13,6 +13,7 @@ import { createQueue, type QueuedJob } from '../jobs/queue.ts';
 import { connectRedis } from '../redis/connect.ts';
 import { logErrorsOnce } from '../redis/quiet-errors.ts';
 import { Keys } from '../redis/keys.ts';
+import { JobReferences } from '../jobs/job-references.ts';
 import { ModelStore } from '../store/model-store.ts';
 import { DatasetStore } from '../datasets/dataset-store.ts';
 
@@ -22,6 +23,7 @@ export interface Services {
   redis: Redis;
   queue: Queue<QueuedJob>;
   jobs: JobStore;
+  references: JobReferences;
   events: EventLog;
   hub: EventHub;
   models: ModelStore;
@@ -44,13 +46,15 @@ export default fp<{ config: Config }>(
     for (const [name, conn] of [['redis', redis], ['pub/sub', sub]] as const) logErrorsOnce(conn, (m) => app.log.warn(m), name);
     const events = new EventLog(redis, keys);
     const queue = createQueue(config);
+    const jobs = new JobStore(redis, keys);
     logErrorsOnce(queue, (m) => app.log.warn(m), 'queue', redis);
     app.decorate('services', {
       config,
       keys,
       redis,
       queue,
-      jobs: new JobStore(redis, keys),
+      jobs,
+      references: new JobReferences(redis, keys, jobs),
       events,
       hub: new EventHub(sub, events, keys),
       models: new ModelStore(config.checkpointDir),

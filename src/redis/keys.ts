@@ -28,6 +28,18 @@ export class Keys {
   metric(name: string) {
     return `${this.prefix}:metrics:${name}`;
   }
+  /** Ids of the jobs that took a resource ("model:<id>", "dataset:<id>"), and their end (see jobs/job-references.ts). */
+  jobsUsing(resource: string) {
+    return `${this.prefix}:uses:${resource}`;
+  }
+  /** The resources a job took, so its end can give them back. */
+  usedBy(jobId: string) {
+    return `${this.prefix}:job:${jobId}:uses`;
+  }
+  /** Set while a resource's delete is under way. */
+  deleting(resource: string) {
+    return `${this.prefix}:deleting:${resource}`;
+  }
   workerHeartbeat() {
     return `${this.prefix}:workers`;
   }

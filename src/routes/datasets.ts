@@ -140,9 +140,16 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.delete('/v1/datasets/:id', {
-    schema: { tags: ['datasets'], summary: 'Delete a dataset', params: Params, response: { 204: Type.Null({ description: 'Deleted' }), 404: ProblemSchema } },
+    schema: {
+      tags: ['datasets'],
+      summary: 'Delete a dataset',
+      description: 'A dataset that a queued or running job reads answers 409 naming the jobs.',
+      params: Params,
+      response: { 204: Type.Null({ description: 'Deleted' }), 404: ProblemSchema, 409: ProblemSchema },
+    },
     handler: async (req, reply) => {
-      if (!(await store.getOwned(req.params.id, req.tenant)) || !(await store.remove(req.params.id))) throw new DatasetNotFound(req.params.id);
+      const { id } = req.params;
+      if (!(await store.getOwned(id, req.tenant)) || !(await app.services.references.removeUnused(`dataset:${id}`, () => store.remove(id)))) throw new DatasetNotFound(id);
       return reply.code(204).send(null);
     },
   });

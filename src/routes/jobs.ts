@@ -27,7 +27,7 @@ export function viewOf(record: JobRecord): JobView {
 }
 
 const jobs: FastifyPluginAsyncTypebox = async (app) => {
-  const { jobs: store, queue, events, redis, keys, config } = app.services;
+  const { jobs: store, queue, events, redis, keys, config, references } = app.services;
 
   app.post('/v1/jobs', {
     schema: {
@@ -170,6 +170,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
         await store.update(id, { state: 'cancelled', finished_at: new Date().toISOString() });
         await events.append(id, 'cancelled', { state: 'cancelled', reason: 'cancelled while queued' }, config.jobTtlS);
         await store.expire(id, config.jobTtlS);
+        await references.release(id);
       } else {
         await redis.publish(keys.cancelChannel(), id);
       }

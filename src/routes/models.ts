@@ -99,9 +99,16 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.delete('/v1/models/:id', {
-    schema: { tags: ['models'], summary: 'Delete a model and all its files', params: Params, response: { 204: Type.Null(), 404: ProblemSchema } },
+    schema: {
+      tags: ['models'],
+      summary: 'Delete a model and all its files',
+      description: 'A model that a queued or running job trains, starts from or runs answers 409 naming the jobs.',
+      params: Params,
+      response: { 204: Type.Null(), 404: ProblemSchema, 409: ProblemSchema },
+    },
     handler: async (req, reply) => {
-      if (!(await store.readOwned(req.params.id, req.tenant)) || !(await store.remove(req.params.id))) throw new ModelNotFound(req.params.id);
+      const { id } = req.params;
+      if (!(await store.readOwned(id, req.tenant)) || !(await app.services.references.removeUnused(`model:${id}`, () => store.remove(id)))) throw new ModelNotFound(id);
       return reply.code(204).send(null);
     },
   });

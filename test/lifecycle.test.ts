@@ -1,0 +1,80 @@
+/** What a job uses cannot be deleted under it: models and datasets of queued or running jobs answer 409. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import { startStack, type Stack } from './helpers/stack.ts';
+import { del, getJson, post, waitForState } from './helpers/http.ts';
+import { seedMlpJob } from './helpers/specs.ts';
+
+const FIXTURES = new URL('./fixtures/datasets/', import.meta.url);
+
+async function uploadDataset(stack: Stack, ...names: string[]): Promise<string> {
+  const form = new FormData();
+  for (const name of names) form.append('file', new Blob([await fs.readFile(new URL(name, FIXTURES))]), name);
+  const res = await fetch(`${stack.baseUrl}/v1/datasets`, { method: 'POST', body: form });
+  assert.equal(res.status, 201, await res.clone().text());
+  return ((await res.json()) as { id: string }).id;
+}
+
+describe('deleting what a job uses', () => {
+  let stack: Stack;
+  let trained: string;
+  before(async () => {
+    stack = await startStack();
+    const job = await post(stack, '/v1/jobs', seedMlpJob({ epochs: 1, samples: 64 }));
+    assert.equal(job.status, 202, JSON.stringify(job.body));
+    trained = (await waitForState(stack, job.body.id, ['completed'])).model_id;
+  });
+  after(async () => {
+    await stack.close();
+  });
+
+  test('a running fit job: its own model and the model it starts from answer 409 naming it; after a cancel both delete', async () => {
+    const spec = seedMlpJob({ epochs: 500, samples: 2000 });
+    const job = await post(stack, '/v1/jobs', { type: 'fit', initial_model: { model_id: trained }, fit: spec.fit });
+    assert.equal(job.status, 202, JSON.stringify(job.body));
+    const running = await waitForState(stack, job.body.id, ['running']);
+    for (const id of [trained, running.model_id]) {
+      const res = await del(stack, `/v1/models/${id}`);
+      assert.equal(res.status, 409, `${id}: ${JSON.stringify(res.body)}`);
+      assert.match(res.body.detail, new RegExp(`Model "${id}" is in use by job "${job.body.id}"`));
+    }
+    // Still there, still training.
+    assert.equal((await getJson(stack, `/v1/models/${trained}`)).status, 200);
+    assert.equal((await del(stack, `/v1/jobs/${job.body.id}`)).status, 202);
+    await waitForState(stack, job.body.id, ['cancelled']);
+    for (const id of [running.model_id, trained]) assert.equal((await del(stack, `/v1/models/${id}`)).status, 204, id);
+    assert.equal((await getJson(stack, `/v1/models/${trained}`)).status, 404);
+    assert.deepEqual(await stack.redis.keys(`${stack.config.redisPrefix}:uses:*`), [], 'no job holds anything once its models are deleted');
+  });
+
+  test('queued jobs hold their dataset and model; a job that ends gives them back', async () => {
+    const job = await post(stack, '/v1/jobs', seedMlpJob({ epochs: 1, samples: 64 }));
+    const model = (await waitForState(stack, job.body.id, ['completed'])).model_id;
+    const dataset = await uploadDataset(stack, 'x_small.npy', 'y_small.npy');
+    // Nothing takes jobs from the queue now.
+    await stack.worker!.close();
+    stack.worker = undefined;
+    const spec = seedMlpJob({ epochs: 1 });
+    const fit = await post(stack, '/v1/jobs', { ...spec, fit: { ...spec.fit, x: { dataset, array: 'x_small' }, y: { dataset, array: 'y_small' }, validation_data: undefined } });
+    const predict = await post(stack, `/v1/models/${model}/predict`, { x: { random: { kind: 'uniform', shape: [4, 32], seed: 1 } } });
+    assert.equal(fit.status, 202, JSON.stringify(fit.body));
+    assert.equal(predict.status, 202, JSON.stringify(predict.body));
+    const dsDelete = await del(stack, `/v1/datasets/${dataset}`);
+    assert.equal(dsDelete.status, 409);
+    assert.match(dsDelete.body.detail, new RegExp(`Dataset "${dataset}" is in use by job "${fit.body.id}"`));
+    assert.match((await del(stack, `/v1/models/${model}`)).body.detail, new RegExp(`in use by job "${predict.body.id}"`));
+    for (const id of [fit.body.id, predict.body.id]) assert.equal((await del(stack, `/v1/jobs/${id}`)).status, 202);
+    assert.equal((await del(stack, `/v1/datasets/${dataset}`)).status, 204);
+    assert.equal((await del(stack, `/v1/models/${model}`)).status, 204);
+  });
+
+  test('a job submitted while its model is being deleted is refused, not queued on a vanishing model', async () => {
+    // The delete's mark, as a delete under way leaves it.
+    await stack.redis.set(`${stack.config.redisPrefix}:deleting:model:${trained}-x`, '1', 'PX', 5000);
+    const res = await post(stack, '/v1/jobs', { type: 'predict', model_id: `${trained}-x`, predict: { x: { random: { kind: 'uniform', shape: [2, 32], seed: 1 } } } });
+    assert.equal(res.status, 409, JSON.stringify(res.body));
+    assert.match(res.body.detail, /is being deleted/);
+    assert.deepEqual(await stack.redis.keys(`${stack.config.redisPrefix}:uses:*`), [], 'the refused job holds nothing');
+  });
+});
