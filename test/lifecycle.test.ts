@@ -1,7 +1,11 @@
-/** What a job uses cannot be deleted under it: models and datasets of queued or running jobs answer 409. */
+/**
+ * Bounded over time: checkpoint retention and history once per model; what a job uses cannot be
+ * deleted under it (models and datasets of queued or running jobs answer 409).
+ */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { startStack, type Stack } from './helpers/stack.ts';
 import { del, getJson, post, waitForState } from './helpers/http.ts';
 import { seedMlpJob } from './helpers/specs.ts';
@@ -76,5 +80,81 @@ describe('deleting what a job uses', () => {
     assert.equal(res.status, 409, JSON.stringify(res.body));
     assert.match(res.body.detail, /is being deleted/);
     assert.deepEqual(await stack.redis.keys(`${stack.config.redisPrefix}:uses:*`), [], 'the refused job holds nothing');
+  });
+});
+
+/** Every file under a folder: count and bytes. */
+async function usage(dir: string): Promise<{ files: number; bytes: number }> {
+  let files = 0;
+  let bytes = 0;
+  for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    files += 1;
+    bytes += (await fs.stat(path.join(entry.parentPath, entry.name))).size;
+  }
+  return { files, bytes };
+}
+
+describe('checkpoint retention', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => {
+    await stack.close();
+  });
+
+  test('a 3,000-epoch fit of a 3-weight model keeps a few checkpoints and its history once', async (t) => {
+    const EPOCHS = 3000;
+    const job = await post(stack, '/v1/jobs', {
+      type: 'fit',
+      model: { sequential: [{ class_name: 'InputLayer', config: { shape: [2] } }, { class_name: 'Dense', config: { units: 1 } }] },
+      compile: { optimizer: 'sgd', loss: 'mse' },
+      fit: { x: { random: { kind: 'uniform', shape: [4, 2], seed: 1 } }, y: { random: { kind: 'uniform', shape: [4, 1], seed: 2 } }, batch_size: 4, epochs: EPOCHS },
+    });
+    assert.equal(job.status, 202, JSON.stringify(job.body));
+    const done = await waitForState(stack, job.body.id, ['completed', 'failed'], 600_000);
+    assert.equal(done.state, 'completed', JSON.stringify(done.error));
+    const model = (await getJson(stack, `/v1/models/${done.model_id}`)).body;
+    assert.deepEqual(model.checkpoints.map((c: any) => c.name), ['epoch-2998', 'epoch-2999', 'epoch-3000']);
+    const dir = path.join(stack.config.checkpointDir, 'models', done.model_id);
+    const { files, bytes } = await usage(dir);
+    t.diagnostic(`model folder after ${EPOCHS} epochs: ${files} files, ${bytes} bytes`);
+    // Unbounded, this was 15,005 files and 141 MB.
+    assert.ok(files <= 25, `${files} files`);
+    assert.ok(bytes < 1_000_000, `${bytes} bytes`);
+    // The history is on disk once, whole; a checkpoint holds its lengths, not a copy.
+    const history = JSON.parse(await fs.readFile(path.join(dir, 'history.json'), 'utf8'));
+    assert.equal(history.loss.length, EPOCHS);
+    assert.deepEqual(history.loss, done.history.loss);
+    const state = await fs.readFile(path.join(dir, 'checkpoints', 'epoch-3000', 'state.json'), 'utf8');
+    assert.ok(state.length < 1000, state);
+    assert.deepEqual(JSON.parse(state).history_lengths, { loss: EPOCHS });
+
+    // Continuing from a kept checkpoint starts from its own history.
+    const next = await post(stack, '/v1/jobs', { type: 'fit', initial_model: { model_id: done.model_id, checkpoint: 'epoch-2998' }, fit: { x: { random: { kind: 'uniform', shape: [4, 2], seed: 1 } }, y: { random: { kind: 'uniform', shape: [4, 1], seed: 2 } }, batch_size: 4, epochs: EPOCHS + 1 } });
+    assert.equal(next.status, 202, JSON.stringify(next.body));
+    const continued = await waitForState(stack, next.body.id, ['completed', 'failed'], 60_000);
+    assert.equal(continued.state, 'completed', JSON.stringify(continued.error));
+    assert.equal(continued.history.loss.length, EPOCHS + 1);
+    assert.deepEqual(continued.history.loss.slice(0, 2998), history.loss.slice(0, 2998));
+    // An epoch checkpoint that retention removed is not there to start from.
+    const gone = await post(stack, '/v1/jobs', { type: 'fit', initial_model: { model_id: done.model_id, checkpoint: 'epoch-0001' }, fit: { x: { random: { kind: 'uniform', shape: [4, 2], seed: 1 } }, y: { random: { kind: 'uniform', shape: [4, 1], seed: 2 } }, epochs: 2 } });
+    assert.equal(gone.status, 422);
+    assert.match(gone.body.errors[0].message, /has no checkpoint "epoch-0001"; it has epoch-2998, epoch-2999, epoch-3000/);
+  });
+
+  test('keep_checkpoints keeps that many more; 0 keeps only the latest', async () => {
+    for (const keep of [0, 4]) {
+      const spec = seedMlpJob({ epochs: 6, samples: 32 });
+      const job = await post(stack, '/v1/jobs', { ...spec, fit: { ...spec.fit, keep_checkpoints: keep } });
+      const done = await waitForState(stack, job.body.id, ['completed']);
+      const model = (await getJson(stack, `/v1/models/${done.model_id}`)).body;
+      assert.deepEqual(model.checkpoints.map((c: any) => c.epoch), [5, 4, 3, 2, 1].slice(0, keep + 1).reverse(), `keep_checkpoints ${keep}`);
+    }
+    const spec = seedMlpJob({ epochs: 1 });
+    const bad = await post(stack, '/v1/jobs', { ...spec, fit: { ...spec.fit, keep_checkpoints: -1 } });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.body), /keep_checkpoints/);
   });
 });

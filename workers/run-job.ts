@@ -20,7 +20,7 @@ import { EarlyStopping } from '../src/engine/callbacks/early-stopping.ts';
 import { modelFiles, optimizerFiles } from '../src/engine/serialize.ts';
 import { DataBinder } from '../src/engine/data-binding.ts';
 import { Trainer, type History } from '../src/engine/trainer.ts';
-import { ModelStore, isSafeCheckpointName } from '../src/store/model-store.ts';
+import { ModelStore, epochCheckpointName, isSafeCheckpointName, lengthsOf } from '../src/store/model-store.ts';
 import { ModelCache, loadModel, loadOptimizerState } from './model-loader.ts';
 import { runImport } from './run-import.ts';
 import type { ImportJob } from '../src/jobs/queue.ts';
@@ -55,8 +55,6 @@ export interface JobResult {
   result: JobOutput;
 }
 
-/** The resumable checkpoint written after each epoch (0-based epoch → epoch-0001, ...). */
-export const epochCheckpointName = (epoch: number) => `epoch-${String(epoch + 1).padStart(4, '0')}`;
 
 /** The job was cancelled (or timed out) while running; what it checkpointed stays. */
 export class JobCancelled extends Error {}
@@ -128,11 +126,19 @@ class EventReporter implements Callback {
   }
 }
 
+/** Epoch checkpoints a fit job keeps besides the latest (and those its callbacks need), unless it says `keep_checkpoints`. */
+export const DEFAULT_KEEP_CHECKPOINTS = 2;
+
 /**
- * After every epoch, a full checkpoint (weights, optimizer slots, epoch, history, callback state),
- * so a job can resume from it. Written before the next epoch starts, so a crash redoes at most the
- * epoch it interrupts (writing during the next epoch saved ~2 ms an epoch on the seed MLP, and
- * made a crash redo up to two).
+ * After every epoch, a full checkpoint (weights, optimizer slots, epoch, callback state), so a job
+ * can resume from it, and the model's history.json. Written before the next epoch starts, so a
+ * crash redoes at most the epoch it interrupts (writing during the next epoch saved ~2 ms an epoch
+ * on the seed MLP, and made a crash redo up to two).
+ *
+ * Then retention: the latest checkpoint, the `keep` before it, and the one EarlyStopping's
+ * restore_best_weights would load after a resume stay; older epoch checkpoints go. A checkpoint
+ * records only how long each history key was, so disk use grows linearly in epochs, not
+ * quadratically.
  */
 class EpochCheckpointer implements Callback {
   private readonly history: History;
@@ -141,6 +147,7 @@ class EpochCheckpointer implements Callback {
     private readonly store: ModelStore,
     private readonly modelId: string,
     private readonly userCallbacks: Callback[],
+    private readonly keep: number,
     private readonly emit: Emit,
   ) {
     this.history = Object.fromEntries(Object.entries(previous).map(([k, v]) => [k, [...v]]));
@@ -151,16 +158,25 @@ class EpochCheckpointer implements Callback {
     const state = {
       epoch,
       epochs: ctx.params.epochs,
-      history: this.history,
+      history_lengths: lengthsOf(this.history),
       callbacks: this.userCallbacks.map((c) => c.getState?.() ?? null),
       saved_at: new Date().toISOString(),
     };
+    // History first: a checkpoint never counts values history.json does not have yet.
+    await this.store.writeHistory(this.modelId, this.history);
     await this.store.writeCheckpoint(this.modelId, name, {
       ...(await modelFiles(ctx.model)),
       ...(await optimizerFiles(ctx.optimizer)),
       'state.json': JSON.stringify(state),
     });
     this.emit('checkpoint', { name, epoch, kind: 'epoch' });
+    const kept = new Set<string>();
+    for (let e = epoch; e >= Math.max(0, epoch - this.keep); e--) kept.add(epochCheckpointName(e));
+    for (const c of this.userCallbacks) {
+      const snapshot = c instanceof EarlyStopping ? c.snapshotEpoch : undefined;
+      if (snapshot !== undefined) kept.add(epochCheckpointName(snapshot));
+    }
+    await this.store.pruneEpochCheckpoints(this.modelId, kept);
   }
 }
 
@@ -274,7 +290,7 @@ async function runFit(input: JobInput, job: RunnableFitJob, { store, progressInt
     const user = makeCallbacks(fit.callbacks ?? [], callbackHooks(store, modelId, emit));
     resume?.callbacks?.forEach((state, i) => state !== null && state !== undefined && user[i]?.setState?.(state));
     if (resume?.callbacks) await restoreBestWeightSnapshots(store, modelId, user);
-    const callbacks = [...user, new EventReporter(emit, backend, progressIntervalMs), new EpochCheckpointer(previous, store, modelId, user, emit)];
+    const callbacks = [...user, new EventReporter(emit, backend, progressIntervalMs), new EpochCheckpointer(previous, store, modelId, user, fit.keep_checkpoints ?? DEFAULT_KEEP_CHECKPOINTS, emit)];
     const initialEpoch = fit.initial_epoch ?? resume?.initial_epoch ?? 0;
     const { history: fresh, epochsRun } = await trainer.fit(train, {
       batchSize: fit.batch_size ?? 32,
@@ -292,13 +308,14 @@ async function runFit(input: JobInput, job: RunnableFitJob, { store, progressInt
     const totalEpochs = initialEpoch + epochsRun;
     await store.writeFinal(modelId, { ...(await modelFiles(model)), ...(await optimizerFiles(trainer.optimizer)) });
     const finalLogs = Object.fromEntries(Object.entries(history).map(([k, v]) => [k, v[v.length - 1]]));
+    // history.json has it already, unless no epoch ran in this job.
+    await store.writeHistory(modelId, history);
     await store.writeInfo(modelId, {
       ...(await store.readInfo(modelId)),
       status: 'trained',
       trained_at: new Date().toISOString(),
       epochs_run: totalEpochs,
       final_metrics: finalLogs,
-      history,
     });
     emit('train_end', { epochs_run: totalEpochs, logs: finalLogs, execution: trainer.lastExecution });
     const result: JobOutput = {};

@@ -207,6 +207,14 @@ export const FitSpec = Type.Object(
     sample_weight: Type.Optional(Data),
     callbacks: Type.Optional(Type.Array(Serialized, { maxItems: 32 })),
     verbose: Type.Optional(Type.Unknown()),
+    keep_checkpoints: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 1000,
+        description:
+          'Not a Keras key (default 2). Epoch checkpoints (epoch-NNNN, written after every epoch for resuming) kept besides the latest; older ones are deleted as training goes. The one EarlyStopping(restore_best_weights) needs is always kept, and ModelCheckpoint files are never deleted.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -3,6 +3,8 @@
  *   models/<id>/info.json                  what GET /v1/models/<id> describes
  *   models/<id>/final/                     model.json + weights.bin (TensorFlow.js layers format)
  *   models/<id>/checkpoints/<name>/        model.json, weights.bin, optimizer.json/.bin, state.json
+ *   models/<id>/history.json               the training history, once per model: a checkpoint's
+ *                                          state.json says how many values of each key were its own
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -15,10 +17,21 @@ export interface CheckpointInfo {
   monitor?: string;
   value?: number;
   weights_only?: boolean;
-  /** Cumulative history up to this checkpoint (epoch checkpoints). */
-  history?: Record<string, number[]>;
+  /** How many values of each history key the model had when this checkpoint was written (epoch checkpoints). */
+  history_lengths?: Record<string, number>;
+  /** The history itself, in checkpoints written before history.json existed. */
+  history?: History;
   files: Array<{ name: string; bytes: number }>;
 }
+
+export type History = Record<string, number[]>;
+
+/** The resumable checkpoint written after each epoch (0-based epoch → epoch-0001, ...). */
+export const epochCheckpointName = (epoch: number) => `epoch-${String(epoch + 1).padStart(4, '0')}`;
+const EPOCH_CHECKPOINT = /^epoch-\d+$/;
+
+/** A `.old-<name>-<tag>` folder of writeDirAtomic: the name it replaced. */
+const OLD_COPY = /^\.old-(.+)-[0-9a-f]{8}$/;
 
 const SAFE_ID = /^[A-Za-z0-9_-]{1,100}$/;
 /** A checkpoint name is one path segment: no separators, no dot-dot, no NUL. */
@@ -37,6 +50,19 @@ async function writing<T>(what: string, root: string, work: () => Promise<T>): P
     const hint = e.code === 'ENOSPC' ? ' (the disk is full)' : e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'EPERM' ? ' (not writable)' : '';
     throw new Error(`could not write ${what} under CHECKPOINT_DIR (${root})${hint}: ${e.code ?? ''} ${e.message}`.trim());
   }
+}
+
+const exists = (p: string) => fs.stat(p).then(() => true, () => false);
+
+export const lengthsOf = (history: History): Record<string, number> => Object.fromEntries(Object.entries(history).map(([k, v]) => [k, v.length]));
+
+/**
+ * The history as it was at a checkpoint: the model's history cut to the checkpoint's lengths.
+ * Checkpoints written before history.json existed carry their own copy.
+ */
+export function historyAt(state: { history?: History; history_lengths?: Record<string, number> }, modelHistory: History): History {
+  if (state.history) return state.history;
+  return Object.fromEntries(Object.entries(state.history_lengths ?? {}).map(([k, n]) => [k, (modelHistory[k] ?? []).slice(0, n)]));
 }
 
 export class ModelStore {
@@ -68,6 +94,13 @@ export class ModelStore {
     for (const dir of [this.dir(modelId), path.join(this.dir(modelId), 'checkpoints')]) {
       for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
         if (!isTempName(name)) continue;
+        // Killed between a replacing write's two renames: the old copy is all there is of that name.
+        const replaced = OLD_COPY.exec(name)?.[1];
+        if (replaced && !(await exists(path.join(dir, replaced)))) {
+          await fs.rename(path.join(dir, name), path.join(dir, replaced));
+          removed.push(`${name} (restored as ${replaced})`);
+          continue;
+        }
         await fs.rm(path.join(dir, name), { recursive: true, force: true });
         removed.push(name);
       }
@@ -75,13 +108,37 @@ export class ModelStore {
     return removed;
   }
 
-  /** The newest epoch checkpoint (written after every epoch): where a crashed fit resumes. */
+  /** The newest epoch checkpoint (written after every epoch): where a crashed fit resumes, with its history. */
   async latestEpochCheckpoint(modelId: string): Promise<{ name: string; state: Record<string, any> } | undefined> {
-    const epochs = (await this.listCheckpoints(modelId)).filter((c) => /^epoch-\d+$/.test(c.name));
-    const last = epochs.at(-1);
+    const names = (await this.checkpointNames(modelId)).filter((n) => EPOCH_CHECKPOINT.test(n)).sort();
+    const last = names.at(-1);
     if (!last) return undefined;
-    const state = JSON.parse(await fs.readFile(path.join(this.dir(modelId), 'checkpoints', last.name, 'state.json'), 'utf8'));
-    return { name: last.name, state };
+    const state = JSON.parse(await fs.readFile(path.join(this.dir(modelId), 'checkpoints', last, 'state.json'), 'utf8'));
+    return { name: last, state: { ...state, history: historyAt(state, await this.readHistory(modelId)) } };
+  }
+
+  /** The whole training history of the model so far; written before the checkpoint of each epoch. */
+  async writeHistory(modelId: string, history: History): Promise<void> {
+    await writing(`model ${modelId}'s history.json`, this.root, () => writeFileAtomic(path.join(this.dir(modelId), 'history.json'), JSON.stringify(history)));
+  }
+
+  async readHistory(modelId: string): Promise<History> {
+    return JSON.parse(await fs.readFile(path.join(this.dir(modelId), 'history.json'), 'utf8').catch(() => '{}'));
+  }
+
+  /**
+   * Removes the epoch checkpoints not named in `keep` (retention after each epoch). Renamed aside
+   * first, so no reader sees one half deleted.
+   */
+  async pruneEpochCheckpoints(modelId: string, keep: ReadonlySet<string>): Promise<string[]> {
+    const base = path.join(this.dir(modelId), 'checkpoints');
+    const doomed = (await this.checkpointNames(modelId)).filter((n) => EPOCH_CHECKPOINT.test(n) && !keep.has(n));
+    for (const name of doomed) {
+      const aside = path.join(base, `.tmp-${name}-pruned`);
+      await fs.rename(path.join(base, name), aside);
+      await fs.rm(aside, { recursive: true, force: true });
+    }
+    return doomed;
   }
 
   /** Every model's info, newest first. */
@@ -165,13 +222,25 @@ export class ModelStore {
     return Promise.all(names.map(async (name) => ({ name, bytes: (await fs.stat(path.join(dir, name))).size })));
   }
 
+  private async checkpointNames(modelId: string): Promise<string[]> {
+    return (await fs.readdir(path.join(this.dir(modelId), 'checkpoints')).catch(() => [] as string[])).filter((n) => !isTempName(n));
+  }
+
   async listCheckpoints(modelId: string): Promise<CheckpointInfo[]> {
     const base = path.join(this.dir(modelId), 'checkpoints');
-    const names = (await fs.readdir(base).catch(() => [] as string[])).filter((n) => !isTempName(n));
     const out: CheckpointInfo[] = [];
-    for (const name of names) {
+    for (const name of await this.checkpointNames(modelId)) {
       const state = JSON.parse(await fs.readFile(path.join(base, name, 'state.json'), 'utf8').catch(() => '{}'));
-      out.push({ name, epoch: state.epoch ?? -1, monitor: state.monitor, value: state.value, weights_only: state.weights_only, history: state.history, files: await this.filesOf(path.join(base, name)) });
+      out.push({
+        name,
+        epoch: state.epoch ?? -1,
+        monitor: state.monitor,
+        value: state.value,
+        weights_only: state.weights_only,
+        history_lengths: state.history_lengths,
+        history: state.history,
+        files: await this.filesOf(path.join(base, name)),
+      });
     }
     return out.sort((a, b) => a.epoch - b.epoch || a.name.localeCompare(b.name));
   }

@@ -66,6 +66,11 @@ export class EarlyStopping implements Callback {
     this.state.snapshot_epoch = epoch;
   }
 
+  /** The epoch whose checkpoint holds the weights restore_best_weights would restore: a resume needs it. */
+  get snapshotEpoch(): number | undefined {
+    return this.options.restore_best_weights ? this.state.snapshot_epoch : undefined;
+  }
+
   /**
    * After a resume, the epoch whose weights the snapshot held (undefined: none to restore). The
    * snapshot is not in the callback's JSON state: it is that epoch's checkpoint, which the runner
