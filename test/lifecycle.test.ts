@@ -5,10 +5,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { startStack, type Stack } from './helpers/stack.ts';
 import { del, getJson, post, waitForState } from './helpers/http.ts';
 import { seedMlpJob } from './helpers/specs.ts';
+import { ModelStore } from '../src/store/model-store.ts';
 
 const FIXTURES = new URL('./fixtures/datasets/', import.meta.url);
 
@@ -156,5 +158,27 @@ describe('checkpoint retention', () => {
     const bad = await post(stack, '/v1/jobs', { ...spec, fit: { ...spec.fit, keep_checkpoints: -1 } });
     assert.equal(bad.status, 400);
     assert.match(JSON.stringify(bad.body), /keep_checkpoints/);
+  });
+});
+
+describe('interrupted replacing writes', () => {
+  test('killed between the two renames, the old copy is put back; beside a complete new copy it is removed', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'kj-store-'));
+    try {
+      const store = new ModelStore(root);
+      await store.writeCheckpoint('m1', 'best.keras', { 'state.json': '{"epoch":3}', 'weights.bin': new Uint8Array([1, 2, 3]) });
+      const base = path.join(store.dir('m1'), 'checkpoints');
+      // writeDirAtomic renames the old folder aside, then the new one into place: a kill between leaves only the old one.
+      await fs.rename(path.join(base, 'best.keras'), path.join(base, '.old-best.keras-0badf00d'));
+      await fs.mkdir(path.join(base, '.tmp-best.keras-0badf00d'));
+      await store.writeCheckpoint('m1', 'epoch-0002', { 'state.json': '{"epoch":1}' });
+      await fs.mkdir(path.join(base, '.old-epoch-0002-12345678'));
+      const removed = await store.removeInterruptedWrites('m1');
+      assert.deepEqual(removed.sort(), ['.old-best.keras-0badf00d (restored as best.keras)', '.old-epoch-0002-12345678', '.tmp-best.keras-0badf00d']);
+      assert.deepEqual((await fs.readdir(base)).sort(), ['best.keras', 'epoch-0002']);
+      assert.deepEqual([...(await fs.readFile(path.join(base, 'best.keras', 'weights.bin')))], [1, 2, 3]);
+    } finally {
+      await fs.rm(root, { recursive: true, force: true });
+    }
   });
 });
