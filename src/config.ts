@@ -23,6 +23,8 @@ export interface Config {
   jobTtlS: number;
   /** Largest accepted request body in bytes. */
   bodyLimit: number;
+  /** Inline arrays (nested JSON, base64) of more numbers than this are staged to disk at submit, not queued in Redis. */
+  inlineArrayMax: number;
   /** Largest Keras file POST /v1/models/import accepts, in bytes (read into memory to check it). */
   importMaxBytes: number;
   /** BullMQ lock: a worker that stops renewing it for this long is presumed dead. */
@@ -93,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sseHeartbeatS: int('SSE_HEARTBEAT_S', env.SSE_HEARTBEAT_S, 15, 1),
     jobTtlS: int('JOB_TTL_S', env.JOB_TTL_S, 7 * 24 * 3600, 60),
     bodyLimit: int('BODY_LIMIT', env.BODY_LIMIT, 64 * 1024 * 1024, 1024),
+    inlineArrayMax: int('INLINE_ARRAY_MAX', env.INLINE_ARRAY_MAX, 1024, 0),
     importMaxBytes: int('MODEL_IMPORT_MAX_BYTES', env.MODEL_IMPORT_MAX_BYTES, 512 * 1024 * 1024, 1024),
     lockDurationMs: int('LOCK_DURATION_MS', env.LOCK_DURATION_MS, 30_000, 1000),
     stalledIntervalMs: int('STALLED_INTERVAL_MS', env.STALLED_INTERVAL_MS, 30_000, 500),

@@ -11,6 +11,9 @@ import { startStack, type Stack } from './helpers/stack.ts';
 import { del, getJson, post, waitForState } from './helpers/http.ts';
 import { seedMlpJob } from './helpers/specs.ts';
 import { ModelStore } from '../src/store/model-store.ts';
+import { writeNpy } from '../src/datasets/npy.ts';
+import { startWorker, type RunningWorker } from '../workers/start-worker.ts';
+import pino from 'pino';
 
 const FIXTURES = new URL('./fixtures/datasets/', import.meta.url);
 
@@ -180,5 +183,82 @@ describe('interrupted replacing writes', () => {
     } finally {
       await fs.rm(root, { recursive: true, force: true });
     }
+  });
+});
+
+/** Bytes Redis holds under the stack's prefix (MEMORY USAGE of every key). */
+async function redisBytes(stack: Stack): Promise<number> {
+  const keys = await stack.redis.keys(`${stack.config.redisPrefix}:*`);
+  let total = 0;
+  for (const key of keys) total += (await stack.redis.memory('USAGE', key)) ?? 0;
+  return total;
+}
+
+describe('payloads out of Redis', () => {
+  let stack: Stack;
+  let worker: RunningWorker | undefined;
+  before(async () => {
+    // No worker until the first test has looked at a queued job.
+    stack = await startStack({ worker: false });
+  });
+  after(async () => {
+    await worker?.close();
+    await stack.close();
+  });
+
+  /** A seeded model and unshuffled fit on these arrays (inline, or as dataset references), so two runs can be compared. */
+  const seededFit = (x: unknown, y: unknown) => {
+    const spec = seedMlpJob({ epochs: 2 });
+    spec.model.layers.forEach((l, i) => ((l.config as any).kernel_initializer = { class_name: 'GlorotUniform', config: { seed: 11 + i } }));
+    return { ...spec, fit: { x, y, batch_size: 64, epochs: 2, shuffle: false } };
+  };
+  const rows = 3000;
+  const xs = Array.from({ length: rows }, (_, i) => Array.from({ length: 32 }, (_, j) => Math.sin(i * 32 + j)));
+  const ys = Array.from({ length: rows }, (_, i) => i % 10);
+
+  test('big inline arrays are staged to disk at submit, train as if inline, and leave nothing once the job ends', async (t) => {
+    const before = await redisBytes(stack);
+    const body = seededFit(xs, ys);
+    const bodyBytes = JSON.stringify(body).length;
+    const job = await post(stack, '/v1/jobs', body);
+    assert.equal(job.status, 202, JSON.stringify(job.body));
+    const payloadDir = path.join(stack.config.datasetDir, `payload-${job.body.id}`);
+    assert.deepEqual((await fs.readdir(payloadDir)).sort(), ['a0.npy', 'a1.npy', 'meta.json']);
+    const queued = await redisBytes(stack);
+    t.diagnostic(`a queued job with a ${bodyBytes}-byte body: ${queued - before} bytes of Redis`);
+    assert.ok(queued - before < 30_000, `a queued ${bodyBytes}-byte job takes ${queued - before} bytes of Redis`);
+    // The spec still shows the data by shape.
+    const spec = (await getJson(stack, `/v1/jobs/${job.body.id}/spec`)).body.spec;
+    assert.deepEqual(spec.fit.x, { array: { shape: [rows, 32], inline: true } });
+    worker = await startWorker(stack.config, pino({ level: 'warn' }));
+    const staged = await waitForState(stack, job.body.id, ['completed', 'failed']);
+    assert.equal(staged.state, 'completed', JSON.stringify(staged.error));
+    await assert.rejects(fs.stat(payloadDir), 'the staged payload is removed when the job ends');
+
+    // The same arrays uploaded as a dataset train to the same numbers.
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(writeNpy({ shape: [rows, 32], dtype: 'float32', values: Float32Array.from(xs.flat()) }))]), 'x.npy');
+    form.append('file', new Blob([new Uint8Array(writeNpy({ shape: [rows], dtype: 'int32', values: Int32Array.from(ys) }))]), 'y.npy');
+    const dataset = (await (await fetch(`${stack.baseUrl}/v1/datasets`, { method: 'POST', body: form })).json()) as { id: string };
+    const reference = await post(stack, '/v1/jobs', seededFit({ dataset: dataset.id, array: 'x' }, { dataset: dataset.id, array: 'y' }));
+    const expected = await waitForState(stack, reference.body.id, ['completed', 'failed']);
+    assert.deepEqual(staged.history, expected.history);
+  });
+
+  test('Redis holds no more after a batch of big-body jobs than before it, but their records', async (t) => {
+    const spec = seedMlpJob({ epochs: 1 });
+    const body = { ...spec, fit: { ...spec.fit, x: xs, y: ys, validation_data: undefined } };
+    const one = await post(stack, '/v1/jobs', body);
+    await waitForState(stack, one.body.id, ['completed']);
+    const before = await redisBytes(stack);
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push((await post(stack, '/v1/jobs', body)).body.id);
+    for (const id of ids) assert.equal((await waitForState(stack, id, ['completed', 'failed'])).state, 'completed');
+    const grown = (await redisBytes(stack)) - before;
+    const perJob = grown / ids.length;
+    t.diagnostic(`${ids.length} finished jobs with ${JSON.stringify(body).length}-byte bodies: Redis grew ${grown} bytes (${Math.round(perJob)} a job)`);
+    // The bodies were ~2 MB each; what stays is each job's record, events and abbreviated spec.
+    assert.ok(perJob < 20_000, `${perJob} bytes of Redis per finished job (${JSON.stringify(body).length}-byte body)`);
+    assert.deepEqual(await stack.redis.keys(`${stack.config.redisPrefix}:${stack.config.queueName}:${ids[0]}*`), [], 'the queue entry is gone');
   });
 });

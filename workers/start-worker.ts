@@ -13,6 +13,8 @@ import { connectRedis } from '../src/redis/connect.ts';
 import { logErrorsOnce } from '../src/redis/quiet-errors.ts';
 import { Keys } from '../src/redis/keys.ts';
 import { JobReferences } from '../src/jobs/job-references.ts';
+import { payloadDatasetId } from '../src/jobs/payloads.ts';
+import { DatasetStore } from '../src/datasets/dataset-store.ts';
 import type { QueuedJob } from '../src/jobs/queue.ts';
 import { JobCancelled, TrainerClient, TrainerDied, type TrainerVariant } from './trainer-client.ts';
 import { TERMINAL_STATES, type JobRecord } from '../src/jobs/job-record.ts';
@@ -37,6 +39,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   const references = new JobReferences(redis, keys, jobs);
   const trainer = new TrainerClient({ afterJobs: config.recycleAfterJobs, rssBytes: config.recycleRssMb * 1024 * 1024 });
   const models = new ModelStore(config.checkpointDir);
+  const payloads = new DatasetStore(config.datasetDir, { maxBytes: 0 });
   const workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   for (const { env, error } of await trainer.startChecked()) {
     log.warn({ workerId, relativeError: error, env }, "this CPU's convolution kernels computed a 1x1 convolution's gradient wrong: trainers start with a fix");
@@ -73,8 +76,9 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     if (before) observe(clusterHistograms.jobDuration, (finishedAt.getTime() - Date.parse(before.started_at ?? before.created_at)) / 1000, { type: before.type, state });
     await events.append(jobId, state, { state, ...data }, config.jobTtlS);
     await jobs.expire(jobId, config.jobTtlS);
-    // Its models and datasets may be deleted from now on.
+    // Its models and datasets may be deleted from now on; the data it carried inline is not needed again.
     await references.release(jobId);
+    await payloads.remove(payloadDatasetId(jobId));
   };
 
   /**

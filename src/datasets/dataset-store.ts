@@ -17,8 +17,8 @@ import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import type { DType, HostArray } from '../spec/arrays.ts';
 import { BadArraySelection, BadMultipart, DatasetArrayNotFound, DatasetNotFound, DatasetTooLarge, InvalidDatasetFile } from './errors.ts';
-import { fsyncDir } from '../store/atomic.ts';
-import { NpyDecoder, NpyError, npyHeader, parseNpyHeader, shapeText } from './npy.ts';
+import { fsyncDir, writeFileAtomic } from '../store/atomic.ts';
+import { NpyDecoder, NpyError, npyHeader, parseNpyHeader, shapeText, writeNpy } from './npy.ts';
 
 export interface DatasetArrayInfo {
   shape: number[];
@@ -531,6 +531,34 @@ export class DatasetStore {
       return JSON.parse(await fs.readFile(path.join(this.dir(id), 'meta.json'), 'utf8')) as DatasetInfo;
     } catch (err) {
       if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * Stores arrays a job carried inline (see jobs/payloads.ts) as a dataset of no tenant: no API
+   * route lists or reads it, the worker reads it like any dataset. Published at once, like save().
+   */
+  async stage(id: string, arrays: Record<string, HostArray>): Promise<DatasetInfo> {
+    if (!DATASET_ID.test(id)) throw new Error(`invalid dataset id "${id}"`);
+    const tmp = path.join(this.root, `.tmp-${id}`);
+    await fs.mkdir(tmp, { recursive: true });
+    try {
+      const infos: Record<string, DatasetArrayInfo> = {};
+      let bytes = 0;
+      for (const [name, array] of Object.entries(arrays)) {
+        const npy = writeNpy(array);
+        await writeFileAtomic(path.join(tmp, `${name}.npy`), npy);
+        infos[name] = { shape: array.shape, dtype: array.dtype };
+        bytes += npy.length;
+      }
+      const info: DatasetInfo = { id, created_at: new Date().toISOString(), bytes, arrays: infos };
+      await writeFileAtomic(path.join(tmp, 'meta.json'), JSON.stringify(info));
+      await fs.rename(tmp, this.dir(id));
+      await fsyncDir(this.root);
+      return info;
+    } catch (err) {
+      await fs.rm(tmp, { recursive: true, force: true });
       throw err;
     }
   }

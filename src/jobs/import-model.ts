@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { abbreviateSpec } from '../spec/abbreviate.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import { QueueUnavailable } from '../errors.ts';
 import { fromKerasJson } from '../keras/from-keras-json.ts';
@@ -78,7 +79,8 @@ export async function acceptImport(services: Services, tenant: string, upload: {
   };
   const record: JobRecord = { id, type: 'import', state: 'queued', created_at: new Date().toISOString(), progress: { epoch: 0, epochs: 0 }, history: {}, attempts: 0, tenant, model_id: modelId };
   await services.references.hold(id, [`model:${modelId}`]);
-  await services.jobs.create(record);
+  const { upload: _path, ...shown } = job;
+  await services.jobs.create(record, abbreviateSpec(shown));
   try {
     await services.events.append(id, 'state', { state: 'queued' });
     await services.queue.add('import', { jobId: id, tenant, modelId, job }, { jobId: id });

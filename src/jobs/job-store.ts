@@ -29,12 +29,19 @@ function decode(hash: Record<string, string>): JobRecord {
 export class JobStore {
   constructor(private readonly redis: Redis, private readonly keys: Keys) {}
 
-  async create(record: JobRecord): Promise<void> {
+  /** The record, and the spec GET /v1/jobs/{id}/spec shows (abbreviated: no bulk data). */
+  async create(record: JobRecord, spec: unknown): Promise<void> {
     await this.redis
       .multi()
       .hset(this.keys.job(record.id), encode(record))
+      .set(this.keys.jobSpec(record.id), JSON.stringify(spec))
       .zadd(this.keys.jobIndex(record.tenant), Date.parse(record.created_at), record.id)
       .exec();
+  }
+
+  async spec(id: string): Promise<unknown> {
+    const text = await this.redis.get(this.keys.jobSpec(id));
+    return text === null ? undefined : JSON.parse(text);
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -57,7 +64,7 @@ export class JobStore {
 
   /** Removes a record that never made it into the queue. */
   async remove(id: string, tenant: string): Promise<void> {
-    await this.redis.multi().del(this.keys.job(id)).zrem(this.keys.jobIndex(tenant), id).exec();
+    await this.redis.multi().del(this.keys.job(id), this.keys.jobSpec(id)).zrem(this.keys.jobIndex(tenant), id).exec();
   }
 
   /** The record if it exists and belongs to the tenant: another tenant's job looks like no job. */
@@ -89,6 +96,6 @@ export class JobStore {
   }
 
   async expire(id: string, ttlS: number): Promise<void> {
-    await this.redis.expire(this.keys.job(id), ttlS);
+    await this.redis.multi().expire(this.keys.job(id), ttlS).expire(this.keys.jobSpec(id), ttlS).exec();
   }
 }

@@ -37,7 +37,9 @@ export function createQueue(config: Config): Queue<QueuedJob> {
   const queue = new Queue<QueuedJob>(config.queueName, {
     connection,
     prefix: config.redisPrefix,
-    defaultJobOptions: { attempts: 1, removeOnComplete: { age: config.jobTtlS }, removeOnFail: { age: config.jobTtlS } },
+    // An ended job is removed from the queue at once: its record, spec and events (which expire
+    // after JOB_TTL_S) are what clients read, so Redis keeps no job's data past its end.
+    defaultJobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: true },
   });
   const close = queue.close.bind(queue);
   queue.close = async () => {

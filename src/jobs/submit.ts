@@ -13,6 +13,8 @@ import type { JobRecord } from './job-record.ts';
 import { TERMINAL_EVENTS } from '../events/event-log.ts';
 import { modelLookup } from './model-lookup.ts';
 import { resourcesOf } from './job-references.ts';
+import { payloadDatasetId, stagePayloads } from './payloads.ts';
+import { abbreviateSpec } from '../spec/abbreviate.ts';
 
 export interface SubmitOptions {
   tenant: string;
@@ -94,13 +96,16 @@ async function checkAndQueue(services: Services, id: string, tenant: string, bod
     tenant,
     model_id: modelId,
   };
-  await jobs.create(record);
+  // Bulk inline data goes to the data volume; the queue carries references (payloads.ts).
+  const staged = stagePayloads(checked.job, checked.graph, id, services.config.inlineArrayMax);
+  if (Object.keys(staged.arrays).length) await datasetArrays.stage(payloadDatasetId(id), staged.arrays);
+  await jobs.create(record, abbreviateSpec(checked.job));
   try {
     await events.append(id, 'state', { state: 'queued' });
-    await queue.add(body.type, { jobId: id, tenant, modelId: body.type === 'fit' ? modelId : undefined, job: checked.job, resume: checked.resume }, { jobId: id, priority: body.priority });
+    await queue.add(body.type, { jobId: id, tenant, modelId: body.type === 'fit' ? modelId : undefined, job: staged.job, resume: checked.resume }, { jobId: id, priority: body.priority });
   } catch (err) {
     // Nothing half-written: a job that is not in the queue does not exist.
-    await Promise.allSettled([jobs.remove(id, tenant), events.remove(id)]);
+    await Promise.allSettled([jobs.remove(id, tenant), events.remove(id), datasetArrays.remove(payloadDatasetId(id))]);
     throw new QueueUnavailable((err as Error).message);
   }
   log.info({ jobId: id, type: body.type, samples: checked.samples, epochs: checked.epochs }, 'job queued');

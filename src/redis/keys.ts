@@ -11,6 +11,10 @@ export class Keys {
   jobIndex(tenant: string) {
     return `${this.prefix}:tenant:${tenant}:jobs`;
   }
+  /** The job's spec as submitted, abbreviated (GET /v1/jobs/{id}/spec); expires with the record. */
+  jobSpec(id: string) {
+    return `${this.prefix}:job:${id}:spec`;
+  }
   events(id: string) {
     return `${this.prefix}:job:${id}:events`;
   }

@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { BadCursor, JobFinished, JobNotFound, NoPredictions, ResultNotFound } from '../errors.ts';
 import { JobState, JobView, TERMINAL_STATES, jobLinks, type JobRecord } from '../jobs/job-record.ts';
 import { submitJob } from '../jobs/submit.ts';
-import { abbreviateSpec } from '../spec/abbreviate.ts';
+import { payloadDatasetId } from '../jobs/payloads.ts';
 import { JobCreate } from '../spec/schema.ts';
 import { ProblemSchema } from './problem-schema.ts';
 
@@ -27,7 +27,7 @@ export function viewOf(record: JobRecord): JobView {
 }
 
 const jobs: FastifyPluginAsyncTypebox = async (app) => {
-  const { jobs: store, queue, events, redis, keys, config, references } = app.services;
+  const { jobs: store, queue, events, redis, keys, config, references, datasetArrays } = app.services;
 
   app.post('/v1/jobs', {
     schema: {
@@ -113,11 +113,9 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
     },
     handler: async (req) => {
       const record = await store.getOwned(req.params.id, req.tenant);
-      const queued = record && (await queue.getJob(record.id));
-      if (!queued) throw new JobNotFound(req.params.id);
-      // An import's staged file path is the server's business, not the client's.
-      const { upload: _path, ...job } = queued.data.job as typeof queued.data.job & { upload?: string };
-      return { spec: abbreviateSpec(job) };
+      const spec = record && (await store.spec(record.id));
+      if (spec === undefined) throw new JobNotFound(req.params.id);
+      return { spec };
     },
   });
 
@@ -171,6 +169,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
         await events.append(id, 'cancelled', { state: 'cancelled', reason: 'cancelled while queued' }, config.jobTtlS);
         await store.expire(id, config.jobTtlS);
         await references.release(id);
+        await datasetArrays.remove(payloadDatasetId(id));
       } else {
         await redis.publish(keys.cancelChannel(), id);
       }

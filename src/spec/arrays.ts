@@ -214,8 +214,8 @@ export function materialize(a: ArrayLike, at = '', loaded?: Map<DatasetArray, Ho
  * input/output, a list in model order, or a dict keyed by name.
  */
 export function bindData<T>(data: Data, names: string[], at: string, each: (a: ArrayLike, at: string, name: string) => T): T[] {
-  if (!Array.isArray(data) && !isEncoded(data) && !isRandom(data) && !isDatasetArray(data)) {
-    const dict = data as Record<string, ArrayLike>;
+  if (isDataDict(data)) {
+    const dict = data;
     const extra = Object.keys(dict).filter((k) => !names.includes(k));
     if (extra.length) fail(`${at}/${extra[0]}`, `no model input/output is named "${extra[0]}"; expected keys ${names.join(', ')}`);
     return names.map((n) => {
@@ -236,8 +236,17 @@ export function bindData<T>(data: Data, names: string[], at: string, each: (a: A
  * outputs, which then weighs every output's loss (bound as a list of one).
  */
 export function bindSampleWeight<T>(data: Data, names: string[], at: string, each: (a: ArrayLike, at: string, name: string) => T): T[] {
-  const single = isEncoded(data) || isRandom(data) || isDatasetArray(data) || (Array.isArray(data) && data.length > 0 && data.every((v) => typeof v === 'number'));
-  return names.length > 1 && single ? [each(data as ArrayLike, at, names[0])] : bindData(data, names, at, each);
+  return names.length > 1 && isOneArray(data) ? [each(data as ArrayLike, at, names[0])] : bindData(data, names, at, each);
+}
+
+/** Whether data is one array rather than a list or dict of them (a list of numbers is one array). */
+export function isOneArray(data: Data): boolean {
+  return isEncoded(data) || isRandom(data) || isDatasetArray(data) || (Array.isArray(data) && data.length > 0 && data.every((v) => typeof v === 'number'));
+}
+
+/** Whether data is a dict of arrays by input/output name. */
+export function isDataDict(data: Data): data is Record<string, ArrayLike> {
+  return !Array.isArray(data) && !isEncoded(data) && !isRandom(data) && !isDatasetArray(data);
 }
 
 export { SpecError };
