@@ -31,6 +31,8 @@ export interface Config {
   lockDurationMs: number;
   /** How often workers look for jobs whose worker died. */
   stalledIntervalMs: number;
+  /** How often each worker removes files of ended or expired jobs (jobs/janitor.ts). */
+  janitorIntervalS: number;
   /** Crashes of a job's worker tolerated before the job fails (each resumes from its last checkpoint). */
   maxCrashes: number;
   /** A worker restarts its trainer process after this many jobs, or when it grows past this RSS. */
@@ -99,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     importMaxBytes: int('MODEL_IMPORT_MAX_BYTES', env.MODEL_IMPORT_MAX_BYTES, 512 * 1024 * 1024, 1024),
     lockDurationMs: int('LOCK_DURATION_MS', env.LOCK_DURATION_MS, 30_000, 1000),
     stalledIntervalMs: int('STALLED_INTERVAL_MS', env.STALLED_INTERVAL_MS, 30_000, 500),
+    janitorIntervalS: int('JANITOR_INTERVAL_S', env.JANITOR_INTERVAL_S, 600, 1),
     maxCrashes: int('MAX_CRASHES', env.MAX_CRASHES, 2, 0),
     recycleAfterJobs: int('RECYCLE_AFTER_JOBS', env.RECYCLE_AFTER_JOBS, 50, 1),
     recycleRssMb: int('RECYCLE_RSS_MB', env.RECYCLE_RSS_MB, 3072, 64),

@@ -14,6 +14,8 @@ import { ModelStore } from '../src/store/model-store.ts';
 import { writeNpy } from '../src/datasets/npy.ts';
 import { startWorker, type RunningWorker } from '../workers/start-worker.ts';
 import pino from 'pino';
+import crypto from 'node:crypto';
+import { sweepLeftovers } from '../src/jobs/janitor.ts';
 
 const FIXTURES = new URL('./fixtures/datasets/', import.meta.url);
 
@@ -260,5 +262,55 @@ describe('payloads out of Redis', () => {
     // The bodies were ~2 MB each; what stays is each job's record, events and abbreviated spec.
     assert.ok(perJob < 20_000, `${perJob} bytes of Redis per finished job (${JSON.stringify(body).length}-byte body)`);
     assert.deepEqual(await stack.redis.keys(`${stack.config.redisPrefix}:${stack.config.queueName}:${ids[0]}*`), [], 'the queue entry is gone');
+  });
+});
+
+describe('leftovers of ended jobs', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ worker: false });
+  });
+  after(async () => {
+    await stack.close();
+  });
+
+  test('the janitor removes results of expired jobs and payloads and uploads of ended or never-queued jobs, nothing younger or still needed', async () => {
+    const { checkpointDir, datasetDir } = stack.config;
+    const jobs = stack.app.services.jobs;
+    const id = () => crypto.randomUUID();
+    const record = (jobId: string, state: 'queued' | 'completed') => ({ id: jobId, type: 'predict', state, created_at: new Date().toISOString(), progress: { epoch: 0, epochs: 0 }, history: {}, attempts: 0, tenant: 'public' }) as const;
+    const [expired, live, ended, orphan, young, queued] = [id(), id(), id(), id(), id(), id()];
+    await jobs.create(record(live, 'completed'), {});
+    await jobs.create(record(ended, 'completed'), {});
+    await jobs.create(record(queued, 'queued'), {});
+    const made: string[] = [];
+    const make = async (p: string, old = true) => {
+      await fs.mkdir(path.dirname(p), { recursive: true });
+      await fs.writeFile(p, 'x');
+      if (old) await fs.utimes(p, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+      made.push(p);
+      return p;
+    };
+    const result = (j: string) => path.join(checkpointDir, 'results', j);
+    await make(path.join(result(expired), 'out.npy'));
+    await fs.utimes(result(expired), new Date(0), new Date(0));
+    await make(path.join(result(live), 'out.npy'));
+    await fs.utimes(result(live), new Date(0), new Date(0));
+    const payload = (j: string) => path.join(datasetDir, `payload-${j}`);
+    for (const j of [ended, orphan, queued]) {
+      await make(path.join(payload(j), 'a0.npy'));
+      await fs.utimes(payload(j), new Date(0), new Date(0));
+    }
+    await make(path.join(payload(young), 'a0.npy'));
+    const upload = (j: string) => path.join(checkpointDir, 'imports', `${j}.keras`);
+    await make(upload(ended));
+    await make(upload(orphan));
+    await make(upload(young), false);
+    const removed = await sweepLeftovers({ checkpointDir, datasetDir }, jobs, 600_000);
+    assert.deepEqual(removed.sort(), [`import ${ended}.keras`, `import ${orphan}.keras`, `payload payload-${ended}`, `payload payload-${orphan}`, `result ${expired}`].sort());
+    const exists = (p: string) => fs.stat(p).then(() => true, () => false);
+    assert.ok(await exists(result(live)), "a live record's predictions stay");
+    assert.ok(await exists(payload(queued)), "a queued job's payload stays");
+    assert.ok(await exists(payload(young)) && (await exists(upload(young))), 'files younger than the grace period stay');
   });
 });

@@ -14,6 +14,7 @@ import { logErrorsOnce } from '../src/redis/quiet-errors.ts';
 import { Keys } from '../src/redis/keys.ts';
 import { JobReferences } from '../src/jobs/job-references.ts';
 import { payloadDatasetId } from '../src/jobs/payloads.ts';
+import { sweepLeftovers } from '../src/jobs/janitor.ts';
 import { DatasetStore } from '../src/datasets/dataset-store.ts';
 import type { QueuedJob } from '../src/jobs/queue.ts';
 import { JobCancelled, TrainerClient, TrainerDied, type TrainerVariant } from './trainer-client.ts';
@@ -21,6 +22,9 @@ import { TERMINAL_STATES, type JobRecord } from '../src/jobs/job-record.ts';
 import type { ResumeFrom } from '../src/spec/check-job.ts';
 import { ModelStore } from '../src/store/model-store.ts';
 import { clusterHistograms } from '../src/metrics/cluster-histogram.ts';
+
+/** Files of a job younger than this are never swept: a submit writes them before the job's record. */
+const LEFTOVER_GRACE_MS = 10 * 60_000;
 
 export interface RunningWorker {
   id: string;
@@ -52,6 +56,12 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   };
   await heartbeat();
   const beat = setInterval(() => void heartbeat().catch(() => {}), 5000);
+  const sweep = async () => {
+    const removed = await sweepLeftovers({ checkpointDir: config.checkpointDir, datasetDir: config.datasetDir }, jobs, LEFTOVER_GRACE_MS);
+    if (removed.length) log.info({ workerId, removed }, 'removed files of ended jobs');
+  };
+  void sweep().catch((err) => log.warn({ err: (err as Error).message }, 'sweeping leftovers failed'));
+  const janitor = setInterval(() => void sweep().catch((err) => log.warn({ err: (err as Error).message }, 'sweeping leftovers failed')), config.janitorIntervalS * 1000);
 
   // Cancels reach the worker holding the job through pub/sub (BullMQ's own cancel only works in-process).
   const cancelSub = connectRedis(config.redisUrl);
@@ -256,6 +266,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     async close() {
       closing = true;
       clearInterval(beat);
+      clearInterval(janitor);
       // Stop training after the current batch; the processor hands the job back to the queue.
       current?.cancel('shutdown');
       await worker.close();
