@@ -17,6 +17,7 @@ import dashboard from './routes/dashboard.ts';
 import kerasModels from './routes/keras-models.ts';
 import jobs from './routes/jobs.ts';
 import models from './routes/models.ts';
+import usage from './routes/usage.ts';
 
 export interface AppOptions {
   config: Config;
@@ -55,5 +56,6 @@ export async function buildApp({ config, logger }: AppOptions) {
   await app.register(jobs);
   await app.register(events);
   await app.register(models);
+  await app.register(usage);
   return app;
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_LIMITS, type Limits } from './spec/limits.ts';
+import type { QuotaLimits } from './tenants/quotas.ts';
 
 /** Everything the service reads from the environment, parsed and checked once. */
 export interface Config {
@@ -39,6 +40,8 @@ export interface Config {
   recycleAfterJobs: number;
   recycleRssMb: number;
   limits: Limits;
+  /** Per-tenant limits (tenants/quotas.ts). */
+  quotas: QuotaLimits;
   /** SHA-256 (hex) of each API key → its tenant. Empty: the service runs open. */
   apiKeys: Map<string, string>;
   /** Requests per minute per API key (or per client address when open). */
@@ -107,6 +110,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     recycleRssMb: int('RECYCLE_RSS_MB', env.RECYCLE_RSS_MB, 3072, 64),
     apiKeys: loadApiKeys(env),
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', env.RATE_LIMIT_PER_MINUTE, 6000, 1),
+    quotas: {
+      maxActiveJobs: int('TENANT_MAX_ACTIVE_JOBS', env.TENANT_MAX_ACTIVE_JOBS, 100, 1),
+      maxDiskBytes: int('TENANT_MAX_DISK_BYTES', env.TENANT_MAX_DISK_BYTES, 50 * 1024 ** 3, 1),
+      maxDatasets: int('TENANT_MAX_DATASETS', env.TENANT_MAX_DATASETS, 1000, 1),
+      maxStreams: int('TENANT_MAX_STREAMS', env.TENANT_MAX_STREAMS, 100, 1),
+    },
     limits: {
       maxLayers: int('MAX_LAYERS', env.MAX_LAYERS, DEFAULT_LIMITS.maxLayers, 1),
       maxParams: int('MAX_PARAMS', env.MAX_PARAMS, DEFAULT_LIMITS.maxParams, 1),

@@ -16,6 +16,24 @@ export const InUse = createError('KJ_ERR_IN_USE', '%s "%s" is in use by %s: canc
 export const BeingDeleted = createError('KJ_ERR_BEING_DELETED', '%s "%s" is being deleted', 409);
 export const QueueUnavailable = createError('KJ_ERR_QUEUE_UNAVAILABLE', 'The job could not be queued: %s', 503);
 
+const TooManyForTenant = createError('KJ_ERR_QUOTA', '%s', 429);
+const DiskFullForTenant = createError('KJ_ERR_DISK_QUOTA', '%s', 507);
+
+/** A per-tenant limit: its setting, what it counts, the tenant's use and the limit. */
+export interface Quota {
+  limit: string;
+  what: string;
+  used: number;
+  max: number;
+}
+
+/** 429 (507 for disk) naming the limit and the tenant's current use; the problem body carries `quota`. */
+export function quotaExceeded(tenant: string, quota: Quota): Error {
+  const message = `tenant "${tenant}" is at its limit of ${quota.max} ${quota.what} (${quota.limit}); it has ${quota.used}`;
+  const err = quota.limit === 'TENANT_MAX_DISK_BYTES' ? new DiskFullForTenant(message) : new TooManyForTenant(message);
+  return Object.assign(err, { quota });
+}
+
 export interface ProblemIssue {
   pointer: string;
   message: string;
@@ -28,4 +46,5 @@ export interface Problem {
   detail: string;
   code?: string;
   errors?: ProblemIssue[];
+  quota?: Quota;
 }

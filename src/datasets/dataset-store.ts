@@ -519,6 +519,13 @@ export class DatasetStore {
     }
   }
 
+  /** Every tenant's uploaded datasets (staged payloads and folders being written or removed left out). */
+  async list(): Promise<DatasetInfo[]> {
+    const ids = (await fs.readdir(this.root).catch(() => [] as string[])).filter((n) => DATASET_ID.test(n) && !n.startsWith('payload-'));
+    const infos = await Promise.all(ids.map((id) => this.get(id).catch(() => null)));
+    return infos.filter((i): i is DatasetInfo => i !== null && i.tenant !== undefined);
+  }
+
   /** The dataset if it belongs to the tenant; another tenant's dataset looks like none. */
   async getOwned(id: string, tenant: string): Promise<DatasetInfo | null> {
     const info = await this.get(id);

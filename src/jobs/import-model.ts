@@ -63,6 +63,7 @@ export async function acceptImport(services: Services, tenant: string, upload: {
   if (graph.summary.total_params > maxParams) fail('/file', `the model has ${graph.summary.total_params} parameters; the limit is ${maxParams} (MAX_PARAMS)`);
   checkWeightCounts(archive, graph.summary, `file/${member}`);
 
+  await services.quotas.checkDisk(tenant);
   const id = randomUUID();
   const modelId = randomUUID();
   const staged = path.join(importsDir(services.config.checkpointDir), `${id}.${format}`);
@@ -78,7 +79,7 @@ export async function acceptImport(services: Services, tenant: string, upload: {
     keras_version: typeof archive.metadata.keras_version === 'string' ? archive.metadata.keras_version : undefined,
   };
   const record: JobRecord = { id, type: 'import', state: 'queued', created_at: new Date().toISOString(), progress: { epoch: 0, epochs: 0 }, history: {}, attempts: 0, tenant, model_id: modelId };
-  await services.references.hold(id, [`model:${modelId}`]);
+  await services.references.hold(id, tenant, [`model:${modelId}`]);
   const { upload: _path, ...shown } = job;
   await services.jobs.create(record, abbreviateSpec(shown));
   try {

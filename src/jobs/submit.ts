@@ -66,8 +66,11 @@ async function accept(services: Services, id: string, tenant: string, body: JobC
   const { jobs, events, queue, models, datasetArrays, references } = services;
   // A fit job's model id is known from the start, so its checkpoints can be followed while it trains.
   const modelId = body.type === 'fit' ? randomUUID() : body.model_id;
-  // Held before the checks read them: a delete from now on answers 409 (job-references.ts).
-  await references.hold(id, resourcesOf(body, modelId));
+  // Fit and predict jobs write models and results: none while the tenant's disk quota is full.
+  if (body.type !== 'evaluate') await services.quotas.checkDisk(tenant);
+  // Held before the checks read them: a delete from now on answers 409 (job-references.ts). Also
+  // takes one of the tenant's active-job slots (429 when none is left).
+  await references.hold(id, tenant, resourcesOf(body, modelId));
   try {
     return await checkAndQueue(services, id, tenant, body, modelId, log);
   } catch (err) {

@@ -17,6 +17,7 @@ export default fp(
           { name: 'jobs', description: 'Submit and follow training jobs' },
           { name: 'models', description: 'Trained models and checkpoints' },
           { name: 'datasets', description: 'Uploaded numpy/CSV/JSON arrays that jobs can reference' },
+          { name: 'usage', description: "The calling tenant's quotas: active jobs, disk, datasets, streams" },
           { name: 'ops', description: 'Health' },
         ],
       },

@@ -4,11 +4,11 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply } from 'fastify';
 import { SpecError } from '../spec/problem.ts';
-import type { Problem, ProblemIssue } from '../errors.ts';
+import type { Problem, ProblemIssue, Quota } from '../errors.ts';
 
-const TITLES: Record<number, string> = { 401: 'Unauthorized', 429: 'Too Many Requests', 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const TITLES: Record<number, string> = { 401: 'Unauthorized', 429: 'Too Many Requests', 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 500: 'Internal Server Error', 503: 'Service Unavailable', 507: 'Insufficient Storage' };
 
-export function sendProblem(reply: FastifyReply, status: number, detail: string, extra: { code?: string; errors?: ProblemIssue[] } = {}) {
+export function sendProblem(reply: FastifyReply, status: number, detail: string, extra: { code?: string; errors?: ProblemIssue[]; quota?: Quota } = {}) {
   const body: Problem = { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, ...extra };
   return reply.code(status).type('application/problem+json').send(body);
 }
@@ -79,8 +79,10 @@ export default fp(
         return sendProblem(reply, 400, `invalid request ${where}: ${errors.map((e) => `${e.pointer || '/'} ${e.message}`).join('; ')}`, { code: 'KJ_ERR_VALIDATION', errors });
       }
       const status = err.statusCode ?? 500;
-      if (status >= 500) req.log.error({ err }, 'request failed');
-      return sendProblem(reply, status, status >= 500 && !err.code?.startsWith('KJ_') ? 'internal error' : err.message, { code: err.code });
+      const quota = (err as { quota?: Quota }).quota;
+      // A full disk quota (507) is the tenant's state, not the server failing.
+      if (status >= 500 && !quota) req.log.error({ err }, 'request failed');
+      return sendProblem(reply, status, status >= 500 && !err.code?.startsWith('KJ_') ? 'internal error' : err.message, { code: err.code, ...(quota ? { quota } : {}) });
     });
     app.setNotFoundHandler((req, reply) => sendProblem(reply, 404, `no route ${req.method} ${req.url}`, { code: 'KJ_ERR_ROUTE_NOT_FOUND' }));
   },

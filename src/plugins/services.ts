@@ -14,6 +14,7 @@ import { connectRedis } from '../redis/connect.ts';
 import { logErrorsOnce } from '../redis/quiet-errors.ts';
 import { Keys } from '../redis/keys.ts';
 import { JobReferences } from '../jobs/job-references.ts';
+import { TenantQuotas } from '../tenants/quotas.ts';
 import { ModelStore } from '../store/model-store.ts';
 import { DatasetStore } from '../datasets/dataset-store.ts';
 
@@ -24,6 +25,7 @@ export interface Services {
   queue: Queue<QueuedJob>;
   jobs: JobStore;
   references: JobReferences;
+  quotas: TenantQuotas;
   events: EventLog;
   hub: EventHub;
   models: ModelStore;
@@ -47,6 +49,8 @@ export default fp<{ config: Config }>(
     const events = new EventLog(redis, keys);
     const queue = createQueue(config);
     const jobs = new JobStore(redis, keys);
+    const models = new ModelStore(config.checkpointDir);
+    const datasetArrays = new DatasetStore(config.datasetDir, { maxBytes: 0 });
     logErrorsOnce(queue, (m) => app.log.warn(m), 'queue', redis);
     app.decorate('services', {
       config,
@@ -54,11 +58,12 @@ export default fp<{ config: Config }>(
       redis,
       queue,
       jobs,
-      references: new JobReferences(redis, keys, jobs),
+      references: new JobReferences(redis, keys, jobs, config.quotas.maxActiveJobs),
+      quotas: new TenantQuotas(config.quotas, redis, keys, models, datasetArrays, config.sseHeartbeatS * 3),
       events,
       hub: new EventHub(sub, events, keys),
-      models: new ModelStore(config.checkpointDir),
-      datasetArrays: new DatasetStore(config.datasetDir, { maxBytes: 0 }),
+      models,
+      datasetArrays,
     });
     app.addHook('onClose', async () => {
       await queue.close();

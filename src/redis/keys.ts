@@ -44,6 +44,10 @@ export class Keys {
   deleting(resource: string) {
     return `${this.prefix}:deleting:${resource}`;
   }
+  /** A tenant's open event streams, each with its lease's end as score (tenants/quotas.ts). */
+  tenantStreams(tenant: string) {
+    return `${this.prefix}:tenant:${tenant}:streams`;
+  }
   workerHeartbeat() {
     return `${this.prefix}:workers`;
   }

@@ -107,7 +107,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         'All or nothing: a dataset exists only if every part was valid. curl -F file=@x_train.npy -F file=@y_train.npy …/v1/datasets',
       consumes: ['multipart/form-data'],
       body: UploadBody,
-      response: { 201: DatasetView, 400: ProblemSchema, 413: ProblemSchema, 415: ProblemSchema, 422: ProblemSchema },
+      response: { 201: DatasetView, 400: ProblemSchema, 413: ProblemSchema, 415: ProblemSchema, 422: ProblemSchema, 429: ProblemSchema, 507: ProblemSchema },
     },
     // The body is a stream read by the handler, so it is not validated against the (documenting) schema.
     validatorCompiler: () => () => true,
@@ -117,7 +117,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     handler: async (req, reply) => {
       try {
+        await app.services.quotas.checkNewDataset(req.tenant);
         const info = await store.save(fileParts(req), req.tenant);
+        app.services.quotas.changed(req.tenant);
         req.log.info({ datasetId: info.id, bytes: info.bytes, arrays: Object.keys(info.arrays) }, 'dataset saved');
         return reply.code(201).header('location', `/v1/datasets/${info.id}`).send(viewOf(info));
       } catch (err) {
@@ -150,6 +152,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     handler: async (req, reply) => {
       const { id } = req.params;
       if (!(await store.getOwned(id, req.tenant)) || !(await app.services.references.removeUnused(`dataset:${id}`, () => store.remove(id)))) throw new DatasetNotFound(id);
+      app.services.quotas.changed(req.tenant);
       return reply.code(204).send(null);
     },
   });

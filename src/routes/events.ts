@@ -14,7 +14,7 @@ function frame(e: JobEvent): string {
 }
 
 const events: FastifyPluginAsyncTypebox = async (app) => {
-  const { jobs, events: log, hub, config } = app.services;
+  const { jobs, events: log, hub, config, quotas } = app.services;
   /** Open streams, so a shutting-down API can tell each client to reconnect (to another instance). */
   const open = new Set<() => void>();
   app.addHook('preClose', async () => {
@@ -34,6 +34,7 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
         200: { description: 'An event stream', content: { 'text/event-stream': { schema: Type.String() } } },
         400: ProblemSchema,
         404: ProblemSchema,
+        429: ProblemSchema,
       },
     },
     handler: async (req, reply) => {
@@ -41,6 +42,8 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       if (!record) throw new JobNotFound(req.params.id);
       const after = req.headers['last-event-id'] ?? req.query.last_event_id ?? '0';
       if (after !== '0' && !isStreamId(after)) throw new BadEventId(after);
+      // One of the tenant's TENANT_MAX_STREAMS, renewed with every heartbeat (429 when none is left).
+      const slot = await quotas.openStream(req.tenant);
 
       reply.hijack();
       const res = reply.raw;
@@ -56,10 +59,14 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       let finished = false;
       let cursor = after;
       let subscription: { close(): void } | undefined;
-      const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), config.sseHeartbeatS * 1000);
+      const heartbeat = setInterval(() => {
+        res.write(': heartbeat\n\n');
+        slot.renew().catch(() => {});
+      }, config.sseHeartbeatS * 1000);
       const finish = () => {
         if (finished) return;
         finished = true;
+        slot.close().catch(() => {});
         open.delete(shutdown);
         clearInterval(heartbeat);
         subscription?.close();

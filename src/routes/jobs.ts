@@ -36,7 +36,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Checks the whole spec (graph, shapes, names, data, referenced models) and queues it. Sections mirror the Keras calls: model, compile, fit, evaluate, predict.',
       body: JobCreate,
       headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Retrying with the same key (and body) returns the same job instead of creating another.' })) }),
-      response: { 202: JobAccepted, 400: ProblemSchema, 409: ProblemSchema, 413: ProblemSchema, 422: ProblemSchema, 503: ProblemSchema },
+      response: { 202: JobAccepted, 400: ProblemSchema, 409: ProblemSchema, 413: ProblemSchema, 422: ProblemSchema, 429: ProblemSchema, 503: ProblemSchema, 507: ProblemSchema },
     },
     handler: async (req, reply) => {
       const { record, replayed } = await submitJob(app.services, req.body, req.log, { tenant: req.tenant, idempotencyKey: req.headers['idempotency-key'] });

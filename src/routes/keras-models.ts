@@ -45,7 +45,7 @@ const kerasModels: FastifyPluginAsyncTypebox = async (app) => {
         'Answers 201 with the model id once stored (within ?wait= seconds, default 60), else 202 with the import job to poll.',
       consumes: ['multipart/form-data'],
       querystring: Type.Object({ wait: Type.Optional(Type.Integer({ minimum: 0, maximum: 600, default: 60 })) }),
-      response: { 201: ImportAnswer, 202: ImportAnswer, 400: ProblemSchema, 413: ProblemSchema, 422: ProblemSchema },
+      response: { 201: ImportAnswer, 202: ImportAnswer, 400: ProblemSchema, 413: ProblemSchema, 422: ProblemSchema, 429: ProblemSchema, 507: ProblemSchema },
     },
     handler: async (req, reply) => {
       if (!req.isMultipart()) fail('/', 'send the file as multipart/form-data in a part named "file" (curl -F file=@model.keras)');

@@ -109,6 +109,7 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
     handler: async (req, reply) => {
       const { id } = req.params;
       if (!(await store.readOwned(id, req.tenant)) || !(await app.services.references.removeUnused(`model:${id}`, () => store.remove(id)))) throw new ModelNotFound(id);
+      app.services.quotas.changed(req.tenant);
       return reply.code(204).send(null);
     },
   });
@@ -150,7 +151,7 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
         params: Params,
         querystring: WaitQuery,
         body: kind === 'predict' ? PredictSpec : EvaluateSpec,
-        response: { 200: JobView, 202: JobView, 400: ProblemSchema, 404: ProblemSchema, 422: ProblemSchema },
+        response: { 200: JobView, 202: JobView, 400: ProblemSchema, 404: ProblemSchema, 422: ProblemSchema, 429: ProblemSchema, 507: ProblemSchema },
       },
       handler: shortcut(kind),
     });

@@ -9,6 +9,12 @@ export const ProblemSchema = Type.Object(
     detail: Type.String(),
     code: Type.Optional(Type.String()),
     errors: Type.Optional(Type.Array(Type.Object({ pointer: Type.String({ description: 'JSON pointer into the request body' }), message: Type.String() }))),
+    quota: Type.Optional(
+      Type.Object(
+        { limit: Type.String({ description: 'The setting, e.g. TENANT_MAX_ACTIVE_JOBS' }), what: Type.String(), used: Type.Number(), max: Type.Number() },
+        { description: '429/507: the per-tenant limit that was reached, and the current use' },
+      ),
+    ),
   },
   { $id: 'Problem', description: 'application/problem+json' },
 );
