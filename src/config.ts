@@ -48,6 +48,9 @@ export interface Config {
   rateLimitPerMinute: number;
 }
 
+/** The one tenant of a service without API keys; reserved when keys are on. */
+export const OPEN_TENANT = 'public';
+
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
@@ -58,6 +61,8 @@ function loadApiKeys(env: NodeJS.ProcessEnv): Map<string, string> {
   const keys = new Map<string, string>();
   const add = (tenant: string, hash: string, where: string) => {
     if (!/^[A-Za-z0-9_.-]{1,100}$/.test(tenant)) throw new Error(`${where}: tenant "${tenant}" must be letters, digits, _ . -`);
+    // What an open service stores belongs to "public": a key of that name would own it all.
+    if (tenant === OPEN_TENANT) throw new Error(`${where}: the tenant name "${OPEN_TENANT}" is reserved (it owns what the service stored while it ran without keys)`);
     keys.set(hash, tenant);
   };
   for (const entry of (env.API_KEYS ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {

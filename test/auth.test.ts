@@ -141,9 +141,18 @@ describe('API keys and tenants', () => {
       const badStatuses = [];
       for (let i = 0; i < 5; i++) badStatuses.push((await bad()).status);
       assert.deepEqual(badStatuses, [400, 400, 400, 400, 429]);
+      // Guessing keys is limited per address: wrong keys and no key count against it.
+      const guesses = [];
+      for (let i = 0; i < 7; i++) guesses.push((await get(`wrong-${i}`)).status);
+      guesses.push((await fetch(`${limited.baseUrl}/v1/jobs`)).status);
+      assert.deepEqual(guesses, [401, 401, 401, 401, 401, 429, 429, 429]);
     } finally {
       await limited.close();
     }
+  });
+
+  test('the tenant name "public" (what an open service stored) cannot be given to a key', () => {
+    assert.throws(() => loadConfig({ API_KEYS: 'public:some-key' }), /the tenant name "public" is reserved/);
   });
 
   test('API_KEYS_FILE holds tenants and SHA-256 digests, never keys', async () => {

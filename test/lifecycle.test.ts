@@ -163,6 +163,10 @@ describe('checkpoint retention', () => {
     const bad = await post(stack, '/v1/jobs', { ...spec, fit: { ...spec.fit, keep_checkpoints: -1 } });
     assert.equal(bad.status, 400);
     assert.match(JSON.stringify(bad.body), /keep_checkpoints/);
+    // Retention deletes epoch-NNNN: a ModelCheckpoint may not write under that name.
+    const clash = await post(stack, '/v1/jobs', { ...spec, fit: { ...spec.fit, callbacks: [{ class_name: 'ModelCheckpoint', config: { filepath: 'epoch-{epoch:04d}.keras' } }] } });
+    assert.equal(clash.status, 422);
+    assert.match(clash.body.errors[0].message, /names starting with "epoch-" are reserved/);
   });
 });
 

@@ -38,6 +38,8 @@ export function checkCallbackConfig(r: Resolved): [string, string] | undefined {
     } catch (err) {
       return ['filepath', `"${fp}" cannot be formatted: ${(err as Error).message}`];
     }
+    // epoch-NNNN are the service's own resumable checkpoints, which retention deletes.
+    if (sample.startsWith('epoch-')) return ['filepath', `"${fp}": names starting with "epoch-" are reserved for the checkpoints written after every epoch; choose another name`];
     if (!isSafeCheckpointName(sample)) {
       return ['filepath', `"${fp}" must be a plain name inside the job's checkpoint folder (no "/", "..", absolute paths or NUL; {epoch:02d}-style fields only; at most 200 characters once formatted, e.g. "${sample.slice(0, 60)}")`];
     }
