@@ -15,6 +15,7 @@ import { writeNpy } from '../src/datasets/npy.ts';
 import { startWorker, type RunningWorker } from '../workers/start-worker.ts';
 import pino from 'pino';
 import crypto from 'node:crypto';
+import net from 'node:net';
 import { sweepLeftovers } from '../src/jobs/janitor.ts';
 
 const FIXTURES = new URL('./fixtures/datasets/', import.meta.url);
@@ -316,5 +317,33 @@ describe('leftovers of ended jobs', () => {
     assert.ok(await exists(result(live)), "a live record's predictions stay");
     assert.ok(await exists(payload(queued)), "a queued job's payload stays");
     assert.ok(await exists(payload(young)) && (await exists(upload(young))), 'files younger than the grace period stay');
+  });
+});
+
+describe('a client that does not read its event stream', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ worker: false });
+  });
+  after(async () => {
+    await stack.close();
+  });
+
+  test('is dropped once its unsent events pass the buffer cap, instead of growing the API without bound', async () => {
+    const job = await post(stack, '/v1/jobs', seedMlpJob({ epochs: 1 }));
+    const { port } = new URL(stack.baseUrl);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    socket.write(`GET /v1/jobs/${job.body.id}/events HTTP/1.1\r\nHost: x\r\n\r\n`);
+    socket.pause(); // and never read
+    const { quotas, events } = stack.app.services;
+    for (let i = 0; i < 100 && (await quotas.openStreams('public')) === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await quotas.openStreams('public'), 1);
+    // 40 MB of events: far more than loopback socket buffers and the 1 MB cap together.
+    const blob = 'x'.repeat(200_000);
+    for (let i = 0; i < 200 && (await quotas.openStreams('public')) > 0; i++) await events.append(job.body.id, 'progress', { blob, i });
+    for (let i = 0; i < 100 && (await quotas.openStreams('public')) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await quotas.openStreams('public'), 0, 'the stream was closed');
+    socket.destroy();
   });
 });

@@ -63,7 +63,12 @@ describe('runJob (fit)', () => {
       }
       const names = (await store.listCheckpoints(modelId)).map((c) => c.name);
       for (const s of saves) assert.ok(names.includes(s.name));
-      assert.equal(names.filter((n) => n.startsWith('epoch-')).length, epochs, 'one resumable checkpoint per epoch');
+      assert.equal(events.filter(([t, d]) => t === 'checkpoint' && d.kind === 'epoch').length, epochs, 'one resumable checkpoint per epoch');
+      // Retention keeps the latest and the two before it (keep_checkpoints' default), and the best
+      // epoch's, which restore_best_weights would load after a resume.
+      const best = vals.indexOf(Math.min(...vals));
+      const kept = [...new Set([best + 1, epochs - 2, epochs - 1, epochs])].sort((a, b) => a - b);
+      assert.deepEqual(names.filter((n) => n.startsWith('epoch-')), kept.map((e) => `epoch-${String(e).padStart(4, '0')}`));
 
       const csv = (await fs.readFile(path.join(store.dir(modelId), 'artifacts', 'log.csv'), 'utf8')).trim().split('\r\n');
       assert.equal(csv[0], 'epoch,accuracy,learning_rate,loss,val_accuracy,val_loss');

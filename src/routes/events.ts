@@ -9,6 +9,9 @@ import { BadEventId, JobNotFound } from '../errors.ts';
 import { TERMINAL_EVENTS, compareStreamIds, isStreamId, type JobEvent } from '../events/event-log.ts';
 import { ProblemSchema } from './problem-schema.ts';
 
+/** Unsent bytes a stream may hold for a slow client before it is dropped (it reconnects and replays). */
+export const STREAM_BUFFER_BYTES = 1024 * 1024;
+
 function frame(e: JobEvent): string {
   return `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`;
 }
@@ -89,6 +92,14 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
           res.write(frame(e));
           cursor = e.id;
           if (TERMINAL_EVENTS.has(e.type)) return finish();
+        }
+        // A client that does not read would have this process buffer its events without bound.
+        // Past STREAM_BUFFER_BYTES it is dropped instead: its reconnect with Last-Event-ID replays
+        // from Redis what it missed.
+        if (res.writableLength > STREAM_BUFFER_BYTES) {
+          req.log.info({ jobId: record.id, buffered: res.writableLength }, 'event stream dropped: the client is not reading');
+          res.destroy();
+          finish();
         }
       });
       if (finished) subscription.close();
