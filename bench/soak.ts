@@ -5,7 +5,7 @@
  *
  * The load, in rounds: fit jobs with ~2 MB of inline arrays (staged to disk, out of Redis), long
  * fits of a tiny model (checkpoint retention), predicts on a trained model (result files), dataset
- * uploads and deletes, event streams opened and dropped, cancels, refused deletes of models in use,
+ * uploads and deletes, event streams, cancels, refused deletes of models in use,
  * and deletes of the models it is done with. What stays is what a client keeps: job records and
  * their events (until JOB_TTL_S), the models it did not delete, predictions (with their records).
  */
@@ -52,9 +52,16 @@ async function measure() {
     bytes += (await fs.stat(path.join(e.parentPath, e.name)).catch(() => ({ size: 0 }))).size;
   }
   const keys = await redis.keys(`${config.redisPrefix}:*`);
+  const byKind = new Map<string, number>();
   let redisBytes = 0;
-  for (const k of keys) redisBytes += (await redis.memory('USAGE', k)) ?? 0;
-  return { files, bytes, redisKeys: keys.length, redisBytes, rss: process.memoryUsage().rss };
+  for (const k of keys) {
+    const b = (await redis.memory('USAGE', k)) ?? 0;
+    redisBytes += b;
+    // job:<uuid>:events → job:*:events, and so on.
+    const kind = k.slice(config.redisPrefix.length + 1).replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '*');
+    byKind.set(kind, (byKind.get(kind) ?? 0) + b);
+  }
+  return { files, bytes, redisKeys: keys.length, redisBytes, rss: process.memoryUsage().rss, byKind };
 }
 
 const mlp = (units: number) => ({ sequential: [{ class_name: 'InputLayer', config: { shape: [32] } }, { class_name: 'Dense', config: { units, activation: 'relu' } }, { class_name: 'Dense', config: { units: 10 } }] });
@@ -63,6 +70,7 @@ const xs = Array.from({ length: 3000 }, (_, i) => Array.from({ length: 32 }, (_,
 const ys = Array.from({ length: 3000 }, (_, i) => i % 10);
 const tally: Record<string, number> = {};
 const count = (what: string) => (tally[what] = (tally[what] ?? 0) + 1);
+const trace = (what: string) => process.env.SOAK_TRACE && process.stderr.write(`${new Date().toISOString()} ${what}\n`);
 
 const base0 = await post('/v1/jobs', { type: 'fit', model: mlp(16), compile, fit: { x: xs.slice(0, 500), y: ys.slice(0, 500), epochs: 1 } });
 const trained = (await ended(base0.body.id)).model_id as string;
@@ -76,22 +84,28 @@ while (Date.now() - t0 < SECONDS * 1000) {
   jobs.push((await post('/v1/jobs', { type: 'fit', model: mlp(32), compile, fit: { x: xs, y: ys, epochs: 2, batch_size: 256 } })).body.id);
   jobs.push((await post('/v1/jobs', { type: 'fit', model: { sequential: [{ class_name: 'InputLayer', config: { shape: [2] } }, { class_name: 'Dense', config: { units: 1 } }] }, compile: { optimizer: 'sgd', loss: 'mse' }, fit: { x: { random: { kind: 'uniform', shape: [4, 2] } }, y: { random: { kind: 'uniform', shape: [4, 1] } }, epochs: 300 } })).body.id);
   for (let i = 0; i < 3; i++) jobs.push((await post(`/v1/models/${trained}/predict`, { x: xs.slice(0, 400) })).body.id);
+  trace('delete in use');
   // A delete of a model in use is refused; a dataset comes and goes.
   if ((await del(`/v1/models/${trained}`)) === 409) count('refused deletes (409)');
   const form = new FormData();
   form.append('file', new Blob([new Uint8Array(writeNpy({ shape: [3000, 32], dtype: 'float32', values: Float32Array.from(xs.flat()) }))]), 'x.npy');
   const dataset = (await (await fetch(`${base}/v1/datasets`, { method: 'POST', body: form })).json()) as { id: string };
-  // Streams opened and dropped mid-way.
-  const abort = new AbortController();
-  const stream = fetch(`${base}/v1/jobs/${jobs[1]}/events`, { signal: abort.signal }).then((r) => r.body?.getReader().read(), () => undefined);
+  trace('uploaded');
+  // A stream opened now and read to its end after the job.
+  const streamed = await fetch(`${base}/v1/jobs/${jobs[1]}/events`);
+  const reader = streamed.body!.getReader();
+  await reader.read();
   // One job cancelled while queued or running.
   const doomed = (await post('/v1/jobs', { type: 'fit', model: mlp(16), compile, fit: { x: { random: { kind: 'uniform', shape: [2000, 32] } }, y: { random: { kind: 'randint', shape: [2000], high: 10 } }, epochs: 50 } })).body.id;
   await del(`/v1/jobs/${doomed}`);
+  trace('cancelled');
   count('cancelled');
   for (const id of jobs) count(`${(await ended(id)).state} jobs`);
+  trace('jobs ended');
   await ended(doomed);
-  abort.abort();
-  await stream.catch(() => undefined);
+  // The job has ended, so the server closes its stream after the last event.
+  while (!(await reader.read()).done);
+  trace('stream closed');
   count('streams');
   await del(`/v1/datasets/${dataset.id}`);
   count('datasets uploaded and deleted');
@@ -110,6 +124,8 @@ for (const [label, a, b] of [
   ['Redis memory (keys)', mb(start.redisBytes), mb(end.redisBytes)],
   ['API RSS', mb(start.rss), mb(end.rss)],
 ] as const) console.log(`${label.padEnd(22)}${a.padStart(12)}${b.padStart(12)}`);
+const top = [...end.byKind].sort((a, b) => b[1] - a[1]).slice(0, 5);
+console.log(`Redis at the end, by key: ${top.map(([k, b]) => `${k} ${mb(b)}`).join(', ')}`);
 const modelsKept = (await get('/v1/models?limit=100')).total;
 console.log(`kept by the client: ${modelsKept} models (the long fits', 21 files each) and ${rounds * 3} predictions with their job records`);
 

@@ -193,7 +193,9 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
         }
         await chain;
         const modelFields = job.type === 'fit' ? { model_id: result.model_id, history: result.history, ...(result.execution ? { execution: result.execution } : {}) } : {};
-        await finish(jobId, 'completed', { ...modelFields, result: result.result }, { ...modelFields, result: result.result });
+        // The event leaves inline predictions to the record: each copy would sit in Redis for JOB_TTL_S.
+        const { predictions: _inline, ...announced } = result.result;
+        await finish(jobId, 'completed', { ...modelFields, result: result.result }, { ...modelFields, result: announced });
         return { model_id: result.model_id };
       } catch (err) {
         await chain.catch(() => {});
