@@ -92,9 +92,12 @@ while (Date.now() - t0 < SECONDS * 1000) {
   const dataset = (await (await fetch(`${base}/v1/datasets`, { method: 'POST', body: form })).json()) as { id: string };
   trace('uploaded');
   // A stream opened now and read to its end after the job.
+  trace('stream open');
   const streamed = await fetch(`${base}/v1/jobs/${jobs[1]}/events`);
+  trace('stream answered');
   const reader = streamed.body!.getReader();
   await reader.read();
+  trace('stream read');
   // One job cancelled while queued or running.
   const doomed = (await post('/v1/jobs', { type: 'fit', model: mlp(16), compile, fit: { x: { random: { kind: 'uniform', shape: [2000, 32] } }, y: { random: { kind: 'randint', shape: [2000], high: 10 } }, epochs: 50 } })).body.id;
   await del(`/v1/jobs/${doomed}`);
@@ -103,8 +106,18 @@ while (Date.now() - t0 < SECONDS * 1000) {
   for (const id of jobs) count(`${(await ended(id)).state} jobs`);
   trace('jobs ended');
   await ended(doomed);
-  // The job has ended, so the server closes its stream after the last event.
-  while (!(await reader.read()).done);
+  // The job has ended, so the server closes its stream after the last event. A read that waits
+  // longer than 10 s is counted as a stalled stream (seen a few times on this VM: the server had
+  // closed the stream, the client's reader never reported the end), and the stream is dropped.
+  for (;;) {
+    const next = await Promise.race([reader.read(), new Promise<undefined>((r) => setTimeout(r, 10_000))]);
+    if (next === undefined) {
+      count('stalled streams');
+      void reader.cancel().catch(() => {});
+      break;
+    }
+    if (next.done) break;
+  }
   trace('stream closed');
   count('streams');
   await del(`/v1/datasets/${dataset.id}`);
