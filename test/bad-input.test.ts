@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, keysUnder, type Stack } from './helpers/stack.ts';
 import { multiIoJob, seedMlpJob } from './helpers/specs.ts';
+import { post } from './helpers/http.ts';
 
 type Mutate = (spec: any) => void;
 
@@ -105,6 +106,21 @@ describe('bad input is rejected at submit time', () => {
     assert.deepEqual(Object.values(counts).filter((n) => n > 0), []);
     const keys = await keysUnder(stack);
     assert.deepEqual(keys.filter((k) => k.includes(':job:') || k.endsWith(':jobs')), []);
+  });
+
+  test('a job id with other characters than letters, digits, - and _ is a 400 before it reaches Redis', async () => {
+    for (const url of ['/v1/jobs/x:spec', '/v1/jobs/x*/events', '/v1/jobs/a%20b']) {
+      const res = await fetch(`${stack.baseUrl}${url}`);
+      assert.equal(res.status, 400, url);
+      assert.match(((await res.json()) as any).errors[0].pointer, /id/);
+    }
+  });
+
+  test('AUC num_thresholds is bounded at submit', async () => {
+    const spec = seedMlpJob({ epochs: 1 });
+    const res = await post(stack, '/v1/jobs', { ...spec, compile: { ...spec.compile, metrics: [{ class_name: 'AUC', config: { num_thresholds: 1_000_000 } }] } });
+    assert.equal(res.status, 422);
+    assert.match(JSON.stringify(res.body.errors), /num_thresholds.*from 2 to 10000|must be an integer from 2 to 10000/);
   });
 
   test('unknown job and model ids are 404 problems', async () => {

@@ -41,6 +41,13 @@ export const JobView = Type.Object({
   links: Type.Object({ self: Type.String(), events: Type.String(), model: Type.Optional(Type.String()) }),
 });
 
+/**
+ * A job id in a URL. Ids are UUIDs; letters, digits, - and _ are accepted (an unknown one is a
+ * 404), anything else is a 400 before it can reach a Redis key (an id like "x:spec" would name
+ * another key of the job).
+ */
+export const JobId = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' });
+
 export type JobState = Static<typeof JobState>;
 export type JobView = Static<typeof JobView>;
 export type JobRecord = Omit<JobView, 'links'>;

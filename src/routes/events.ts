@@ -8,6 +8,7 @@ import { Type } from 'typebox';
 import { BadEventId, JobNotFound } from '../errors.ts';
 import { TERMINAL_EVENTS, compareStreamIds, isStreamId, type JobEvent } from '../events/event-log.ts';
 import { ProblemSchema } from './problem-schema.ts';
+import { JobId } from '../jobs/job-record.ts';
 
 /** Unsent bytes a stream may hold for a slow client before it is dropped (it reconnects and replays). */
 export const STREAM_BUFFER_BYTES = 1024 * 1024;
@@ -30,7 +31,7 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Follow a job live (text/event-stream)',
       description:
         'Events: state, resumed, train_begin, epoch_begin, progress (within a long epoch, at most once a second: epoch, step, steps, loss), epoch_end (Keras logs), checkpoint, early_stopping, lr_reduced, terminated_nan, train_end, evaluate, predict, then one of completed / failed / cancelled, after which the stream closes. A server that shuts down sends `reconnect` (no id) and closes: reconnect with Last-Event-ID. Reconnect with the Last-Event-ID header (or ?last_event_id=) to resume without gaps or duplicates. A comment line is sent every 15 s as a heartbeat.',
-      params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }),
+      params: Type.Object({ id: JobId }),
       querystring: Type.Object({ last_event_id: Type.Optional(Type.String({ maxLength: 50 })) }),
       headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ maxLength: 50 })) }),
       response: {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { createReadStream } from 'node:fs';
 import { BadCursor, JobFinished, JobNotFound, NoPredictions, ResultNotFound } from '../errors.ts';
-import { JobState, JobView, TERMINAL_STATES, jobLinks, type JobRecord } from '../jobs/job-record.ts';
+import { JobId, JobState, JobView, TERMINAL_STATES, jobLinks, type JobRecord } from '../jobs/job-record.ts';
 import { submitJob } from '../jobs/submit.ts';
 import { payloadDatasetId } from '../jobs/payloads.ts';
 import { JobCreate } from '../spec/schema.ts';
@@ -15,7 +15,7 @@ const JobAccepted = Type.Object({
   links: Type.Object({ self: Type.String(), events: Type.String() }),
 });
 
-const JobParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+const JobParams = Type.Object({ id: JobId });
 
 const JobList = Type.Object({
   jobs: Type.Array(JobView),
@@ -123,7 +123,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['jobs'],
       summary: 'Predictions of a job as .npy: predictions.npy (single-output models) or <output name>.npy',
-      params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }), file: Type.String({ pattern: '^[A-Za-z0-9_.-]+\\.npy$', maxLength: 210 }) }),
+      params: Type.Object({ id: JobId, file: Type.String({ pattern: '^[A-Za-z0-9_.-]+\\.npy$', maxLength: 210 }) }),
       response: { 200: { description: 'A numpy .npy file (float32, C order)', content: { 'application/octet-stream': { schema: Type.String({ format: 'binary' }) } } }, 404: ProblemSchema, 409: ProblemSchema },
     },
     handler: async (req, reply) => {

@@ -112,7 +112,8 @@ export const METRICS: Family = {
     metric('SparseCategoricalCrossentropy', { from_logits: false }, { from_logits: true }),
     metric('Accuracy'),
     metric('AUC', { num_thresholds: 200, curve: 'ROC', summation_method: 'interpolation', multi_label: false, from_logits: false }, {
-      num_thresholds: (v) => (Number.isInteger(v) && v > 1 ? undefined : 'must be an integer > 1'),
+      // Bounded: every batch compares each prediction with every threshold.
+      num_thresholds: (v) => (Number.isInteger(v) && v > 1 && v <= 10_000 ? undefined : 'must be an integer from 2 to 10000'),
       curve: oneOf('ROC', 'PR'),
       summation_method: oneOf('interpolation', 'minoring', 'majoring'),
       multi_label: true,
