@@ -295,6 +295,10 @@ describe('datasets', () => {
       await fileError([{ name: 't.csv', data: 'a,b,c\n1,2,3\n4,five,6\n' }], '/file/t.csv', /row 2 \(line 3\), column "b": "five" is not a number/);
       await fileError([{ name: 't.csv', data: 'a,b\n1,2\n3\n' }], '/file/t.csv', /row 2 \(line 3\) has 1 cells, the header has 2 columns/);
       await fileError([{ name: 't.csv', data: '1,2\n3,4\n' }], '/file/t.csv', /must name the columns/);
+      await fileError([{ name: 't.csv', data: 'a,b,a\n1,2,3\n' }], '/file/t.csv', /names column "a" twice/);
+      // 60,000 columns, the duplicate last: a quadratic check would take minutes.
+      const wide = Array.from({ length: 60_000 }, (_, i) => `c${i}`);
+      await fileError([{ name: 't.csv', data: `${wide.join(',')},c0\n` }], '/file/t.csv', /names column "c0" twice/);
       await fileError([{ name: 't.csv', data: 'a,b\n1,\n' }], '/file/t.csv', /column "b": empty cell is not a number/);
     });
 

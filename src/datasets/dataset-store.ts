@@ -224,7 +224,9 @@ async function convertCsv(file: string, dest: string, budget: Budget, label: str
         const empty = names.findIndex((n) => n === '');
         if (empty >= 0) throw new InvalidDatasetFile(label, `the header row (line ${lineNo}) has an empty column name at column ${empty}`);
         if (names.every((n) => NUMBER.test(n))) throw new InvalidDatasetFile(label, `the first row (line ${lineNo}) must name the columns (e.g. "a,b,c,label"), got numbers`);
-        const dup = names.find((n, i) => names.indexOf(n) !== i);
+        // Linear: a header of 100,000 columns must not cost 10^10 comparisons.
+        const seen = new Set<string>();
+        const dup = names.find((n) => seen.size === seen.add(n).size);
         if (dup !== undefined) throw new InvalidDatasetFile(label, `the header row names column "${dup}" twice`);
         columns = names;
         row = new Float32Array(names.length);
@@ -647,10 +649,11 @@ function selectColumns(array: HostArray, columns: Array<string | number>, names:
   if (array.shape.length !== 2) throw new BadArraySelection(`columns can only be selected from a 2-D array; "${name}" has shape ${shapeText(array.shape)}`);
   if (!Array.isArray(columns) || columns.length === 0) throw new BadArraySelection('columns must list at least one column name or index');
   const [rows, width] = array.shape;
+  const index = names ? new Map(names.map((n, i) => [n, i])) : undefined;
   const picks = columns.map((c) => {
     if (typeof c === 'string') {
-      if (!names) throw new BadArraySelection(`array "${name}" has no column names (only arrays from CSV files do); select columns by index`);
-      const i = names.indexOf(c);
+      if (!names || !index) throw new BadArraySelection(`array "${name}" has no column names (only arrays from CSV files do); select columns by index`);
+      const i = index.get(c) ?? -1;
       if (i < 0) throw new BadArraySelection(`array "${name}" has no column "${c}" (it has: ${names.join(', ')})`);
       return i;
     }
