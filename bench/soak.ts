@@ -29,15 +29,18 @@ const worker = spawnWorker(config);
 await workerReady(worker, 120_000);
 const redis = new Redis(config.redisUrl);
 
+/** Every request of the load gives up after 30 s, so a stall is counted instead of hanging the run. */
+const deadline = () => AbortSignal.timeout(30_000);
 async function post(url: string, body: unknown) {
-  const res = await fetch(`${base}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${base}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: deadline() });
   return { status: res.status, body: (await res.json()) as any };
 }
-const get = async (url: string) => (await (await fetch(`${base}${url}`)).json()) as any;
-const del = async (url: string) => (await fetch(`${base}${url}`, { method: 'DELETE' })).status;
+const get = async (url: string) => (await (await fetch(`${base}${url}`, { signal: deadline() })).json()) as any;
+const del = async (url: string) => (await fetch(`${base}${url}`, { method: 'DELETE', signal: deadline() })).status;
 async function ended(id: string): Promise<any> {
   for (;;) {
     const job = await get(`/v1/jobs/${id}`);
+    if (!job.state) throw new Error(`job ${id}: ${JSON.stringify(job)}`);
     if (['completed', 'failed', 'cancelled'].includes(job.state)) return job;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -70,6 +73,7 @@ const xs = Array.from({ length: 3000 }, (_, i) => Array.from({ length: 32 }, (_,
 const ys = Array.from({ length: 3000 }, (_, i) => i % 10);
 const tally: Record<string, number> = {};
 const count = (what: string) => (tally[what] = (tally[what] ?? 0) + 1);
+const within = <T>(p: Promise<T>, ms: number) => Promise.race([p.catch(() => undefined), new Promise<undefined>((r) => setTimeout(r, ms))]);
 const trace = (what: string) => process.env.SOAK_TRACE && process.stderr.write(`${new Date().toISOString()} ${what}\n`);
 
 const base0 = await post('/v1/jobs', { type: 'fit', model: mlp(16), compile, fit: { x: xs.slice(0, 500), y: ys.slice(0, 500), epochs: 1 } });
@@ -89,17 +93,19 @@ while (Date.now() - t0 < SECONDS * 1000) {
   if ((await del(`/v1/models/${trained}`)) === 409) count('refused deletes (409)');
   const form = new FormData();
   form.append('file', new Blob([new Uint8Array(writeNpy({ shape: [3000, 32], dtype: 'float32', values: Float32Array.from(xs.flat()) }))]), 'x.npy');
-  const dataset = (await (await fetch(`${base}/v1/datasets`, { method: 'POST', body: form })).json()) as { id: string };
+  const dataset = (await (await fetch(`${base}/v1/datasets`, { method: 'POST', body: form, signal: deadline() })).json()) as { id: string };
   trace('uploaded');
   // A stream opened now and read to its end after the job.
   trace('stream open');
-  const streamed = await fetch(`${base}/v1/jobs/${jobs[1]}/events`);
+  const streamed = await fetch(`${base}/v1/jobs/${jobs[1]}/events`, { signal: AbortSignal.timeout(120_000) }).catch(() => undefined);
   trace('stream answered');
-  const reader = streamed.body!.getReader();
-  await reader.read();
+  const reader = streamed?.body?.getReader();
+  if (!reader || (await within(reader.read(), 10_000)) === undefined) count('streams not answered in 10 s');
   trace('stream read');
   // One job cancelled while queued or running.
-  const doomed = (await post('/v1/jobs', { type: 'fit', model: mlp(16), compile, fit: { x: { random: { kind: 'uniform', shape: [2000, 32] } }, y: { random: { kind: 'randint', shape: [2000], high: 10 } }, epochs: 50 } })).body.id;
+  const submitted = await post('/v1/jobs', { type: 'fit', model: mlp(16), compile, fit: { x: { random: { kind: 'uniform', shape: [2000, 32] } }, y: { random: { kind: 'randint', shape: [2000], high: 10 } }, epochs: 50 } });
+  if (submitted.status !== 202) throw new Error(`a submit answered ${submitted.status}: ${JSON.stringify(submitted.body)}`);
+  const doomed = submitted.body.id as string;
   await del(`/v1/jobs/${doomed}`);
   trace('cancelled');
   count('cancelled');
@@ -110,10 +116,10 @@ while (Date.now() - t0 < SECONDS * 1000) {
   // longer than 10 s is counted as a stalled stream (seen a few times on this VM: the server had
   // closed the stream, the client's reader never reported the end), and the stream is dropped.
   for (;;) {
-    const next = await Promise.race([reader.read(), new Promise<undefined>((r) => setTimeout(r, 10_000))]);
-    if (next === undefined) {
+    const next = reader && (await within(reader.read(), 10_000));
+    if (!next) {
       count('stalled streams');
-      void reader.cancel().catch(() => {});
+      void reader?.cancel().catch(() => {});
       break;
     }
     if (next.done) break;

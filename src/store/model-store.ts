@@ -154,7 +154,8 @@ export class ModelStore {
       for (const entry of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
         const p = path.join(dir, entry.name);
         if (entry.isDirectory()) await walk(p);
-        else total += (await fs.stat(p)).size;
+        // A training job renames and prunes checkpoints meanwhile: a file gone since the listing counts 0.
+        else total += (await fs.stat(p).catch(() => ({ size: 0 }))).size;
       }
     };
     await walk(this.dir(modelId));
