@@ -355,13 +355,10 @@ export class DatasetStore {
    */
   async save(parts: AsyncIterable<UploadPart>, tenant?: string): Promise<DatasetInfo> {
     const id = randomUUID();
-    const tmp = path.join(this.root, `.tmp-${id}`);
     const budget = new Budget(this.maxBytes);
     const arrays: Record<string, DatasetArrayInfo> = {};
     let bytes = 0;
-    await fs.mkdir(this.root, { recursive: true });
-    await fs.mkdir(tmp);
-    try {
+    return this.publish(id, async (tmp) => {
       let n = 0;
       for await (const part of parts) {
         const label = part.filename;
@@ -395,9 +392,22 @@ export class DatasetStore {
         await metaHandle.close();
       }
       await fsyncDir(tmp);
+      return info;
+    });
+  }
+
+  /**
+   * Builds a dataset in a temp folder and renames it into place at once: readers see all of it or
+   * none, and a failure leaves nothing behind.
+   */
+  private async publish<T>(id: string, build: (tmp: string) => Promise<T>): Promise<T> {
+    const tmp = path.join(this.root, `.tmp-${id}`);
+    await fs.mkdir(tmp, { recursive: true });
+    try {
+      const out = await build(tmp);
       await fs.rename(tmp, this.dir(id));
       await fsyncDir(this.root);
-      return info;
+      return out;
     } catch (err) {
       await fs.rm(tmp, { recursive: true, force: true });
       throw err;
@@ -550,9 +560,7 @@ export class DatasetStore {
    */
   async stage(id: string, arrays: Record<string, HostArray>): Promise<DatasetInfo> {
     if (!DATASET_ID.test(id)) throw new Error(`invalid dataset id "${id}"`);
-    const tmp = path.join(this.root, `.tmp-${id}`);
-    await fs.mkdir(tmp, { recursive: true });
-    try {
+    return this.publish(id, async (tmp) => {
       const infos: Record<string, DatasetArrayInfo> = {};
       let bytes = 0;
       for (const [name, array] of Object.entries(arrays)) {
@@ -563,13 +571,8 @@ export class DatasetStore {
       }
       const info: DatasetInfo = { id, created_at: new Date().toISOString(), bytes, arrays: infos };
       await writeFileAtomic(path.join(tmp, 'meta.json'), JSON.stringify(info));
-      await fs.rename(tmp, this.dir(id));
-      await fsyncDir(this.root);
       return info;
-    } catch (err) {
-      await fs.rm(tmp, { recursive: true, force: true });
-      throw err;
-    }
+    });
   }
 
   /** Removes a dataset; false when there was none. Moved aside first, so no reader sees it half deleted. */
