@@ -56,12 +56,13 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   };
   await heartbeat();
   const beat = setInterval(() => void heartbeat().catch(() => {}), 5000);
-  const sweep = async () => {
-    const removed = await sweepLeftovers({ checkpointDir: config.checkpointDir, datasetDir: config.datasetDir }, jobs, LEFTOVER_GRACE_MS);
-    if (removed.length) log.info({ workerId, removed }, 'removed files of ended jobs');
-  };
-  void sweep().catch((err) => log.warn({ err: (err as Error).message }, 'sweeping leftovers failed'));
-  const janitor = setInterval(() => void sweep().catch((err) => log.warn({ err: (err as Error).message }, 'sweeping leftovers failed')), config.janitorIntervalS * 1000);
+  const sweep = () =>
+    sweepLeftovers({ checkpointDir: config.checkpointDir, datasetDir: config.datasetDir }, jobs, LEFTOVER_GRACE_MS).then(
+      (removed) => void (removed.length && log.info({ workerId, removed }, 'removed files of ended jobs')),
+      (err) => log.warn({ err: (err as Error).message }, 'sweeping leftovers failed'),
+    );
+  void sweep();
+  const janitor = setInterval(() => void sweep(), config.janitorIntervalS * 1000);
 
   // Cancels reach the worker holding the job through pub/sub (BullMQ's own cancel only works in-process).
   const cancelSub = connectRedis(config.redisUrl);
