@@ -15,7 +15,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
-import type { DType, HostArray } from '../spec/arrays.ts';
+import { rowRange, type DType, type HostArray } from '../spec/arrays.ts';
 import { BadArraySelection, BadMultipart, DatasetArrayNotFound, DatasetNotFound, DatasetTooLarge, InvalidDatasetFile } from './errors.ts';
 import { fsyncDir, writeFileAtomic } from '../store/atomic.ts';
 import { NpyDecoder, NpyError, npyHeader, parseNpyHeader, shapeText, writeNpy } from './npy.ts';
@@ -606,7 +606,7 @@ export class DatasetStore {
       let [start, stop] = [0, shape[0] ?? 1];
       if (options.rows) {
         if (shape.length === 0) throw new BadArraySelection(`array "${name}" is a scalar (shape ()) and has no rows to slice`);
-        [start, stop] = sliceBounds(options.rows, shape[0], name);
+        [start, stop] = sliceBounds(options.rows, shape[0]);
       }
       const count = (stop - start) * rowItems;
       const buf = new ArrayBuffer(count * 4);
@@ -636,16 +636,14 @@ async function readHeader(handle: FileHandle) {
   }
 }
 
-function sliceBounds(rows: [number, number], length: number, name: string): [number, number] {
+function sliceBounds(rows: [number, number], length: number): [number, number] {
   if (!Array.isArray(rows) || rows.length !== 2 || !rows.every(Number.isInteger)) {
     throw new BadArraySelection(`rows must be [start, stop] integers, got ${JSON.stringify(rows)}`);
   }
-  const norm = (i: number) => (i < 0 ? i + length : i);
-  const [start, stop] = rows.map(norm);
-  if (start < 0 || stop > length || start > stop) {
-    throw new BadArraySelection(`rows ${JSON.stringify(rows)} do not fit array "${name}" of ${length} rows (a half-open [start, stop) with 0 <= start <= stop <= ${length}; negative indices count from the end)`);
-  }
-  return [start, stop];
+  // As the checks at submit read it: Python's slice, clamped (a job accepted there must read the
+  // same rows here); an empty slice is empty, as in Python.
+  const [start, stop] = rowRange(rows, length);
+  return [start, Math.max(start, stop)];
 }
 
 function selectColumns(array: HostArray, columns: Array<string | number>, names: string[] | undefined, name: string): HostArray {

@@ -47,6 +47,16 @@ export function datasetRefs(root: unknown, out: DatasetArray[] = []): DatasetArr
   return out;
 }
 
+/**
+ * The rows [start, stop) that `rows` selects of n, as Python slices them (x[start:stop]): negative
+ * indices count from the end, and both ends are clamped to the array. The one meaning of `rows`,
+ * for the checks at submit and for the worker's read.
+ */
+export function rowRange(rows: readonly [number, number], n: number): [number, number] {
+  const norm = (i: number) => (i < 0 ? Math.max(0, n + i) : Math.min(i, n));
+  return [norm(rows[0]), norm(rows[1])];
+}
+
 function describeDatasetArray(a: DatasetArray, at: string, datasets?: DatasetShapes): ArrayInfo {
   const ds = datasets?.get(a.dataset);
   if (!ds) fail(`${at}/dataset`, `no dataset "${a.dataset}"`);
@@ -56,8 +66,7 @@ function describeDatasetArray(a: DatasetArray, at: string, datasets?: DatasetSha
   const shape = [...info.shape];
   if (a.rows) {
     const n = shape[0];
-    const norm = (i: number) => (i < 0 ? Math.max(0, n + i) : Math.min(i, n));
-    const [start, stop] = [norm(a.rows[0]), norm(a.rows[1])];
+    const [start, stop] = rowRange(a.rows, n);
     if (stop <= start) fail(`${at}/rows`, `selects no rows of ${n}`);
     shape[0] = stop - start;
   }

@@ -44,7 +44,7 @@ export const DatasetArray = Type.Object(
   {
     dataset: Type.String({ minLength: 1, maxLength: 100, description: 'An id from POST /v1/datasets.' }),
     array: Type.String({ minLength: 1, maxLength: 100 }),
-    rows: Type.Optional(Type.Tuple([Type.Integer(), Type.Integer()], { description: 'Half-open [start, stop) slice of the first axis; negative counts from the end.' })),
+    rows: Type.Optional(Type.Tuple([Type.Integer(), Type.Integer()], { description: 'Half-open [start, stop) slice of the first axis, as Python slices: negative counts from the end, both ends clamped to the array.' })),
     columns: Type.Optional(Type.Array(Type.Union([Type.String({ maxLength: 200 }), Type.Integer()]), { minItems: 1, maxItems: 10_000, description: 'CSV column names or indices along the last axis.' })),
   },
   { additionalProperties: false, description: 'An array of an uploaded dataset.' },
