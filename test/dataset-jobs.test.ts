@@ -1,20 +1,9 @@
 /** Jobs that train and evaluate on uploaded numpy/CSV datasets, referenced as {dataset, array}. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
 import { startStack, type Stack } from './helpers/stack.ts';
-import { post, waitForState } from './helpers/http.ts';
+import { post, uploadFixtures as upload, waitForState } from './helpers/http.ts';
 import { seedMlpJob } from './helpers/specs.ts';
-
-const FIXTURES = new URL('./fixtures/datasets/', import.meta.url);
-
-async function upload(stack: Stack, ...names: string[]) {
-  const form = new FormData();
-  for (const name of names) form.append('file', new Blob([await fs.readFile(new URL(name, FIXTURES))]), name);
-  const res = await fetch(`${stack.baseUrl}/v1/datasets`, { method: 'POST', body: form });
-  assert.equal(res.status, 201, await res.clone().text());
-  return (await res.json()) as { id: string; arrays: Record<string, { shape: number[]; dtype: string; columns?: string[] }> };
-}
 
 describe('jobs on uploaded datasets', () => {
   let stack: Stack;

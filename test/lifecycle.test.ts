@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startStack, type Stack } from './helpers/stack.ts';
-import { del, getJson, post, waitForState } from './helpers/http.ts';
+import { del, getJson, post, uploadFixtures, waitForState } from './helpers/http.ts';
 import { seedMlpJob } from './helpers/specs.ts';
 import { ModelStore } from '../src/store/model-store.ts';
 import { writeNpy } from '../src/datasets/npy.ts';
@@ -17,16 +17,6 @@ import pino from 'pino';
 import crypto from 'node:crypto';
 import net from 'node:net';
 import { sweepLeftovers } from '../src/jobs/janitor.ts';
-
-const FIXTURES = new URL('./fixtures/datasets/', import.meta.url);
-
-async function uploadDataset(stack: Stack, ...names: string[]): Promise<string> {
-  const form = new FormData();
-  for (const name of names) form.append('file', new Blob([await fs.readFile(new URL(name, FIXTURES))]), name);
-  const res = await fetch(`${stack.baseUrl}/v1/datasets`, { method: 'POST', body: form });
-  assert.equal(res.status, 201, await res.clone().text());
-  return ((await res.json()) as { id: string }).id;
-}
 
 describe('deleting what a job uses', () => {
   let stack: Stack;
@@ -63,7 +53,7 @@ describe('deleting what a job uses', () => {
   test('queued jobs hold their dataset and model; a job that ends gives them back', async () => {
     const job = await post(stack, '/v1/jobs', seedMlpJob({ epochs: 1, samples: 64 }));
     const model = (await waitForState(stack, job.body.id, ['completed'])).model_id;
-    const dataset = await uploadDataset(stack, 'x_small.npy', 'y_small.npy');
+    const dataset = (await uploadFixtures(stack, 'x_small.npy', 'y_small.npy')).id;
     // Nothing takes jobs from the queue now.
     await stack.worker!.close();
     stack.worker = undefined;

@@ -308,8 +308,8 @@ async function runFit(input: JobInput, job: RunnableFitJob, { store, progressInt
     const totalEpochs = initialEpoch + epochsRun;
     await store.writeFinal(modelId, { ...(await modelFiles(model)), ...(await optimizerFiles(trainer.optimizer)) });
     const finalLogs = Object.fromEntries(Object.entries(history).map(([k, v]) => [k, v[v.length - 1]]));
-    // history.json has it already, unless no epoch ran in this job.
-    await store.writeHistory(modelId, history);
+    // The epoch checkpoints wrote history.json; with no epoch run, the history is the one it started from.
+    if (epochsRun === 0) await store.writeHistory(modelId, history);
     await store.writeInfo(modelId, {
       ...(await store.readInfo(modelId)),
       status: 'trained',

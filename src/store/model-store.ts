@@ -54,6 +54,18 @@ async function writing<T>(what: string, root: string, work: () => Promise<T>): P
 
 const exists = (p: string) => fs.stat(p).then(() => true, () => false);
 
+/**
+ * Bytes of the files under a folder (0 if there is none). A training job renames and prunes
+ * checkpoints meanwhile: a file gone since the listing counts 0.
+ */
+export async function bytesUnder(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])) {
+    if (entry.isFile()) total += (await fs.stat(path.join(entry.parentPath, entry.name)).catch(() => ({ size: 0 }))).size;
+  }
+  return total;
+}
+
 export const lengthsOf = (history: History): Record<string, number> => Object.fromEntries(Object.entries(history).map(([k, v]) => [k, v.length]));
 
 /**
@@ -149,17 +161,12 @@ export class ModelStore {
   }
 
   async sizeOnDisk(modelId: string): Promise<number> {
-    let total = 0;
-    const walk = async (dir: string): Promise<void> => {
-      for (const entry of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
-        const p = path.join(dir, entry.name);
-        if (entry.isDirectory()) await walk(p);
-        // A training job renames and prunes checkpoints meanwhile: a file gone since the listing counts 0.
-        else total += (await fs.stat(p).catch(() => ({ size: 0 }))).size;
-      }
-    };
-    await walk(this.dir(modelId));
-    return total;
+    return bytesUnder(this.dir(modelId));
+  }
+
+  /** Bytes of a job's result files (0 when it has none). */
+  async resultBytes(jobId: string): Promise<number> {
+    return SAFE_ID.test(jobId) ? bytesUnder(path.join(this.root, 'results', jobId)) : 0;
   }
 
   async remove(modelId: string): Promise<boolean> {

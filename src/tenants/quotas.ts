@@ -9,8 +9,6 @@
  * that window (and by what running jobs write, which is checked at their next submit).
  */
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { DatasetStore } from '../datasets/dataset-store.ts';
 import { quotaExceeded } from '../errors.ts';
@@ -33,14 +31,6 @@ export interface DiskUse {
 }
 
 const USAGE_CACHE_MS = 5_000;
-
-async function bytesUnder(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])) {
-    if (entry.isFile()) total += (await fs.stat(path.join(entry.parentPath, entry.name)).catch(() => ({ size: 0 }))).size;
-  }
-  return total;
-}
 
 export class TenantQuotas {
   private readonly cache = new Map<string, { at: number; use: Promise<DiskUse> }>();
@@ -71,21 +61,21 @@ export class TenantQuotas {
     const datasets = (await this.datasets.list()).filter((d) => d.tenant === tenant);
     const datasetBytes = datasets.reduce((a, d) => a + d.bytes, 0);
     const jobIds = await this.redis.zrange(this.keys.jobIndex(tenant), 0, -1);
-    const results = (await Promise.all(jobIds.map((id) => bytesUnder(path.join(this.models.root, 'results', id))))).reduce((a, b) => a + b, 0);
+    const results = (await Promise.all(jobIds.map((id) => this.models.resultBytes(id)))).reduce((a, b) => a + b, 0);
     return { models: modelBytes, datasets: datasetBytes, results, total: modelBytes + datasetBytes + results, dataset_count: datasets.length };
   }
 
   /** 507 when the tenant's files already fill TENANT_MAX_DISK_BYTES: before anything that writes more. */
-  async checkDisk(tenant: string): Promise<void> {
-    const use = await this.diskUse(tenant);
-    if (use.total >= this.limits.maxDiskBytes) throw quotaExceeded(tenant, { limit: 'TENANT_MAX_DISK_BYTES', what: 'bytes of models, datasets and results', used: use.total, max: this.limits.maxDiskBytes });
+  async checkDisk(tenant: string, use?: DiskUse): Promise<void> {
+    const { total } = use ?? (await this.diskUse(tenant));
+    if (total >= this.limits.maxDiskBytes) throw quotaExceeded(tenant, { limit: 'TENANT_MAX_DISK_BYTES', what: 'bytes of models, datasets and results', used: total, max: this.limits.maxDiskBytes });
   }
 
-  /** Before an upload: room on disk, and a dataset slot left. */
+  /** Before an upload: room on disk, and a dataset slot left (counted afresh: one measurement for both). */
   async checkNewDataset(tenant: string): Promise<void> {
-    await this.checkDisk(tenant);
-    const { dataset_count } = await this.diskUse(tenant, true);
-    if (dataset_count >= this.limits.maxDatasets) throw quotaExceeded(tenant, { limit: 'TENANT_MAX_DATASETS', what: 'datasets', used: dataset_count, max: this.limits.maxDatasets });
+    const use = await this.diskUse(tenant, true);
+    await this.checkDisk(tenant, use);
+    if (use.dataset_count >= this.limits.maxDatasets) throw quotaExceeded(tenant, { limit: 'TENANT_MAX_DATASETS', what: 'datasets', used: use.dataset_count, max: this.limits.maxDatasets });
   }
 
   /** Forgets the measured use, after a write or a delete, so the next check measures again. */

@@ -1,4 +1,17 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
 import type { Stack } from './stack.ts';
+
+const DATASET_FIXTURES = new URL('../fixtures/datasets/', import.meta.url);
+
+/** Uploads files of test/fixtures/datasets as one dataset (201 asserted). */
+export async function uploadFixtures(stack: Stack, ...names: string[]) {
+  const form = new FormData();
+  for (const name of names) form.append('file', new Blob([await fs.readFile(new URL(name, DATASET_FIXTURES))]), name);
+  const res = await fetch(`${stack.baseUrl}/v1/datasets`, { method: 'POST', body: form });
+  assert.equal(res.status, 201, await res.clone().text());
+  return (await res.json()) as { id: string; arrays: Record<string, { shape: number[]; dtype: string; columns?: string[] }> };
+}
 
 export async function post(stack: Stack, url: string, body: unknown) {
   const res = await fetch(`${stack.baseUrl}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
