@@ -28,6 +28,7 @@ export interface Config {
   inlineArrayMax: number;
   /** Largest Keras file POST /v1/models/import accepts, in bytes (read into memory to check it). */
   importMaxBytes: number;
+  importInspector: { maxConcurrent: number; timeoutS: number; heapMb: number };
   /** BullMQ lock: a worker that stops renewing it for this long is presumed dead. */
   lockDurationMs: number;
   /** How often workers look for jobs whose worker died. */
@@ -107,6 +108,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: int('BODY_LIMIT', env.BODY_LIMIT, 64 * 1024 * 1024, 1024),
     inlineArrayMax: int('INLINE_ARRAY_MAX', env.INLINE_ARRAY_MAX, 1024, 0),
     importMaxBytes: int('MODEL_IMPORT_MAX_BYTES', env.MODEL_IMPORT_MAX_BYTES, 512 * 1024 * 1024, 1024),
+    importInspector: {
+      maxConcurrent: int('IMPORT_MAX_CONCURRENT', env.IMPORT_MAX_CONCURRENT, 2, 1),
+      timeoutS: int('IMPORT_TIMEOUT_S', env.IMPORT_TIMEOUT_S, 300, 1),
+      heapMb: int('IMPORT_HEAP_MB', env.IMPORT_HEAP_MB, 2048, 64),
+    },
     lockDurationMs: int('LOCK_DURATION_MS', env.LOCK_DURATION_MS, 30_000, 1000),
     stalledIntervalMs: int('STALLED_INTERVAL_MS', env.STALLED_INTERVAL_MS, 30_000, 500),
     janitorIntervalS: int('JANITOR_INTERVAL_S', env.JANITOR_INTERVAL_S, 600, 1),

@@ -14,6 +14,7 @@ export const IdempotencyMismatch = createError('KJ_ERR_IDEMPOTENCY_MISMATCH', 'I
 export const IdempotencyInFlight = createError('KJ_ERR_IDEMPOTENCY_IN_FLIGHT', 'A request with Idempotency-Key "%s" is still being accepted; retry shortly', 409);
 export const InUse = createError('KJ_ERR_IN_USE', '%s "%s" is in use by %s: cancel them or wait for them to end', 409);
 export const BeingDeleted = createError('KJ_ERR_BEING_DELETED', '%s "%s" is being deleted', 409);
+export const ImportTooLarge = createError('KJ_ERR_IMPORT_TOO_LARGE', 'The Keras file is larger than %s bytes (MODEL_IMPORT_MAX_BYTES)', 413);
 export const QueueUnavailable = createError('KJ_ERR_QUEUE_UNAVAILABLE', 'The job could not be queued: %s', 503);
 
 const TooManyForTenant = createError('KJ_ERR_QUOTA', '%s', 429);

@@ -10,6 +10,7 @@ import { KerasModel } from '../src/engine/model.ts';
 import { modelFiles, optimizerFiles } from '../src/engine/serialize.ts';
 import { Trainer } from '../src/engine/trainer.ts';
 import type { ImportJob } from '../src/jobs/queue.ts';
+import { layerBudgets } from '../src/keras/inspect-import.ts';
 import { readKerasArchive, readLegacyArchive } from '../src/keras/keras-archive.ts';
 import type { KerasWeights } from '../src/keras/types.ts';
 import { resolveCompile } from '../src/spec/compile.ts';
@@ -29,8 +30,10 @@ function tensorsOf(weights: KerasWeights, layers: Iterable<string>): Record<stri
 export async function runImport(modelId: string, input: JobInput, job: ImportJob, store: ModelStore, emit: Emit): Promise<JobResult> {
   const backend = await initBackend();
   const bytes = new Uint8Array(await fs.readFile(job.upload));
-  const archive = job.format === 'keras' ? await readKerasArchive(bytes) : await readLegacyArchive(bytes);
   const graph = checkGraph(normalizeModel(job.model));
+  // The API checked this file; the worker still reads no more than each layer's parameters.
+  const budgetsFor = () => layerBudgets(graph.summary);
+  const archive = job.format === 'keras' ? await readKerasArchive(bytes, { budgetsFor }) : await readLegacyArchive(bytes, { budgetsFor });
   const model = new KerasModel(graph);
   const trainer = job.compile ? new Trainer(model, resolveCompile(job.compile, graph.outputs)) : undefined;
   const tensors = tensorsOf(archive.weights, model.layers.keys());

@@ -1,20 +1,18 @@
 /**
- * Accepting a Keras file for import: everything that can be wrong with it is found here, before
- * anything is stored (422 naming the member, layer or option), then a worker builds the model.
+ * Accepting a Keras file for import: everything that can be wrong with it is found before the job
+ * is queued (422 naming the member, layer or option), then a worker builds the model.
  */
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { abbreviateSpec } from '../spec/abbreviate.ts';
 import type { FastifyBaseLogger } from 'fastify';
-import { QueueUnavailable } from '../errors.ts';
-import { fromKerasJson } from '../keras/from-keras-json.ts';
-import { detectKerasFormat, readKerasArchive, readLegacyArchive } from '../keras/keras-archive.ts';
-import { KerasImportError, type KerasArchive } from '../keras/types.ts';
+import { ImportTooLarge, QueueUnavailable } from '../errors.ts';
+import { BadMultipart } from '../datasets/errors.ts';
 import type { Services } from '../plugins/services.ts';
-import { checkGraph, normalizeModel } from '../spec/graph.ts';
-import { SpecError, fail } from '../spec/problem.ts';
-import { writeFileAtomic } from '../store/atomic.ts';
 import type { JobRecord } from './job-record.ts';
 import type { ImportJob } from './queue.ts';
 
@@ -23,61 +21,55 @@ export function importsDir(checkpointDir: string): string {
   return path.join(checkpointDir, 'imports');
 }
 
-function asSpecError(err: unknown, prefix: string): unknown {
-  return err instanceof KerasImportError ? new SpecError(err.issues.map((i) => ({ pointer: `${prefix}${i.pointer}`, message: i.message }))) : err;
+/** The uploaded file as @fastify/multipart hands it over: busboy marks a file cut at its size limit. */
+export interface IncomingFile {
+  file: Readable & { truncated?: boolean };
+  filename: string;
 }
 
-/** Every layer with parameters must find as many numbers in the file as the layer holds. */
-function checkWeightCounts(archive: KerasArchive, summary: ReturnType<typeof checkGraph>['summary'], member: string): void {
-  const issues = [];
-  for (const layer of summary.layers) {
-    if (layer.params === 0) continue;
-    const arrays = archive.weights[layer.name];
-    const count = arrays?.reduce((n, a) => n + a.data.length, 0) ?? 0;
-    if (count !== layer.params) {
-      issues.push({
-        pointer: `/${member}/${layer.name}`,
-        message: arrays ? `layer "${layer.name}" (${layer.class_name}) needs ${layer.params} weights; the file has ${count} (arrays ${arrays.map((a) => `[${a.shape}]`).join(', ')})` : `layer "${layer.name}" (${layer.class_name}) has no weights in the file`,
-      });
-    }
-  }
-  if (issues.length) throw new SpecError(issues);
-}
-
-export async function acceptImport(services: Services, tenant: string, upload: { bytes: Uint8Array; filename: string }, log: FastifyBaseLogger): Promise<JobRecord> {
-  const format = detectKerasFormat(upload.bytes);
-  if (!format) fail('/file', 'is neither a .keras archive (zip) nor an HDF5 .h5 file');
-  const member = format === 'keras' ? 'model.weights.h5' : 'model_weights';
-  const archive = await (format === 'keras' ? readKerasArchive(upload.bytes) : readLegacyArchive(upload.bytes)).catch((err) => {
-    throw asSpecError(err, '/file');
-  });
-  let translated: ReturnType<typeof fromKerasJson>;
-  try {
-    translated = fromKerasJson(archive.config);
-  } catch (err) {
-    throw asSpecError(err, format === 'keras' ? '/file/config.json' : '/file/model_config');
-  }
-  const graph = checkGraph(normalizeModel(translated.model));
-  const { maxLayers, maxParams } = services.config.limits;
-  if (graph.layers.length > maxLayers) fail('/file', `the model has ${graph.layers.length} layers; the limit is ${maxLayers} (MAX_LAYERS)`);
-  if (graph.summary.total_params > maxParams) fail('/file', `the model has ${graph.summary.total_params} parameters; the limit is ${maxParams} (MAX_PARAMS)`);
-  checkWeightCounts(archive, graph.summary, `file/${member}`);
-
+/**
+ * Streams an upload to `imports/<id>.upload` (the API never holds the file in memory). Over
+ * MODEL_IMPORT_MAX_BYTES it is 413 and nothing is left behind.
+ */
+export async function receiveImport(services: Services, tenant: string, part: IncomingFile): Promise<{ id: string; file: string; filename: string }> {
   await services.quotas.checkDisk(tenant);
   const id = randomUUID();
+  const file = path.join(importsDir(services.config.checkpointDir), `${id}.upload`);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tooLarge = () => new ImportTooLarge(services.config.importMaxBytes);
+  // busboy signals its fileSize limit with 'limit' and then only drops bytes: stop at once instead.
+  part.file.once('limit', () => part.file.destroy(tooLarge()));
+  try {
+    await pipeline(part.file, createWriteStream(file, { flags: 'wx' }));
+    if (part.file.truncated) throw tooLarge();
+  } catch (err) {
+    await fs.rm(file, { force: true });
+    // Disk errors are ours (500); anything else broke the incoming stream: a cut-off or malformed body.
+    if (err instanceof ImportTooLarge || (err as NodeJS.ErrnoException).syscall) throw err;
+    throw new BadMultipart(`${part.filename}: ${(err as Error).message}`);
+  }
+  return { id, file, filename: path.basename(part.filename || 'model') };
+}
+
+/**
+ * An upload streamed to `imports/<id>.upload`, checked in a child process (a refused file is
+ * removed), then renamed to `<id>.<format>` for the worker.
+ */
+export async function acceptImport(services: Services, tenant: string, upload: { id: string; file: string; filename: string }, log: FastifyBaseLogger): Promise<JobRecord> {
+  const { limits, importMaxBytes } = services.config;
+  const { id, file } = upload;
+  let inspected: Awaited<ReturnType<typeof services.importInspector.inspect>>;
+  try {
+    inspected = await services.importInspector.inspect(tenant, file, { maxLayers: limits.maxLayers, maxParams: limits.maxParams, maxInflatedBytes: importMaxBytes });
+  } catch (err) {
+    await fs.rm(file, { force: true });
+    throw err;
+  }
+  const { format, model, compile, keras_version, layers, params } = inspected;
   const modelId = randomUUID();
   const staged = path.join(importsDir(services.config.checkpointDir), `${id}.${format}`);
-  await fs.mkdir(path.dirname(staged), { recursive: true });
-  await writeFileAtomic(staged, upload.bytes);
-  const job: ImportJob = {
-    type: 'import',
-    model: translated.model,
-    compile: translated.compile,
-    format,
-    upload: staged,
-    filename: upload.filename,
-    keras_version: typeof archive.metadata.keras_version === 'string' ? archive.metadata.keras_version : undefined,
-  };
+  await fs.rename(file, staged);
+  const job: ImportJob = { type: 'import', model, compile, format, upload: staged, filename: upload.filename, keras_version };
   const record: JobRecord = { id, type: 'import', state: 'queued', created_at: new Date().toISOString(), progress: { epoch: 0, epochs: 0 }, history: {}, attempts: 0, tenant, model_id: modelId };
   await services.references.hold(id, tenant, [`model:${modelId}`]);
   const { upload: _path, ...shown } = job;
@@ -89,6 +81,6 @@ export async function acceptImport(services: Services, tenant: string, upload: {
     await Promise.allSettled([services.jobs.remove(id, tenant), services.events.remove(id), fs.rm(staged, { force: true }), services.references.release(id)]);
     throw new QueueUnavailable((err as Error).message);
   }
-  log.info({ jobId: id, modelId, format, layers: graph.layers.length, params: graph.summary.total_params }, 'import queued');
+  log.info({ jobId: id, modelId, format, layers, params }, 'import queued');
   return record;
 }

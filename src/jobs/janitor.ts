@@ -1,8 +1,8 @@
 /**
  * Removes files whose job is gone: predictions of jobs whose record expired (results/<job>),
  * staged inline arrays (datasets/payload-<job>) and uploads waiting for an import
- * (imports/<job>.<format>) of jobs that ended or never made it into the queue (an API process
- * that died between writing them and queueing the job). Workers run it now and then; anything
+ * (imports/<job>.<format>, or <job>.upload while received and checked) of jobs that ended or
+ * never made it into the queue (an API process that died between writing them and queueing the job). Workers run it now and then; anything
  * younger than `graceMs` is left alone, since a submit writes its files before its record.
  */
 import fs from 'node:fs/promises';
@@ -21,7 +21,7 @@ const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const KINDS = [
   { name: 'result', dir: (p: JanitorPaths) => path.join(p.checkpointDir, 'results'), id: new RegExp(`^(${UUID})$`), whileEnded: true },
   { name: 'payload', dir: (p: JanitorPaths) => p.datasetDir, id: new RegExp(`^payload-(${UUID})$`), whileEnded: false },
-  { name: 'import', dir: (p: JanitorPaths) => importsDir(p.checkpointDir), id: new RegExp(`^(${UUID})\\.(keras|h5)$`), whileEnded: false },
+  { name: 'import', dir: (p: JanitorPaths) => importsDir(p.checkpointDir), id: new RegExp(`^(${UUID})\\.(keras|h5|upload)$`), whileEnded: false },
 ] as const;
 
 export async function sweepLeftovers(paths: JanitorPaths, jobs: JobStore, graceMs: number, now = Date.now()): Promise<string[]> {

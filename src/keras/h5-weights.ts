@@ -32,14 +32,14 @@ export interface KerasLayerRef {
  * is the order of Keras's get_weights() for that model (a sorted walk could put a
  * batch_normalization before the dense it follows).
  */
-function nestedVars(group: H5Group, ref: KerasLayerRef, pointer: string): KerasArray[] {
+function nestedVars(group: H5Group, ref: KerasLayerRef, pointer: string, budget?: ValueBudget): KerasArray[] {
   const container = childGroup(group, 'layers');
   if (!container) return [];
   const paths = keras3LayerPaths(ref.layers!.map((l) => l.class_name));
   return ref.layers!.flatMap((inner, i) => {
     const g = childGroup(container, paths[i]);
     if (!g) return [];
-    return inner.layers ? nestedVars(g, inner, `${pointer}/layers/${paths[i]}`) : layerVars(g, `${pointer}/layers/${paths[i]}`);
+    return inner.layers ? nestedVars(g, inner, `${pointer}/layers/${paths[i]}`, budget) : layerVars(g, `${pointer}/layers/${paths[i]}`, budget);
   });
 }
 
@@ -180,10 +180,26 @@ const FLOAT = 1;
 const INTEGER = 0;
 const OPAQUE = 5;
 
-function readArray(ds: H5Dataset, pointer: string): KerasArray {
+/**
+ * How many values a layer may still read: the layer's own parameter count, when the model is
+ * known. A dataset's shape is checked against it before its data is read, so a small file that
+ * declares (and compresses) a huge dataset costs nothing.
+ */
+export interface ValueBudget {
+  layer: string;
+  left: number;
+}
+
+function readArray(ds: H5Dataset, pointer: string, budget?: ValueBudget): KerasArray {
   const md = ds.metadata;
   const shape = md.shape ?? [];
   const count = shape.reduce((a, b) => a * b, 1);
+  if (budget) {
+    if (count > budget.left) {
+      throw new KerasImportError([{ pointer, message: `has shape [${shape}] (${count} values), more than the ${budget.left} that layer "${budget.layer}" has left of its parameters` }]);
+    }
+    budget.left -= count;
+  }
   let data: Float32Array;
   const fail = (what: string): never => {
     throw new KerasImportError([{ pointer, message: `${what}; only float32 weights (or float64, integer, bfloat16, converted) can be imported` }]);
@@ -226,7 +242,7 @@ function dataset(group: H5Group, name: string): H5Dataset | undefined {
 }
 
 /** Datasets vars/0..n-1 of one Keras 3 object; any other key in vars is a malformed file. */
-function ownVars(group: H5Group, pointer: string): KerasArray[] {
+function ownVars(group: H5Group, pointer: string, budget?: ValueBudget): KerasArray[] {
   const vars = childGroup(group, 'vars');
   if (!vars) return [];
   const keys = vars.keys();
@@ -234,7 +250,7 @@ function ownVars(group: H5Group, pointer: string): KerasArray[] {
   for (let i = 0; i < keys.length; i++) {
     const ds = keys.includes(String(i)) ? dataset(vars, String(i)) : undefined;
     if (!ds) throw new KerasImportError([{ pointer: `${pointer}/vars`, message: `holds ${keys.join(', ')}; expected datasets 0..${keys.length - 1}` }]);
-    out.push(readArray(ds, `${pointer}/vars/${i}`));
+    out.push(readArray(ds, `${pointer}/vars/${i}`, budget));
   }
   return out;
 }
@@ -246,8 +262,8 @@ function ownVars(group: H5Group, pointer: string): KerasArray[] {
  */
 const CHILD_ORDER = ['cell', 'forward_layer', 'backward_layer', 'layer', 'query_dense', 'key_dense', 'value_dense', 'output_dense'];
 
-function layerVars(group: H5Group, pointer: string): KerasArray[] {
-  const out = ownVars(group, pointer);
+function layerVars(group: H5Group, pointer: string, budget?: ValueBudget): KerasArray[] {
+  const out = ownVars(group, pointer, budget);
   const children = group.keys().filter((k) => k !== 'vars');
   children.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   for (const name of children) {
@@ -256,10 +272,10 @@ function layerVars(group: H5Group, pointer: string): KerasArray[] {
     if (name === 'layers') {
       for (const sub of child.keys().sort()) {
         const g = childGroup(child, sub);
-        if (g) out.push(...layerVars(g, `${pointer}/layers/${sub}`));
+        if (g) out.push(...layerVars(g, `${pointer}/layers/${sub}`, budget));
       }
     } else {
-      out.push(...layerVars(child, `${pointer}/${name}`));
+      out.push(...layerVars(child, `${pointer}/${name}`, budget));
     }
   }
   return out;
@@ -270,6 +286,13 @@ const rank = (name: string) => {
   return i < 0 ? CHILD_ORDER.length : i;
 };
 
+
+/** Values each top-level layer may read (its parameter count); a layer left out reads nothing. */
+export type LayerBudgets = Record<string, number>;
+
+function budgetOf(budgets: LayerBudgets | undefined, layer: string): ValueBudget | undefined {
+  return budgets && { layer, left: Object.hasOwn(budgets, layer) ? budgets[layer] : 0 };
+}
 
 /** The group name of each layer under layers/ (saving_lib._save_container_state's naming). */
 export function keras3LayerPaths(classNames: readonly string[]): string[] {
@@ -289,7 +312,7 @@ export function keras3LayerPaths(classNames: readonly string[]): string[] {
  * attribute, which recent Keras 3 releases write (3.15 does) and older files lack. Optimizer variables are ignored.
  * Layers without weights are left out.
  */
-export function readKeras3WeightsH5(bytes: Uint8Array, layers: ReadonlyArray<string | KerasLayerRef>, where = '/model.weights.h5'): KerasWeights {
+export function readKeras3WeightsH5(bytes: Uint8Array, layers: ReadonlyArray<string | KerasLayerRef>, where = '/model.weights.h5', budgets?: LayerBudgets): KerasWeights {
   const refs = layers.map((l) => (typeof l === 'string' ? { name: l, class_name: undefined } : l));
   return withFile(bytes, where, (file) => {
     // Files written by tf.keras 2.13-2.15's .keras format name the container differently.
@@ -327,9 +350,11 @@ export function readKeras3WeightsH5(bytes: Uint8Array, layers: ReadonlyArray<str
       const key = groups.get(r.name);
       const group = key === undefined ? undefined : childGroup(container, key);
       if (!group) continue; // Keras, too, loads nothing for a layer whose group is absent
+      const budget = budgetOf(budgets, r.name);
+      if (budget?.left === 0) continue;
       try {
         const at = `${where}/${containerName}/${key}`;
-        const arrays = 'layers' in r && r.layers ? nestedVars(group, r as KerasLayerRef, at) : layerVars(group, at);
+        const arrays = 'layers' in r && r.layers ? nestedVars(group, r as KerasLayerRef, at, budget) : layerVars(group, at, budget);
         if (arrays.length) weights[r.name] = arrays;
       } catch (err) {
         if (!(err instanceof KerasImportError)) throw err;
@@ -345,7 +370,7 @@ export function readKeras3WeightsH5(bytes: Uint8Array, layers: ReadonlyArray<str
  * A legacy Keras .h5: a full model (model_config + model_weights) or weights only (layer_names at
  * the root, as tf.keras 2's save_weights('x.h5') writes).
  */
-export function readLegacyH5(bytes: Uint8Array, where = ''): LegacyH5 {
+export function readLegacyH5(bytes: Uint8Array, where = '', budgetsFor?: (modelConfig: unknown) => LayerBudgets): LegacyH5 {
   return withFile(bytes, where, (file) => {
     const issues: KerasIssue[] = [];
     const json = (name: string): unknown => {
@@ -366,8 +391,13 @@ export function readLegacyH5(bytes: Uint8Array, where = ''): LegacyH5 {
       throw new KerasImportError([{ pointer: where, message: `is not a Keras .h5 model: no model_weights group and no layer_names attribute${hint}` }]);
     }
     const at = weightsGroup === file ? where : `${where}/model_weights`;
+    if (budgetsFor && issues.length) throw new KerasImportError(issues);
+    // Without an architecture nothing is owed a budget, so nothing is read (the caller refuses such a file).
+    const budgets = budgetsFor && (modelConfig === undefined ? {} : budgetsFor(modelConfig));
     const weights: KerasWeights = {};
     for (const name of stringListAttr(weightsGroup, 'layer_names', at)) {
+      const budget = budgetOf(budgets, name);
+      if (budget?.left === 0) continue;
       const group = childGroup(weightsGroup, name);
       if (!group) {
         issues.push({ pointer: `${at}/${name}`, message: 'is listed in layer_names but missing' });
@@ -377,7 +407,7 @@ export function readLegacyH5(bytes: Uint8Array, where = ''): LegacyH5 {
         const arrays = stringListAttr(group, 'weight_names', `${at}/${name}`).map((w) => {
           const ds = dataset(group, w);
           if (!ds) throw new KerasImportError([{ pointer: `${at}/${name}/${w}`, message: 'is listed in weight_names but missing' }]);
-          return readArray(ds, `${at}/${name}/${w}`);
+          return readArray(ds, `${at}/${name}/${w}`, budget);
         });
         if (arrays.length) weights[name] = arrays;
       } catch (err) {

@@ -7,7 +7,7 @@ import { Buffer } from 'node:buffer';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
-import { h5Ready, hasHdf5Signature, readKeras3WeightsH5, readLegacyH5, writeKeras3WeightsH5, type KerasLayerRef } from './h5-weights.ts';
+import { h5Ready, hasHdf5Signature, readKeras3WeightsH5, readLegacyH5, writeKeras3WeightsH5, type KerasLayerRef, type LayerBudgets } from './h5-weights.ts';
 import { KERAS_FLOAT_OPTIONS } from './to-keras-json.ts';
 import { KerasImportError, type KerasArchive, type KerasArray, type KerasIssue, type KerasWeights } from './types.ts';
 import { MODEL_CLASSES } from '../spec/graph.ts';
@@ -21,6 +21,11 @@ export const DEFAULT_MAX_UNCOMPRESSED_BYTES = 2 * 1024 ** 3;
 export interface ReadArchiveOptions {
   /** Cap on the inflated size of the members read (config.json, metadata.json, model.weights.h5). */
   maxUncompressedBytes?: number;
+  /**
+   * Given the model config, how many values each top-level layer may read; layers left out are not
+   * read. Without it every weight in the file is read.
+   */
+  budgetsFor?: (config: Record<string, unknown>) => LayerBudgets;
 }
 
 export interface WriteArchiveInput {
@@ -177,15 +182,16 @@ export async function readKerasArchive(bytes: Uint8Array, options: ReadArchiveOp
   const metadata = members.has(METADATA) ? parseJsonMember(members.get(METADATA)!, METADATA) : {};
   const layers = modelLayers(config, kerasLayersOf(config, `/${CONFIG}`));
   await h5Ready();
-  const weights = readKeras3WeightsH5(members.get(WEIGHTS)!, layers, `/${WEIGHTS}`);
+  const weights = readKeras3WeightsH5(members.get(WEIGHTS)!, layers, `/${WEIGHTS}`, options.budgetsFor?.(config));
   return { config, metadata, weights };
 }
 
 /** A legacy `.h5` model file (tf.keras 2, or Keras 3's model.save('x.h5')) as an archive. */
-export async function readLegacyArchive(bytes: Uint8Array): Promise<KerasArchive> {
+export async function readLegacyArchive(bytes: Uint8Array, options: Pick<ReadArchiveOptions, 'budgetsFor'> = {}): Promise<KerasArchive> {
   if (!hasHdf5Signature(bytes)) fail('', detectKerasFormat(bytes) === 'keras' ? 'is a .keras archive (zip), not an HDF5 .h5 file' : 'is not an HDF5 (.h5) file');
   await h5Ready();
-  const legacy = readLegacyH5(bytes);
+  const { budgetsFor } = options;
+  const legacy = readLegacyH5(bytes, '', budgetsFor && ((config) => (config && typeof config === 'object' && !Array.isArray(config) ? budgetsFor(config as Record<string, unknown>) : {})));
   if (legacy.modelConfig === undefined) fail('/model_config', 'is missing: this .h5 holds weights only (save_weights); the architecture is needed too (model.save)');
   const config = legacy.modelConfig;
   if (!config || typeof config !== 'object' || Array.isArray(config)) return fail('/model_config', 'is not a JSON object');

@@ -17,6 +17,7 @@ import { JobReferences } from '../jobs/job-references.ts';
 import { TenantQuotas } from '../tenants/quotas.ts';
 import { ModelStore } from '../store/model-store.ts';
 import { DatasetStore } from '../datasets/dataset-store.ts';
+import { ImportInspector } from '../jobs/import-inspector.ts';
 
 export interface Services {
   config: Config;
@@ -31,6 +32,8 @@ export interface Services {
   models: ModelStore;
   /** Read side of uploaded datasets (jobs reference their arrays). */
   datasetArrays: DatasetStore;
+  /** Checks uploaded Keras files in child processes. */
+  importInspector: ImportInspector;
 }
 
 declare module 'fastify' {
@@ -64,6 +67,7 @@ export default fp<{ config: Config }>(
       hub: new EventHub(sub, events, keys),
       models,
       datasetArrays,
+      importInspector: new ImportInspector(config.importInspector),
     });
     app.addHook('onClose', async () => {
       await queue.close();
