@@ -133,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxArrayElements: int('MAX_ARRAY_ELEMENTS', env.MAX_ARRAY_ELEMENTS, DEFAULT_LIMITS.maxArrayElements, 1),
       maxEpochSamples: int('MAX_EPOCH_SAMPLES', env.MAX_EPOCH_SAMPLES, DEFAULT_LIMITS.maxEpochSamples, 1),
       maxBatchSize: int('MAX_BATCH_SIZE', env.MAX_BATCH_SIZE, DEFAULT_LIMITS.maxBatchSize, 1),
+      maxSampleActivations: int('MAX_SAMPLE_ACTIVATIONS', env.MAX_SAMPLE_ACTIVATIONS, DEFAULT_LIMITS.maxSampleActivations, 1),
     },
   };
 }

@@ -14,7 +14,7 @@ describe('limits and idempotency', () => {
   before(async () => {
     stack = await startStack({
       worker: false,
-      env: { MAX_LAYERS: '5', MAX_PARAMS: '20000', MAX_ARRAY_ELEMENTS: '40000', MAX_EPOCH_SAMPLES: '100000', MAX_BATCH_SIZE: '256', BODY_LIMIT: '200000' },
+      env: { MAX_LAYERS: '5', MAX_PARAMS: '20000', MAX_ARRAY_ELEMENTS: '40000', MAX_EPOCH_SAMPLES: '100000', MAX_BATCH_SIZE: '256', MAX_SAMPLE_ACTIVATIONS: '100000', BODY_LIMIT: '200000' },
     });
   });
   after(async () => {
@@ -24,6 +24,12 @@ describe('limits and idempotency', () => {
   const cases: Array<[string, () => unknown, number, RegExp, string?]> = [
     ['too many layers', () => { const s: any = multiIoJob(); for (const part of [...s.fit.x, ...s.fit.y]) part.random.shape[0] = 2; return s; }, 422, /7 layers; the limit is 5 \(MAX_LAYERS\)/, '/model'],
     ['too many parameters', () => { const s = seedMlpJob(); s.model.layers[0].config.units = 512; return s; }, 422, /parameters; the limit is 20000 \(MAX_PARAMS\)/, '/model'],
+    ['activations per sample over the cap', () => {
+      const s: any = seedMlpJob();
+      s.model.layers.unshift({ name: 'repeat', class_name: 'RepeatVector', config: { n: 5000 }, inbound: ['digits'] }, { name: 'pool', class_name: 'GlobalAveragePooling1D', config: {}, inbound: ['repeat'] });
+      s.model.layers[2].inbound = ['pool'];
+      return s;
+    }, 422, /makes 160202 numbers of activations per sample \(largest: repeat \(5000, 32\)\); the limit is 100000 \(MAX_SAMPLE_ACTIVATIONS\)/, '/model'],
     ['an array with too many numbers', () => { const s = seedMlpJob(); s.fit.x.random.shape = [2000, 32]; s.fit.y.random.shape = [2000]; return s; }, 422, /64000 numbers; the limit is 40000/, '/fit/x'],
     ['too much training (epochs × samples)', () => seedMlpJob({ epochs: 200 }), 422, /epochs × samples = 200000; the limit is 100000/, '/fit/epochs'],
     ['a batch size over the cap', () => { const s: any = seedMlpJob(); s.fit.batch_size = 1024; return s; }, 422, /1024; the limit is 256/, '/fit/batch_size'],

@@ -29,10 +29,30 @@ function describeData(ctx: CheckContext, data: Data, names: string[], at: string
   });
 }
 
+const elementsOf = (shape: ReadonlyArray<number | null>) => shape.reduce<number>((n, d) => n * (d ?? 1), 1);
+
+/**
+ * What one sample costs in memory beyond the weights: every tensor the graph makes (inputs and
+ * each call's outputs), which training keeps for the backward pass. A nested model counts as the
+ * tensors it outputs.
+ */
+export function sampleActivations(graph: CheckedGraph): number {
+  return Object.values(graph.tensors).reduce((n, shape) => n + elementsOf(shape), 0);
+}
+
+function largestTensor(graph: CheckedGraph): string {
+  const [key, shape] = Object.entries(graph.tensors).reduce((a, b) => (elementsOf(b[1]) > elementsOf(a[1]) ? b : a));
+  return `${key.split(':')[0]} (${shape.map((d) => d ?? 'None').join(', ')})`;
+}
+
 /** Size caps that need the checked graph and the data. */
 function checkSize({ limits }: CheckContext, graph: CheckedGraph, fit: FitSpec | undefined, samples: number | undefined): void {
   if (graph.layers.length > limits.maxLayers) fail('/model', `has ${graph.layers.length} layers; the limit is ${limits.maxLayers} (MAX_LAYERS)`);
   if (graph.summary.total_params > limits.maxParams) fail('/model', `has ${graph.summary.total_params} parameters; the limit is ${limits.maxParams} (MAX_PARAMS)`);
+  const activations = sampleActivations(graph);
+  if (activations > limits.maxSampleActivations) {
+    fail('/model', `makes ${activations} numbers of activations per sample (largest: ${largestTensor(graph)}); the limit is ${limits.maxSampleActivations} (MAX_SAMPLE_ACTIVATIONS)`);
+  }
   if (!fit) return;
   if ((fit.batch_size ?? 32) > limits.maxBatchSize) fail('/fit/batch_size', `is ${fit.batch_size}; the limit is ${limits.maxBatchSize} (MAX_BATCH_SIZE)`);
   const budget = (fit.epochs ?? 1) * (samples ?? 0);

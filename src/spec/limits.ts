@@ -12,14 +12,21 @@ export interface Limits {
   /** epochs × training samples. */
   maxEpochSamples: number;
   maxBatchSize: number;
+  /**
+   * Numbers in one sample's activations: every tensor the graph makes, summed (a dimension left None
+   * counts as 1). The default admits every keras.applications model at its own input size (the largest,
+   * EfficientNetB7 at 600×600, makes 1.05e9); a deployment sizes it to its workers' memory.
+   */
+  maxSampleActivations: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
   maxLayers: 2000,
-  maxParams: 50_000_000,
+  maxParams: 400_000_000,
   maxArrayElements: 100_000_000,
   maxEpochSamples: 10_000_000_000,
   maxBatchSize: 65_536,
+  maxSampleActivations: 1_500_000_000,
 };
 
 /** JSON nesting deeper than this is refused before any walk over it (nested arrays have rank <= 8). */
