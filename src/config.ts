@@ -45,6 +45,8 @@ export interface Config {
   quotas: QuotaLimits;
   /** SHA-256 (hex) of each API key → its tenant. Empty: the service runs open. */
   apiKeys: Map<string, string>;
+  /** ALLOW_OPEN=1: listen beyond loopback without API keys, on purpose (see openExposure). */
+  allowOpen: boolean;
   /** Requests per minute per API key (or per client address when open). */
   rateLimitPerMinute: number;
 }
@@ -89,6 +91,24 @@ function int(name: string, value: string | undefined, fallback: number, min = 0)
   return n;
 }
 
+function flag(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === '0' || value === 'false') return false;
+  if (value === '1' || value === 'true') return true;
+  throw new Error(`${name} must be 1/true or 0/false, got "${value}"`);
+}
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/**
+ * Why the API must not start as configured, if it must not: no API keys while listening beyond
+ * loopback (a container's HOST=0.0.0.0) hands every model and dataset to whoever reaches the port.
+ * Checked when the API starts, not in loadConfig, so tools can still read such a config.
+ */
+export function openExposure(config: Pick<Config, 'host' | 'apiKeys' | 'allowOpen'>): string | undefined {
+  if (config.apiKeys.size > 0 || config.allowOpen || isLoopback(config.host)) return undefined;
+  return `HOST=${config.host} with no API_KEYS would let anyone who reaches the port submit jobs and read every model; set API_KEYS (or API_KEYS_FILE), bind HOST=127.0.0.1, or set ALLOW_OPEN=1 to run open on purpose`;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(env.DATA_DIR ?? 'data');
   const checkpointDir = path.resolve(env.CHECKPOINT_DIR ?? path.join(dataDir, 'checkpoints'));
@@ -120,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     recycleAfterJobs: int('RECYCLE_AFTER_JOBS', env.RECYCLE_AFTER_JOBS, 50, 1),
     recycleRssMb: int('RECYCLE_RSS_MB', env.RECYCLE_RSS_MB, 3072, 64),
     apiKeys: loadApiKeys(env),
+    allowOpen: flag('ALLOW_OPEN', env.ALLOW_OPEN),
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', env.RATE_LIMIT_PER_MINUTE, 6000, 1),
     quotas: {
       maxActiveJobs: int('TENANT_MAX_ACTIVE_JOBS', env.TENANT_MAX_ACTIVE_JOBS, 100, 1),

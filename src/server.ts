@@ -1,10 +1,12 @@
 /** `npm run api`: the HTTP API alone (scale it separately from the workers). */
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.ts';
-import { loadConfig } from './config.ts';
+import { loadConfig, openExposure } from './config.ts';
 import { assertRedisReachable } from './redis/connect.ts';
 
 export async function startApi(config = loadConfig()) {
+  const exposed = openExposure(config);
+  if (exposed) throw new Error(exposed);
   await assertRedisReachable(config.redisUrl);
   const app = await buildApp({ config });
   await app.listen({ host: config.host, port: config.port });

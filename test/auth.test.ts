@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { loadConfig, sha256 } from '../src/config.ts';
+import { startApi } from '../src/server.ts';
 import { startStack, type Stack } from './helpers/stack.ts';
 import { seedMlpJob } from './helpers/specs.ts';
 
@@ -163,5 +166,23 @@ describe('API keys and tenants', () => {
     assert.equal([...config.apiKeys.keys()].includes('gamma-secret'), false);
     await fs.writeFile(file, 'gamma:plaintext-key\n');
     assert.throws(() => loadConfig({ API_KEYS_FILE: file }), /sha256hex/);
+  });
+
+  test('the API refuses to listen beyond loopback without keys, unless ALLOW_OPEN=1 says it is meant', async () => {
+    const server = new URL('../src/server.ts', import.meta.url).pathname;
+    const refused = spawnSync(process.execPath, ['--import', 'tsx', server], { env: { ...process.env, HOST: '0.0.0.0', PORT: '0', API_KEYS: '', API_KEYS_FILE: '', ALLOW_OPEN: '' }, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(refused.status, 1, refused.stderr);
+    assert.match(refused.stderr, /HOST=0\.0\.0\.0 with no API_KEYS .* set ALLOW_OPEN=1 to run open on purpose/);
+
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kj-open-'));
+    for (const env of [{ ALLOW_OPEN: '1' }, { API_KEYS: `delta:${A}` }]) {
+      const app = await startApi(loadConfig({ ...env, HOST: '0.0.0.0', PORT: '0', DATA_DIR: dataDir, REDIS_URL: process.env.REDIS_URL, REDIS_PREFIX: `kjtest-${randomUUID().slice(0, 8)}` }));
+      try {
+        const { port } = app.server.address() as { port: number };
+        assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200, JSON.stringify(env));
+      } finally {
+        await app.close();
+      }
+    }
   });
 });

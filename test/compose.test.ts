@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig, openExposure } from '../src/config.ts';
 
 const ROOT = new URL('../', import.meta.url);
 const read = (rel: string) => readFileSync(new URL(rel, ROOT), 'utf8');
@@ -186,15 +186,24 @@ function mounts(svc: Dict): Mount[] {
 
 const namedVolumes = (svc: Dict) => mounts(svc).filter((m): m is Mount & { source: string } => m.type === 'volume' && !!m.source);
 
-function environment(svc: Dict): Record<string, string> {
+/** `${NAME}`, `${NAME:-default}` and `${NAME-default}` as compose fills them from the shell's variables. */
+const interpolate = (value: string, shell: Record<string, string>) =>
+  value.replace(/\$\{(\w+)(?:(:?)-([^}]*))?\}/g, (_, name: string, colon: string, fallback: string | undefined) => {
+    const set = shell[name];
+    if (fallback === undefined) return set ?? '';
+    return set === undefined || (colon && set === '') ? fallback : set;
+  });
+
+/** A service's environment as its container sees it, `docker compose up` run in a shell with `shell` set. */
+function environment(svc: Dict, shell: Record<string, string> = {}): Record<string, string> {
   const env = svc.environment;
   const out: Record<string, string> = {};
   if (Array.isArray(env)) {
     for (const e of env.map(String)) {
       const i = e.indexOf('=');
-      if (i > 0) out[e.slice(0, i)] = e.slice(i + 1);
+      if (i > 0) out[e.slice(0, i)] = interpolate(e.slice(i + 1), shell);
     }
-  } else for (const [k, v] of Object.entries(dict(env))) if (v !== null && v !== undefined) out[k] = String(v);
+  } else for (const [k, v] of Object.entries(dict(env))) if (v !== null && v !== undefined) out[k] = interpolate(String(v), shell);
   return out;
 }
 
@@ -300,6 +309,11 @@ function checkCompose(compose: Dict, df: DockerfileInfo): string[] {
     if (p.target !== apiPort) problems.push(`compose: api maps container port ${p.target}, but the API listens on ${apiPort}`);
     if (!df.exposed.includes(p.target)) problems.push(`compose: api maps container port ${p.target}, which the Dockerfile does not EXPOSE`);
   }
+  // Started with no keys in the shell, the API must refuse to run open; given keys or ALLOW_OPEN, it starts.
+  const exposure = (shell: Record<string, string>) => openExposure(loadConfig({ ...df.env, ...environment(api, shell) }));
+  if (!exposure({})) problems.push('compose: `docker compose up` with no API_KEYS in the shell would start the api open on a published port');
+  if (exposure({ API_KEYS: 'team:secret' })) problems.push('compose: api does not take API_KEYS from the shell');
+  if (exposure({ ALLOW_OPEN: '1' })) problems.push('compose: api does not take ALLOW_OPEN from the shell');
   const apiTest = argv(dict(api.healthcheck).test).join(' ');
   if (healthcheckDisabled(api) || !apiTest.includes(`:${apiPort}/health`)) problems.push(`compose: api healthcheck does not probe :${apiPort}/health`);
 
@@ -359,6 +373,8 @@ test('the compose checks catch broken setups', () => {
     ['worker runs something else', (c) => { service(c, 'worker').command = ['node', '--import', 'tsx', 'workers/nope.ts']; }, /missing file workers\/nope\.ts/],
     ['worker keeps the HTTP healthcheck', (c) => { delete service(c, 'worker').healthcheck; }, /serves no HTTP/],
     ['not a Compose key', (c) => { service(c, 'api').restart_policy = 'always'; }, /must NOT have additional properties/],
+    ['open by default', (c) => { dict(service(c, 'api').environment).ALLOW_OPEN = '1'; }, /with no API_KEYS in the shell would start the api open/],
+    ['API_KEYS not passed through', (c) => { delete dict(service(c, 'api').environment).API_KEYS; }, /api does not take API_KEYS from the shell/],
     ['bad depends_on condition', (c) => { dict(dict(service(c, 'api').depends_on).redis).condition = 'healthy'; }, /must be equal to one of the allowed values/],
   ];
   for (const [label, change, expected] of cases) {
