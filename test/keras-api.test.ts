@@ -96,6 +96,16 @@ describe('Keras files through the API', () => {
     assert.deepEqual(model.parent, { model_id: res.body.id, checkpoint: null });
   });
 
+  test('an import with ?ttl_s= stores a model that expires then', async () => {
+    const golden = goldens[0];
+    const t0 = Date.now();
+    const res = await upload(stack, fs.readFileSync(path.join(ARCHIVES, golden.file)), golden.file, '?ttl_s=3600');
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const model = (await getJson(stack, `/v1/models/${res.body.id}`)).body;
+    assert.ok(Math.abs(Date.parse(model.expires_at) - (t0 + 3_600_000)) < 60_000, model.expires_at);
+    assert.equal((await upload(stack, fs.readFileSync(path.join(ARCHIVES, golden.file)), golden.file, '?ttl_s=-5')).status, 400);
+  });
+
   test('unsupported things are named in a 422; files that are not Keras are refused', async () => {
     const notKeras = await upload(stack, new TextEncoder().encode('hello'), 'x.keras');
     assert.equal(notKeras.status, 422);

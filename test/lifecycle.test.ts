@@ -16,7 +16,7 @@ import { startWorker, type RunningWorker } from '../workers/start-worker.ts';
 import pino from 'pino';
 import crypto from 'node:crypto';
 import net from 'node:net';
-import { sweepLeftovers } from '../src/jobs/janitor.ts';
+import { sweepExpired, sweepLeftovers } from '../src/jobs/janitor.ts';
 
 describe('deleting what a job uses', () => {
   let stack: Stack;
@@ -78,6 +78,78 @@ describe('deleting what a job uses', () => {
     assert.equal(res.status, 409, JSON.stringify(res.body));
     assert.match(res.body.detail, /is being deleted/);
     assert.deepEqual(await stack.redis.keys(`${stack.config.redisPrefix}:uses:*`), [], 'the refused job holds nothing');
+  });
+});
+
+describe('TTL of models and datasets', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => {
+    await stack.close();
+  });
+  const patch = async (url: string, body: unknown) => {
+    const res = await fetch(`${stack.baseUrl}${url}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  const uploadWithTtl = async (ttl: string) => {
+    const form = new FormData();
+    for (const name of ['x_small.npy', 'y_small.npy']) form.append('file', new Blob([await fs.readFile(new URL(`fixtures/datasets/${name}`, import.meta.url))]), name);
+    const res = await fetch(`${stack.baseUrl}/v1/datasets?ttl_s=${ttl}`, { method: 'POST', body: form });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  test('expired models and datasets are removed by the janitor, except while a queued job uses them', async () => {
+    const job = await post(stack, '/v1/jobs', seedMlpJob({ epochs: 1, samples: 64 }));
+    const model = (await waitForState(stack, job.body.id, ['completed'])).model_id;
+    const t0 = Date.now();
+    const timed = await patch(`/v1/models/${model}`, { ttl_s: 60 });
+    assert.equal(timed.status, 200, JSON.stringify(timed.body));
+    assert.ok(Math.abs(Date.parse(timed.body.expires_at) - (t0 + 60_000)) < 5000, timed.body.expires_at);
+    assert.equal((await getJson(stack, `/v1/models/${model}`)).body.expires_at, timed.body.expires_at);
+
+    const [used, unused] = [await uploadWithTtl('60'), await uploadWithTtl('60')];
+    assert.equal(used.status, 201, JSON.stringify(used.body));
+    assert.ok(used.body.expires_at, 'the upload answers its expires_at');
+    const kept = (await uploadFixtures(stack, 'x_small.npy', 'y_small.npy')).id;
+    const cleared = (await uploadWithTtl('60')).body.id;
+    const none = await patch(`/v1/datasets/${cleared}`, { ttl_s: null });
+    assert.equal(none.status, 200);
+    assert.equal(none.body.expires_at, undefined, 'null clears the TTL');
+
+    // A job that reads `used` waits in the queue: nothing takes jobs now.
+    await stack.worker!.close();
+    stack.worker = undefined;
+    const spec = seedMlpJob({ epochs: 1 });
+    const ds = used.body.id;
+    const fit = await post(stack, '/v1/jobs', { ...spec, fit: { ...spec.fit, x: { dataset: ds, array: 'x_small' }, y: { dataset: ds, array: 'y_small' }, validation_data: undefined } });
+    assert.equal(fit.status, 202, JSON.stringify(fit.body));
+
+    const stores = { models: stack.app.services.models, datasets: stack.app.datasets };
+    const { references } = stack.app.services;
+    assert.deepEqual(await sweepExpired(stores, references, t0 + 30_000), [], 'nothing has expired yet');
+    const later = t0 + 120_000;
+    assert.deepEqual((await sweepExpired(stores, references, later)).sort(), [`dataset ${unused.body.id}`, `model ${model}`].sort());
+    assert.equal((await getJson(stack, `/v1/models/${model}`)).status, 404);
+    assert.equal((await getJson(stack, `/v1/datasets/${unused.body.id}`)).status, 404);
+    for (const id of [ds, kept, cleared]) assert.equal((await getJson(stack, `/v1/datasets/${id}`)).status, 200, `${id} stays`);
+
+    assert.equal((await del(stack, `/v1/jobs/${fit.body.id}`)).status, 202);
+    await waitForState(stack, fit.body.id, ['cancelled']);
+    assert.deepEqual(await sweepExpired(stores, references, later), [`dataset ${ds}`], 'once its job has ended, the used dataset goes too');
+  });
+
+  test('a TTL out of range or of the wrong type is refused naming ttl_s', async () => {
+    const zero = await uploadWithTtl('0');
+    assert.equal(zero.status, 400, JSON.stringify(zero.body));
+    assert.match(zero.body.detail, /ttl_s/);
+    const dataset = (await uploadFixtures(stack, 'x_small.npy')).id;
+    for (const body of [{ ttl_s: 'soon' }, { ttl_s: 1e12 }, {}, { ttl_s: 5, extra: 1 }]) {
+      const res = await patch(`/v1/datasets/${dataset}`, body);
+      assert.equal(res.status, 400, `${JSON.stringify(body)}: ${JSON.stringify(res.body)}`);
+    }
+    assert.equal((await patch('/v1/models/no-such-model', { ttl_s: 5 })).status, 404);
   });
 });
 

@@ -43,6 +43,8 @@ export async function runImport(modelId: string, input: JobInput, job: ImportJob
     model.setWeights(tensors);
     // A fresh optimizer: fine-tuning starts its state anew (the file's optimizer variables are not read).
     await store.writeFinal(modelId, { ...(await modelFiles(model)), ...(trainer ? await optimizerFiles(trainer.optimizer) : {}) });
+    // Before info.json makes the model visible: an imported model given a TTL never exists without it.
+    if (job.ttl_s) await store.setExpiry(modelId, job.ttl_s);
     const now = new Date().toISOString();
     await store.writeInfo(modelId, {
       id: modelId,

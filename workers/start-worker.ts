@@ -14,7 +14,7 @@ import { logErrorsOnce } from '../src/redis/quiet-errors.ts';
 import { Keys } from '../src/redis/keys.ts';
 import { JobReferences } from '../src/jobs/job-references.ts';
 import { payloadDatasetId } from '../src/jobs/payloads.ts';
-import { sweepLeftovers } from '../src/jobs/janitor.ts';
+import { sweepExpired, sweepLeftovers } from '../src/jobs/janitor.ts';
 import { DatasetStore } from '../src/datasets/dataset-store.ts';
 import type { QueuedJob } from '../src/jobs/queue.ts';
 import { JobCancelled, TrainerClient, TrainerDied, type TrainerVariant } from './trainer-client.ts';
@@ -43,6 +43,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   const references = new JobReferences(redis, keys, jobs);
   const trainer = new TrainerClient({ afterJobs: config.recycleAfterJobs, rssBytes: config.recycleRssMb * 1024 * 1024 });
   const models = new ModelStore(config.checkpointDir);
+  /** Staged payloads it reads and removes, and uploaded datasets the janitor expires. */
   const payloads = new DatasetStore(config.datasetDir, { maxBytes: 0 });
   const workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   for (const { env, error } of await trainer.startChecked()) {
@@ -57,10 +58,16 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   await heartbeat();
   const beat = setInterval(() => void heartbeat().catch(() => {}), 5000);
   const sweep = () =>
-    sweepLeftovers({ checkpointDir: config.checkpointDir, datasetDir: config.datasetDir }, jobs, LEFTOVER_GRACE_MS).then(
-      (removed) => void (removed.length && log.info({ workerId, removed }, 'removed files of ended jobs')),
-      (err) => log.warn({ err: (err as Error).message }, 'sweeping leftovers failed'),
-    );
+    Promise.all([
+      sweepLeftovers({ checkpointDir: config.checkpointDir, datasetDir: config.datasetDir }, jobs, LEFTOVER_GRACE_MS).then(
+        (removed) => void (removed.length && log.info({ workerId, removed }, 'removed files of ended jobs')),
+        (err) => log.warn({ err: (err as Error).message }, 'sweeping leftovers failed'),
+      ),
+      sweepExpired({ models, datasets: payloads }, references).then(
+        (removed) => void (removed.length && log.info({ workerId, removed }, 'removed expired models and datasets')),
+        (err) => log.warn({ err: (err as Error).message }, 'removing expired models and datasets failed'),
+      ),
+    ]);
   void sweep();
   const janitor = setInterval(() => void sweep(), config.janitorIntervalS * 1000);
 

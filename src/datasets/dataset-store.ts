@@ -18,6 +18,7 @@ import yauzl from 'yauzl';
 import { rowRange, type DType, type HostArray } from '../spec/arrays.ts';
 import { BadArraySelection, BadMultipart, DatasetArrayNotFound, DatasetNotFound, DatasetTooLarge, InvalidDatasetFile } from './errors.ts';
 import { fsyncDir, writeFileAtomic } from '../store/atomic.ts';
+import { expiredUnder, readExpiry, writeExpiry } from '../store/expiry.ts';
 import { NpyDecoder, NpyError, npyHeader, parseNpyHeader, shapeText, writeNpy } from './npy.ts';
 
 export interface DatasetArrayInfo {
@@ -353,7 +354,7 @@ export class DatasetStore {
    * Receives every part to disk, converts each, and publishes the dataset at once. Throws
    * InvalidDatasetFile (422), DatasetTooLarge (413) or the stream's own error; nothing is left behind.
    */
-  async save(parts: AsyncIterable<UploadPart>, tenant?: string): Promise<DatasetInfo> {
+  async save(parts: AsyncIterable<UploadPart>, tenant?: string, ttlS?: number): Promise<DatasetInfo & { expires_at?: string }> {
     const id = randomUUID();
     const budget = new Budget(this.maxBytes);
     const arrays: Record<string, DatasetArrayInfo> = {};
@@ -391,8 +392,10 @@ export class DatasetStore {
       } finally {
         await metaHandle.close();
       }
+      // Inside the folder before it is published: a dataset given a TTL never exists without it.
+      const expiresAt = ttlS === undefined ? undefined : await writeExpiry(tmp, ttlS);
       await fsyncDir(tmp);
-      return info;
+      return { ...info, ...(expiresAt ? { expires_at: expiresAt } : {}) };
     });
   }
 
@@ -531,11 +534,30 @@ export class DatasetStore {
     }
   }
 
-  /** Every tenant's uploaded datasets (staged payloads and folders being written or removed left out). */
+  /** Ids of uploaded datasets (staged payloads and folders being written or removed left out). */
+  private async uploadedIds(): Promise<string[]> {
+    return (await fs.readdir(this.root).catch(() => [] as string[])).filter((n) => DATASET_ID.test(n) && !n.startsWith('payload-'));
+  }
+
+  /** Every tenant's uploaded datasets. */
   async list(): Promise<DatasetInfo[]> {
-    const ids = (await fs.readdir(this.root).catch(() => [] as string[])).filter((n) => DATASET_ID.test(n) && !n.startsWith('payload-'));
-    const infos = await Promise.all(ids.map((id) => this.get(id).catch(() => null)));
+    const infos = await Promise.all((await this.uploadedIds()).map((id) => this.get(id).catch(() => null)));
     return infos.filter((i): i is DatasetInfo => i !== null && i.tenant !== undefined);
+  }
+
+  /** Sets the dataset's expiry ttlS seconds from now, or clears it (null); answers expires_at. */
+  async setExpiry(id: string, ttlS: number | null): Promise<string | undefined> {
+    if (!DATASET_ID.test(id)) throw new Error(`invalid dataset id "${id}"`);
+    return writeExpiry(this.dir(id), ttlS);
+  }
+
+  async expiresAt(id: string): Promise<string | undefined> {
+    return DATASET_ID.test(id) ? readExpiry(this.dir(id)) : undefined;
+  }
+
+  /** Uploaded datasets whose expiry has passed. */
+  async expired(now = Date.now()): Promise<string[]> {
+    return expiredUnder(this.root, await this.uploadedIds(), now);
   }
 
   /** The dataset if it belongs to the tenant; another tenant's dataset looks like none. */

@@ -55,7 +55,7 @@ export async function receiveImport(services: Services, tenant: string, part: In
  * An upload streamed to `imports/<id>.upload`, checked in a child process (a refused file is
  * removed), then renamed to `<id>.<format>` for the worker.
  */
-export async function acceptImport(services: Services, tenant: string, upload: { id: string; file: string; filename: string }, log: FastifyBaseLogger): Promise<JobRecord> {
+export async function acceptImport(services: Services, tenant: string, upload: { id: string; file: string; filename: string }, log: FastifyBaseLogger, ttlS?: number): Promise<JobRecord> {
   const { limits, importMaxBytes } = services.config;
   const { id, file } = upload;
   let inspected: Awaited<ReturnType<typeof services.importInspector.inspect>>;
@@ -69,7 +69,7 @@ export async function acceptImport(services: Services, tenant: string, upload: {
   const modelId = randomUUID();
   const staged = path.join(importsDir(services.config.checkpointDir), `${id}.${format}`);
   await fs.rename(file, staged);
-  const job: ImportJob = { type: 'import', model, compile, format, upload: staged, filename: upload.filename, keras_version };
+  const job: ImportJob = { type: 'import', model, compile, format, upload: staged, filename: upload.filename, keras_version, ...(ttlS ? { ttl_s: ttlS } : {}) };
   const record: JobRecord = { id, type: 'import', state: 'queued', created_at: new Date().toISOString(), progress: { epoch: 0, epochs: 0 }, history: {}, attempts: 0, tenant, model_id: modelId };
   await services.references.hold(id, tenant, [`model:${modelId}`]);
   const { upload: _path, ...shown } = job;

@@ -1,5 +1,5 @@
 /**
- * Removes files whose job is gone: predictions of jobs whose record expired (results/<job>),
+ * Removes models and datasets past their TTL (sweepExpired), and files whose job is gone (sweepLeftovers): predictions of jobs whose record expired (results/<job>),
  * staged inline arrays (datasets/payload-<job>) and uploads waiting for an import
  * (imports/<job>.<format>, or <job>.upload while received and checked) of jobs that ended or
  * never made it into the queue (an API process that died between writing them and queueing the job). Workers run it now and then; anything
@@ -8,6 +8,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { JobStore } from './job-store.ts';
+import type { JobReferences } from './job-references.ts';
+import type { ModelStore } from '../store/model-store.ts';
+import type { DatasetStore } from '../datasets/dataset-store.ts';
+import { BeingDeleted, InUse } from '../errors.ts';
 import { TERMINAL_STATES } from './job-record.ts';
 import { importsDir } from './import-model.ts';
 
@@ -42,5 +46,25 @@ export async function sweepLeftovers(paths: JanitorPaths, jobs: JobStore, graceM
       removed.push(`${kind.name} ${name}`);
     }
   }
+  return removed;
+}
+
+/**
+ * Removes the models and datasets whose TTL has passed, as a DELETE would: one that a queued or
+ * running job uses stays, and goes at a sweep after that job has ended.
+ */
+export async function sweepExpired(stores: { models: ModelStore; datasets: DatasetStore }, references: JobReferences, now = Date.now()): Promise<string[]> {
+  const removed: string[] = [];
+  const sweep = async (kind: 'model' | 'dataset', ids: string[], remove: (id: string) => Promise<boolean>) => {
+    for (const id of ids) {
+      try {
+        if (await references.removeUnused(`${kind}:${id}`, () => remove(id))) removed.push(`${kind} ${id}`);
+      } catch (err) {
+        if (!(err instanceof InUse || err instanceof BeingDeleted)) throw err;
+      }
+    }
+  };
+  await sweep('model', await stores.models.expired(now), (id) => stores.models.remove(id));
+  await sweep('dataset', await stores.datasets.expired(now), (id) => stores.datasets.remove(id));
   return removed;
 }

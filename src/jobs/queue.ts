@@ -20,6 +20,8 @@ export interface ImportJob {
   filename: string;
   keras_version?: string;
   timeout_s?: number;
+  /** The model's TTL (POST /v1/models/import?ttl_s=), set by the worker before it describes the model. */
+  ttl_s?: number;
 }
 
 /** What a worker receives: the checked job, and for fit and import jobs the id its model will get. */

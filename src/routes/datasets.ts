@@ -15,6 +15,7 @@ import { DatasetStore, type DatasetInfo, type UploadPart } from '../datasets/dat
 import { BadMultipart, DatasetNotFound, DatasetTooLarge, InvalidDatasetFile, NotMultipart } from '../datasets/errors.ts';
 import { sendProblem } from '../plugins/problems.ts';
 import { ProblemSchema } from './problem-schema.ts';
+import { ExpiresAt, ExpiryPatch, TtlQuery } from './expiry-schema.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -45,6 +46,7 @@ const DatasetView = Type.Object(
     id: Type.String(),
     created_at: Type.String(),
     bytes: Type.Integer({ description: 'Bytes the stored arrays take on disk.' }),
+    expires_at: ExpiresAt,
     arrays: Type.Record(Type.String(), ArrayEntry, { description: 'By array name.' }),
     links: Type.Object({ self: Type.String() }),
   },
@@ -65,7 +67,7 @@ const UploadBody = Type.Object(
 
 const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
-const viewOf = (info: DatasetInfo) => ({ ...info, links: { self: `/v1/datasets/${info.id}` } });
+const viewOf = (info: DatasetInfo & { expires_at?: string }) => ({ ...info, links: { self: `/v1/datasets/${info.id}` } });
 
 /** The request's file parts as the store wants them; anything else in the form is refused. */
 async function* fileParts(req: FastifyRequest): AsyncGenerator<UploadPart> {
@@ -106,11 +108,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         'Each "file" part becomes one or more named arrays, normalized to float32 (floats) or int32 (integers, booleans) in C order. ' +
         'All or nothing: a dataset exists only if every part was valid. curl -F file=@x_train.npy -F file=@y_train.npy …/v1/datasets',
       consumes: ['multipart/form-data'],
+      querystring: TtlQuery,
       body: UploadBody,
       response: { 201: DatasetView, 400: ProblemSchema, 413: ProblemSchema, 415: ProblemSchema, 422: ProblemSchema, 429: ProblemSchema, 507: ProblemSchema },
     },
-    // The body is a stream read by the handler, so it is not validated against the (documenting) schema.
-    validatorCompiler: () => () => true,
+    // The body is a stream read by the handler, so it is not validated against the (documenting)
+    // schema; the query string is, by the app's compiler.
+    validatorCompiler: (route) => (route.httpPart === 'body' ? () => true : app.validatorCompiler!(route)),
     onRequest: async (req) => {
       const type = req.headers['content-type'] ?? '';
       if (!/^multipart\/form-data\b/i.test(type)) throw new NotMultipart(type.split(';')[0] || 'none');
@@ -118,7 +122,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     handler: async (req, reply) => {
       try {
         await app.services.quotas.checkNewDataset(req.tenant);
-        const info = await store.save(fileParts(req), req.tenant);
+        const info = await store.save(fileParts(req), req.tenant, req.query.ttl_s);
         app.services.quotas.changed(req.tenant);
         req.log.info({ datasetId: info.id, bytes: info.bytes, arrays: Object.keys(info.arrays) }, 'dataset saved');
         return reply.code(201).header('location', `/v1/datasets/${info.id}`).send(viewOf(info));
@@ -137,7 +141,23 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     handler: async (req) => {
       const info = await store.getOwned(req.params.id, req.tenant);
       if (!info) throw new DatasetNotFound(req.params.id);
-      return viewOf(info);
+      return viewOf({ ...info, expires_at: await store.expiresAt(info.id) });
+    },
+  });
+
+  app.patch('/v1/datasets/:id', {
+    schema: {
+      tags: ['datasets'],
+      summary: 'Set or clear a dataset\'s TTL',
+      description: 'After ttl_s seconds the dataset is removed, unless a queued or running job reads it (then once it no longer does).',
+      params: Params,
+      body: ExpiryPatch,
+      response: { 200: DatasetView, 400: ProblemSchema, 404: ProblemSchema },
+    },
+    handler: async (req) => {
+      const info = await store.getOwned(req.params.id, req.tenant);
+      if (!info) throw new DatasetNotFound(req.params.id);
+      return viewOf({ ...info, expires_at: await store.setExpiry(info.id, req.body.ttl_s) });
     },
   });
 

@@ -19,6 +19,7 @@ import { checkGraph, layerNamesDeep, normalizeModel } from '../spec/graph.ts';
 import { fail } from '../spec/problem.ts';
 import { JobView } from '../jobs/job-record.ts';
 import { ProblemSchema } from './problem-schema.ts';
+import { TtlS } from './expiry-schema.ts';
 import { sendModelArchive } from './model-archive.ts';
 
 const MiB = 1024 * 1024;
@@ -44,7 +45,7 @@ const kerasModels: FastifyPluginAsyncTypebox = async (app) => {
         'The architecture is translated (unsupported layers or options are named in a 422, with what is supported), the weights are checked against it, and a worker stores the model. ' +
         'Answers 201 with the model id once stored (within ?wait= seconds, default 60), else 202 with the import job to poll.',
       consumes: ['multipart/form-data'],
-      querystring: Type.Object({ wait: Type.Optional(Type.Integer({ minimum: 0, maximum: 600, default: 60 })) }),
+      querystring: Type.Object({ wait: Type.Optional(Type.Integer({ minimum: 0, maximum: 600, default: 60 })), ttl_s: Type.Optional(TtlS) }),
       response: { 201: ImportAnswer, 202: ImportAnswer, 400: ProblemSchema, 413: ProblemSchema, 422: ProblemSchema, 429: ProblemSchema, 507: ProblemSchema },
     },
     handler: async (req, reply) => {
@@ -52,7 +53,7 @@ const kerasModels: FastifyPluginAsyncTypebox = async (app) => {
       const part = await req.file();
       if (!part || part.fieldname !== 'file') fail('/file', 'is required: one multipart part named "file"');
       const upload = await receiveImport(services, req.tenant, part);
-      const record = await acceptImport(services, req.tenant, upload, req.log);
+      const record = await acceptImport(services, req.tenant, upload, req.log, req.query.ttl_s);
       const ended = await waitForEnd(services, record.id, req.query.wait ?? 60);
       const job = ended ?? record;
       if (job.state === 'failed') fail('/file', `could not be imported: ${job.error?.message ?? 'the import job failed'}`);

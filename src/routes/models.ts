@@ -9,6 +9,7 @@ import { submitJob, waitForEnd } from '../jobs/submit.ts';
 import { EvaluateSpec, PredictSpec } from '../spec/schema.ts';
 import { viewOf } from './jobs.ts';
 import { ProblemSchema } from './problem-schema.ts';
+import { ExpiresAt, ExpiryPatch } from './expiry-schema.ts';
 import { sendModelArchive } from './model-archive.ts';
 
 const FileEntry = Type.Object({ name: Type.String(), bytes: Type.Integer(), url: Type.String() });
@@ -22,6 +23,7 @@ const ModelView = Type.Object({
   ),
   created_at: Type.String(),
   trained_at: Type.Optional(Type.String()),
+  expires_at: ExpiresAt,
   backend: Type.String(),
   epochs_run: Type.Optional(Type.Integer()),
   final_metrics: Type.Optional(Type.Record(Type.String(), Type.Number())),
@@ -75,7 +77,8 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
     const artifacts = (await store.listArtifacts(id)).map((f) => ({ ...f, url: url(`artifacts/${f.name}`) }));
     const checkpoints = (await store.listCheckpoints(id)).map((c) => ({ ...c, files: c.files.map((f) => ({ ...f, url: url(`checkpoints/${c.name}/${f.name}`) })) }));
     const links = { self: `/v1/models/${id}`, archive: `/v1/models/${id}/archive`, export: `/v1/models/${id}/export?format=keras`, job: `/v1/jobs/${info.job_id}` };
-    return { ...(info as any), files, artifacts, checkpoints, size_bytes: await store.sizeOnDisk(id), links };
+    const expiresAt = await store.expiresAt(id);
+    return { ...(info as any), ...(expiresAt ? { expires_at: expiresAt } : {}), files, artifacts, checkpoints, size_bytes: await store.sizeOnDisk(id), links };
   };
 
   app.get('/v1/models', {
@@ -96,6 +99,22 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/v1/models/:id', {
     schema: { tags: ['models'], summary: 'Describe a model: spec, summary, final metrics, checkpoints, files, size', params: Params, response: { 200: ModelView, 404: ProblemSchema } },
     handler: async (req) => describe(req.params.id, req.tenant),
+  });
+
+  app.patch('/v1/models/:id', {
+    schema: {
+      tags: ['models'],
+      summary: "Set or clear a model's TTL",
+      description: 'After ttl_s seconds the model is removed, unless a queued or running job trains, starts from or runs it (then once none does).',
+      params: Params,
+      body: ExpiryPatch,
+      response: { 200: ModelView, 400: ProblemSchema, 404: ProblemSchema },
+    },
+    handler: async (req) => {
+      if (!(await store.readOwned(req.params.id, req.tenant))) throw new ModelNotFound(req.params.id);
+      await store.setExpiry(req.params.id, req.body.ttl_s);
+      return describe(req.params.id, req.tenant);
+    },
   });
 
   app.delete('/v1/models/:id', {

@@ -5,10 +5,12 @@
  *   models/<id>/checkpoints/<name>/        model.json, weights.bin, optimizer.json/.bin, state.json
  *   models/<id>/history.json               the training history, once per model: a checkpoint's
  *                                          state.json says how many values of each key were its own
+ *   models/<id>/expires.json               when it may be removed (ttl_s), if ever
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isTempName, writeDirAtomic, writeFileAtomic } from './atomic.ts';
+import { expiredUnder, readExpiry, writeExpiry } from './expiry.ts';
 
 export interface CheckpointInfo {
   name: string;
@@ -153,11 +155,28 @@ export class ModelStore {
     return doomed;
   }
 
+  private async ids(): Promise<string[]> {
+    return (await fs.readdir(path.join(this.root, 'models')).catch(() => [] as string[])).filter((n) => SAFE_ID.test(n));
+  }
+
   /** Every model's info, newest first. */
   async list(): Promise<Array<Record<string, any>>> {
-    const ids = (await fs.readdir(path.join(this.root, 'models')).catch(() => [] as string[])).filter((n) => SAFE_ID.test(n));
-    const infos = await Promise.all(ids.map((id) => this.readInfo(id)));
+    const infos = await Promise.all((await this.ids()).map((id) => this.readInfo(id)));
     return infos.filter((i): i is Record<string, any> => !!i).sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
+  }
+
+  /** Sets the model's expiry ttlS seconds from now, or clears it (null); answers expires_at. */
+  async setExpiry(modelId: string, ttlS: number | null): Promise<string | undefined> {
+    return writeExpiry(this.dir(modelId), ttlS);
+  }
+
+  async expiresAt(modelId: string): Promise<string | undefined> {
+    return readExpiry(this.dir(modelId));
+  }
+
+  /** Models whose expiry has passed. */
+  async expired(now = Date.now()): Promise<string[]> {
+    return expiredUnder(path.join(this.root, 'models'), await this.ids(), now);
   }
 
   async sizeOnDisk(modelId: string): Promise<number> {
