@@ -214,6 +214,27 @@ describe('checkpoint retention', () => {
     assert.match(gone.body.errors[0].message, /has no checkpoint "epoch-0001"; it has epoch-2998, epoch-2999, epoch-3000/);
   });
 
+  test('retention spares an epoch checkpoint that a queued job names, while its model still trains', async () => {
+    const spec = seedMlpJob({ epochs: 40, samples: 4000 });
+    const fit = await post(stack, '/v1/jobs', spec);
+    assert.equal(fit.status, 202, JSON.stringify(fit.body));
+    // epoch-0002 exists once two epochs are done, and keep_checkpoints=2 would prune it after the fifth.
+    let record: any;
+    do {
+      await new Promise((r) => setTimeout(r, 20));
+      record = (await getJson(stack, `/v1/jobs/${fit.body.id}`)).body;
+    } while (record.progress.epoch < 2 && !['completed', 'failed'].includes(record.state));
+    assert.equal(record.state, 'running');
+    const predict = await post(stack, `/v1/models/${record.model_id}/predict?checkpoint=epoch-0002`, { x: { random: { kind: 'uniform', shape: [3, 32], seed: 1 } } });
+    assert.equal(predict.status, 202, JSON.stringify(predict.body));
+    assert.equal((await waitForState(stack, fit.body.id, ['completed'], 120_000)).state, 'completed');
+    const done = await waitForState(stack, predict.body.id, ['completed', 'failed']);
+    assert.equal(done.state, 'completed', JSON.stringify(done.error));
+    assert.equal(done.result.predictions[0].length, 3);
+    const names = (await getJson(stack, `/v1/models/${record.model_id}`)).body.checkpoints.map((c: any) => c.name);
+    assert.deepEqual(names, ['epoch-0002', 'epoch-0038', 'epoch-0039', 'epoch-0040'], 'the named one stayed; the others went as usual');
+  });
+
   test('keep_checkpoints keeps that many more; 0 keeps only the latest', async () => {
     for (const keep of [0, 4]) {
       const spec = seedMlpJob({ epochs: 6, samples: 32 });

@@ -65,6 +65,11 @@ export interface RunContext {
   datasets: DatasetStore;
   /** Least time between two `progress` events of an epoch (default 1000 ms; each is a stored event). */
   progressIntervalMs?: number;
+  /**
+   * Removes the model's epoch checkpoints not in `keep`. Default: at once. Under a worker, the
+   * worker does it, sparing the ones a queued job names (it knows them; this process does not).
+   */
+  pruneEpochCheckpoints?: (modelId: string, keep: ReadonlySet<string>) => Promise<unknown>;
 }
 
 /** Dataset arrays a job references, read from disk before the (synchronous) tensor building. */
@@ -149,6 +154,7 @@ class EpochCheckpointer implements Callback {
     private readonly userCallbacks: Callback[],
     private readonly keep: number,
     private readonly emit: Emit,
+    private readonly prune: NonNullable<RunContext['pruneEpochCheckpoints']>,
   ) {
     this.history = Object.fromEntries(Object.entries(previous).map(([k, v]) => [k, [...v]]));
   }
@@ -176,7 +182,7 @@ class EpochCheckpointer implements Callback {
       const snapshot = c instanceof EarlyStopping ? c.snapshotEpoch : undefined;
       if (snapshot !== undefined) kept.add(epochCheckpointName(snapshot));
     }
-    await this.store.pruneEpochCheckpoints(this.modelId, kept);
+    await this.prune(this.modelId, kept);
   }
 }
 
@@ -239,7 +245,7 @@ function concatHistory(previous: History, next: History): History {
   return out;
 }
 
-async function runFit(input: JobInput, job: RunnableFitJob, { store, progressIntervalMs = 1000 }: RunContext, loaded: Map<DatasetArray, HostArray>, emit: Emit, signal?: AbortSignal): Promise<JobResult> {
+async function runFit(input: JobInput, job: RunnableFitJob, { store, progressIntervalMs = 1000, pruneEpochCheckpoints = (id, keep) => store.pruneEpochCheckpoints(id, keep) }: RunContext, loaded: Map<DatasetArray, HostArray>, emit: Emit, signal?: AbortSignal): Promise<JobResult> {
   const backend = await initBackend();
   const modelId = input.modelId!;
   const graph = checkGraph(normalizeModel(job.model!));
@@ -290,7 +296,7 @@ async function runFit(input: JobInput, job: RunnableFitJob, { store, progressInt
     const user = makeCallbacks(fit.callbacks ?? [], callbackHooks(store, modelId, emit));
     resume?.callbacks?.forEach((state, i) => state !== null && state !== undefined && user[i]?.setState?.(state));
     if (resume?.callbacks) await restoreBestWeightSnapshots(store, modelId, user);
-    const callbacks = [...user, new EventReporter(emit, backend, progressIntervalMs), new EpochCheckpointer(previous, store, modelId, user, fit.keep_checkpoints ?? DEFAULT_KEEP_CHECKPOINTS, emit)];
+    const callbacks = [...user, new EventReporter(emit, backend, progressIntervalMs), new EpochCheckpointer(previous, store, modelId, user, fit.keep_checkpoints ?? DEFAULT_KEEP_CHECKPOINTS, emit, pruneEpochCheckpoints)];
     const initialEpoch = fit.initial_epoch ?? resume?.initial_epoch ?? 0;
     const { history: fresh, epochsRun } = await trainer.fit(train, {
       batchSize: fit.batch_size ?? 32,

@@ -175,12 +175,22 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
           await events.append(jobId, type, data);
         });
       };
+      // Retention spares the epoch checkpoints that queued or running jobs name (initial_model, a predict's checkpoint).
+      let pruning = Promise.resolve();
+      const onPrune = (id: string, keep: string[]) => {
+        pruning = pruning
+          .then(() => models.pruneEpochCheckpoints(id, new Set(keep), (name) => references.inUse(`checkpoint:${id}/${name}`)))
+          .then(
+            () => {},
+            (err) => log.warn({ jobId, err: (err as Error).message }, 'pruning epoch checkpoints failed'),
+          );
+      };
       try {
         let result;
         let variant: TrainerVariant = 'default';
         for (let trainerDeaths = 0; ; ) {
           try {
-            result = await trainer.run({ jobId, tenant, modelId, job, resume }, onEvent, variant);
+            result = await trainer.run({ jobId, tenant, modelId, job, resume }, { onEvent, onPrune }, variant);
             break;
           } catch (err) {
             // The trainer process died but this worker lives: start a new one and resume, as a crashed worker's job would.
@@ -199,14 +209,14 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
             log.warn({ jobId, err: err.message, variant }, 'trainer died; resuming on a new one');
           }
         }
-        await chain;
+        await Promise.all([chain, pruning]);
         const modelFields = job.type === 'fit' ? { model_id: result.model_id, history: result.history, ...(result.execution ? { execution: result.execution } : {}) } : {};
         // The event leaves inline predictions to the record: each copy would sit in Redis for JOB_TTL_S.
         const { predictions: _inline, ...announced } = result.result;
         await finish(jobId, 'completed', { ...modelFields, result: result.result }, { ...modelFields, result: announced });
         return { model_id: result.model_id };
       } catch (err) {
-        await chain.catch(() => {});
+        await Promise.all([chain.catch(() => {}), pruning]);
         const message = (err as Error).message;
         if (err instanceof JobCancelled && stopReason === 'cancel') {
           await finish(jobId, 'cancelled', {}, { reason: message });

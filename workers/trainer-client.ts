@@ -41,9 +41,14 @@ const KERNEL_FIXES: Array<Record<string, string>> = [{ ONEDNN_MAX_CPU_ISA: 'AVX2
 const TRAINER = fileURLToPath(new URL('./trainer-process.ts', import.meta.url));
 
 
-interface Pending {
-  jobId: string;
+/** What a running job's trainer asks of its worker. */
+export interface TrainerHandlers {
   onEvent: (type: string, data: Record<string, unknown>) => void;
+  onPrune: (modelId: string, keep: string[]) => void;
+}
+
+interface Pending extends TrainerHandlers {
+  jobId: string;
   resolve: (r: JobResult) => void;
   reject: (e: Error) => void;
 }
@@ -114,6 +119,7 @@ export class TrainerClient {
         const p = this.pending;
         if (this.child !== child || !p || msg.jobId !== p.jobId) return;
         if (msg.kind === 'event') p.onEvent(msg.type, msg.data);
+        else if (msg.kind === 'prune') p.onPrune(msg.modelId, msg.keep);
         else if (msg.kind === 'done') {
           this.pending = undefined;
           this.jobsRun += 1;
@@ -178,12 +184,12 @@ export class TrainerClient {
   }
 
   /** Runs a job on a trainer of the given variant (replacing the current process if it is another). */
-  async run(input: JobInput, onEvent: Pending['onEvent'], variant: TrainerVariant = 'default'): Promise<JobResult> {
+  async run(input: JobInput, handlers: TrainerHandlers, variant: TrainerVariant = 'default'): Promise<JobResult> {
     if (this.child && variant === this.variant && this.recycleDue() && !this.swapToSpare() && !this.spare) this.spare = this.spawn();
     await this.start(variant);
     if (this.pending) throw new Error('trainer is busy');
     return new Promise<JobResult>((resolve, reject) => {
-      this.pending = { jobId: input.jobId, onEvent, resolve, reject };
+      this.pending = { jobId: input.jobId, ...handlers, resolve, reject };
       this.child!.send({ kind: 'run', input } satisfies ToTrainer);
       if (this.early.delete(input.jobId)) this.child!.send({ kind: 'cancel', jobId: input.jobId } satisfies ToTrainer);
     });

@@ -43,7 +43,8 @@ process.on('message', (msg: ToTrainer) => {
   const { input } = msg;
   const abort = new AbortController();
   running.set(input.jobId, abort);
-  runJob(input, { store, cache, datasets }, (type, data) => send({ kind: 'event', jobId: input.jobId, type, data }), abort.signal)
+  const pruneEpochCheckpoints = async (modelId: string, keep: ReadonlySet<string>) => send({ kind: 'prune', jobId: input.jobId, modelId, keep: [...keep] });
+  runJob(input, { store, cache, datasets, pruneEpochCheckpoints }, (type, data) => send({ kind: 'event', jobId: input.jobId, type, data }), abort.signal)
     .then((result) => send({ kind: 'done', jobId: input.jobId, result, rssBytes: process.memoryUsage().rss }))
     .catch((err: Error) => send({ kind: 'error', jobId: input.jobId, message: err.message, cancelled: err instanceof JobCancelled || abort.signal.aborted }))
     .finally(() => running.delete(input.jobId));

@@ -7,5 +7,7 @@ export type ToTrainer = { kind: 'run'; input: JobInput } | { kind: 'cancel'; job
 export type FromTrainer =
   | { kind: 'ready'; backend: string; kernelError: number | null }
   | { kind: 'event'; jobId: string; type: string; data: Record<string, unknown> }
+  /** Retention after an epoch: the worker removes the model's epoch checkpoints not in keep (nor named by a queued job). */
+  | { kind: 'prune'; jobId: string; modelId: string; keep: string[] }
   | { kind: 'done'; jobId: string; result: JobResult; rssBytes: number }
   | { kind: 'error'; jobId: string; message: string; cancelled?: boolean };

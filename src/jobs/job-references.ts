@@ -16,21 +16,34 @@ import type { JobStore } from './job-store.ts';
 import { TERMINAL_STATES } from './job-record.ts';
 import { datasetRefs } from '../spec/arrays.ts';
 
-/** What jobs hold: models and datasets (deletes wait for them), and a tenant's active-job slots. */
-export type Resource = `model:${string}` | `dataset:${string}` | `tenant:${string}`;
+/**
+ * What jobs hold: models and datasets (deletes wait for them), checkpoints they name (retention
+ * spares them: `checkpoint:<model>/<name>`), and a tenant's active-job slots.
+ */
+export type Resource = `model:${string}` | `dataset:${string}` | `checkpoint:${string}` | `tenant:${string}`;
 
-const KIND = { model: 'Model', dataset: 'Dataset', tenant: 'Tenant' } as const;
+const KIND = { model: 'Model', dataset: 'Dataset', checkpoint: 'Checkpoint', tenant: 'Tenant' } as const;
 /** How long a delete's mark outlives a crashed API process. */
 const DELETE_MARK_MS = 60_000;
 /** Longer than any submit takes from hold() to its job record (checks, a dataset lookup). */
 const SUBMIT_WINDOW_MS = 60_000;
 
-/** The models and datasets a job reads or writes: its own model, the model it starts from or runs, its dataset arrays. */
+/**
+ * The models and datasets a job reads or writes: its own model, the model it starts from or runs
+ * (and the checkpoint of it that it names), its dataset arrays.
+ */
 export function resourcesOf(job: unknown, ownModelId?: string): Resource[] {
-  const j = job as { type?: string; model_id?: unknown; initial_model?: { model_id?: unknown } };
+  const j = job as { type?: string; model_id?: unknown; checkpoint?: unknown; initial_model?: { model_id?: unknown; checkpoint?: unknown } };
   const models = [ownModelId, j.model_id, j.initial_model?.model_id].filter((id): id is string => typeof id === 'string');
+  const named = [[j.model_id, j.checkpoint], [j.initial_model?.model_id, j.initial_model?.checkpoint]].filter((p): p is [string, string] => typeof p[0] === 'string' && typeof p[1] === 'string');
   const datasets = datasetRefs(job).map((ref) => ref.dataset);
-  return [...new Set([...models.map((id) => `model:${id}` as const), ...datasets.map((id) => `dataset:${id}` as const)])];
+  return [
+    ...new Set([
+      ...models.map((id) => `model:${id}` as const),
+      ...named.map(([id, name]) => `checkpoint:${id}/${name}` as const),
+      ...datasets.map((id) => `dataset:${id}` as const),
+    ]),
+  ];
 }
 
 export class JobReferences {
@@ -92,6 +105,11 @@ export class JobReferences {
     const ended = ids.filter((jobId) => !active.includes(jobId));
     if (ended.length) await this.redis.zrem(this.keys.jobsUsing(resource), ...ended);
     return active;
+  }
+
+  /** Whether a queued or running job holds the resource. */
+  async inUse(resource: Resource): Promise<boolean> {
+    return (await this.activeJobs(resource)).length > 0;
   }
 
   /** Gives back what the job held: at its end, or when it was never queued. */

@@ -141,12 +141,13 @@ export class ModelStore {
   }
 
   /**
-   * Removes the epoch checkpoints not named in `keep` (retention after each epoch). Renamed aside
-   * first, so no reader sees one half deleted.
+   * Removes the epoch checkpoints not named in `keep` (retention after each epoch), nor `spared`.
+   * Renamed aside first, so no reader sees one half deleted.
    */
-  async pruneEpochCheckpoints(modelId: string, keep: ReadonlySet<string>): Promise<string[]> {
+  async pruneEpochCheckpoints(modelId: string, keep: ReadonlySet<string>, spared: (name: string) => Promise<boolean> = async () => false): Promise<string[]> {
     const base = path.join(this.dir(modelId), 'checkpoints');
-    const doomed = (await this.checkpointNames(modelId)).filter((n) => EPOCH_CHECKPOINT.test(n) && !keep.has(n));
+    const doomed: string[] = [];
+    for (const name of await this.checkpointNames(modelId)) if (EPOCH_CHECKPOINT.test(name) && !keep.has(name) && !(await spared(name))) doomed.push(name);
     for (const name of doomed) {
       const aside = path.join(base, `.tmp-${name}-pruned`);
       await fs.rename(path.join(base, name), aside);
