@@ -26,6 +26,8 @@ export interface Config {
   bodyLimit: number;
   /** Inline arrays (nested JSON, base64) of more numbers than this are staged to disk at submit, not queued in Redis. */
   inlineArrayMax: number;
+  /** A predict job's view carries its predictions as JSON up to this many numbers (read from its .npy files). */
+  predictionsInlineMax: number;
   /** Largest Keras file POST /v1/models/import accepts, in bytes (read into memory to check it). */
   importMaxBytes: number;
   importInspector: { maxConcurrent: number; timeoutS: number; heapMb: number };
@@ -127,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobTtlS: int('JOB_TTL_S', env.JOB_TTL_S, 7 * 24 * 3600, 60),
     bodyLimit: int('BODY_LIMIT', env.BODY_LIMIT, 64 * 1024 * 1024, 1024),
     inlineArrayMax: int('INLINE_ARRAY_MAX', env.INLINE_ARRAY_MAX, 1024, 0),
+    predictionsInlineMax: int('PREDICTIONS_INLINE_MAX', env.PREDICTIONS_INLINE_MAX, 100_000, 0),
     importMaxBytes: int('MODEL_IMPORT_MAX_BYTES', env.MODEL_IMPORT_MAX_BYTES, 512 * 1024 * 1024, 1024),
     importInspector: {
       maxConcurrent: int('IMPORT_MAX_CONCURRENT', env.IMPORT_MAX_CONCURRENT, 2, 1),

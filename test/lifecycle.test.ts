@@ -11,7 +11,7 @@ import { startStack, type Stack } from './helpers/stack.ts';
 import { del, getJson, post, uploadFixtures, waitForState } from './helpers/http.ts';
 import { seedMlpJob } from './helpers/specs.ts';
 import { ModelStore } from '../src/store/model-store.ts';
-import { writeNpy } from '../src/datasets/npy.ts';
+import { parseNpy, writeNpy } from '../src/datasets/npy.ts';
 import { startWorker, type RunningWorker } from '../workers/start-worker.ts';
 import pino from 'pino';
 import crypto from 'node:crypto';
@@ -350,6 +350,25 @@ describe('payloads out of Redis', () => {
     // The bodies were ~2 MB each; what stays is each job's record, events and abbreviated spec.
     assert.ok(perJob < 20_000, `${perJob} bytes of Redis per finished job (${JSON.stringify(body).length}-byte body)`);
     assert.deepEqual(await stack.redis.keys(`${stack.config.redisPrefix}:${stack.config.queueName}:${ids[0]}*`), [], 'the queue entry is gone');
+  });
+
+  test('finished predict jobs keep their predictions on disk, not in Redis, and still show them inline', async (t) => {
+    worker ??= await startWorker(stack.config, pino({ level: 'warn' }));
+    const trained = await post(stack, '/v1/jobs', seedMlpJob({ epochs: 1, samples: 64 }));
+    const model = (await waitForState(stack, trained.body.id, ['completed'])).model_id;
+    // 5,000 × 10 = 50,000 numbers: under PREDICTIONS_INLINE_MAX, so the view carries them.
+    const before = await redisBytes(stack);
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await post(stack, `/v1/models/${model}/predict`, { x: { random: { kind: 'uniform', shape: [5000, 32], seed: i } } })).body.id);
+    const done = await Promise.all(ids.map((id) => waitForState(stack, id, ['completed', 'failed'])));
+    const perJob = ((await redisBytes(stack)) - before) / ids.length;
+    t.diagnostic(`${ids.length} finished predict jobs of 50,000 numbers each: ${Math.round(perJob)} bytes of Redis a job`);
+    assert.ok(perJob < 20_000, `${perJob} bytes of Redis per finished predict job`);
+    const [out] = done[0].result.predictions;
+    assert.equal(out.length, 5000);
+    assert.equal(out[0].length, 10);
+    const npy = Buffer.from(await (await fetch(`${stack.baseUrl}/v1/jobs/${ids[0]}/result/predictions.npy`)).arrayBuffer());
+    assert.deepEqual(out.flat(), Array.from(parseNpy(new Uint8Array(npy)).values), 'the inline numbers are the .npy numbers');
   });
 });
 

@@ -39,8 +39,7 @@ export type Emit = (type: string, data: Record<string, unknown>) => void;
 
 export interface JobOutput {
   evaluate?: Logs;
-  /** One array per model output, in output order (left out when larger than PREDICTIONS_INLINE_MAX numbers). */
-  predictions?: unknown[];
+  /** Predictions are in the job's result files (<output>.npy), by these names and shapes. */
   output_names?: string[];
   shapes?: number[][];
 }
@@ -215,22 +214,18 @@ function evaluateWith(trainer: Trainer, data: DataBinder, spec: EvaluateSpec, em
   }
 }
 
-/** Predictions up to this many numbers are also returned inline in the job's result. */
-const INLINE_PREDICTIONS = Number(process.env.PREDICTIONS_INLINE_MAX ?? 100_000);
-
 async function predictWith(jobId: string, store: ModelStore, trainer: Trainer, model: KerasModel, data: DataBinder, spec: PredictSpec, emit: Emit): Promise<JobOutput> {
   const x = data.inputs(spec.x, '/predict/x');
   try {
     const outputs = trainer.predict(x, { batchSize: spec.batch_size ?? 32 });
     try {
-      // Every output is also stored as .npy, for callers that want numpy (or too many numbers for JSON).
+      // Every output is stored as .npy, and only there: the API reads small ones back into the job's
+      // view, so no job record in Redis holds predictions for JOB_TTL_S.
       for (const [k, t] of outputs.entries()) {
         await store.writeResult(jobId, `${model.outputNames[k]}.npy`, writeNpy({ shape: t.shape, dtype: 'float32', values: t.dataSync() as Float32Array }));
       }
-      const count = outputs.reduce((n, t) => n + t.size, 0);
       emit('predict', { output_names: model.outputNames, shapes: outputs.map((t) => t.shape) });
-      const inline = count <= INLINE_PREDICTIONS ? { predictions: outputs.map((t) => t.arraySync()) } : {};
-      return { ...inline, output_names: model.outputNames, shapes: outputs.map((t) => t.shape) };
+      return { output_names: model.outputNames, shapes: outputs.map((t) => t.shape) };
     } finally {
       tf.dispose(outputs);
     }

@@ -211,9 +211,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
         }
         await Promise.all([chain, pruning]);
         const modelFields = job.type === 'fit' ? { model_id: result.model_id, history: result.history, ...(result.execution ? { execution: result.execution } : {}) } : {};
-        // The event leaves inline predictions to the record: each copy would sit in Redis for JOB_TTL_S.
-        const { predictions: _inline, ...announced } = result.result;
-        await finish(jobId, 'completed', { ...modelFields, result: result.result }, { ...modelFields, result: announced });
+        await finish(jobId, 'completed', { ...modelFields, result: result.result }, { ...modelFields, result: result.result });
         return { model_id: result.model_id };
       } catch (err) {
         await Promise.all([chain.catch(() => {}), pruning]);

@@ -333,6 +333,19 @@ export class NpyDecoder {
   }
 }
 
+/** The values as nested arrays of the shape (what tf.Tensor.arraySync() gives). */
+export function nestedValues({ shape, values }: HostArray): unknown {
+  if (shape.length === 0) return values[0];
+  let level: unknown[] = Array.from(values);
+  for (let d = shape.length - 1; d > 0; d--) {
+    const n = shape[d];
+    const next: unknown[] = [];
+    for (let i = 0; i < level.length; i += n) next.push(level.slice(i, i + n));
+    level = next;
+  }
+  return level;
+}
+
 /** Parses a whole .npy held in memory. */
 export function parseNpy(bytes: Uint8Array): HostArray {
   const decoder = new NpyDecoder();

@@ -24,7 +24,9 @@ export const JobView = Type.Object({
   result: Type.Optional(
     Type.Object({
       evaluate: Type.Optional(Type.Record(Type.String(), Type.Number(), { description: 'keras Model.evaluate(return_dict=True)' })),
-      predictions: Type.Optional(Type.Array(Type.Unknown(), { description: 'One nested array per model output, in output order (keras Model.predict).' })),
+      predictions: Type.Optional(
+        Type.Array(Type.Unknown(), { description: 'One nested array per model output, in output order (keras Model.predict); left out above PREDICTIONS_INLINE_MAX numbers (then read the .npy files).' }),
+      ),
       output_names: Type.Optional(Type.Array(Type.String())),
       shapes: Type.Optional(Type.Array(Type.Array(Type.Integer()), { description: 'Shape of each prediction array; each is also at /v1/jobs/{id}/result/{output}.npy.' })),
     }),

@@ -1,6 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import { nestedValues, parseNpy } from '../datasets/npy.ts';
+import type { Services } from '../plugins/services.ts';
 import { BadCursor, JobFinished, JobNotFound, NoPredictions, ResultNotFound } from '../errors.ts';
 import { JobId, JobState, JobView, TERMINAL_STATES, jobLinks, type JobRecord } from '../jobs/job-record.ts';
 import { submitJob } from '../jobs/submit.ts';
@@ -22,8 +25,21 @@ const JobList = Type.Object({
   next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as ?cursor= for the next (older) page; null on the last page.' }),
 });
 
-export function viewOf(record: JobRecord): JobView {
-  return { ...record, links: jobLinks(record.id, record.type === 'fit' ? record.model_id : undefined) };
+/**
+ * A job as the API shows it. A finished predict job's predictions come from its .npy result files
+ * (up to PREDICTIONS_INLINE_MAX numbers), not from its record: Redis keeps records for JOB_TTL_S.
+ */
+export async function viewOf(record: JobRecord, { models, config }: Pick<Services, 'models' | 'config'>): Promise<JobView> {
+  const view = { ...record, links: jobLinks(record.id, record.type === 'fit' ? record.model_id : undefined) };
+  const { output_names: names, shapes, predictions } = record.result ?? {};
+  if (!names || !shapes || predictions) return view;
+  const count = shapes.reduce((n, shape) => n + shape.reduce((a, b) => a * b, 1), 0);
+  if (count > config.predictionsInlineMax) return view;
+  const files = await Promise.all(names.map((name) => models.resultFile(record.id, `${name}.npy`)));
+  // Gone with an expired record (the janitor), or never written: the view says what the record says.
+  if (files.some((f) => !f)) return view;
+  const arrays = await Promise.all(files.map(async (f) => nestedValues(parseNpy(await fs.readFile(f!)))));
+  return { ...view, result: { ...record.result, predictions: arrays } };
 }
 
 const jobs: FastifyPluginAsyncTypebox = async (app) => {
@@ -85,7 +101,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
           }
           lastId = id;
           if ((state && record.state !== state) || (type && record.type !== type)) continue;
-          page.push(viewOf(record));
+          page.push(await viewOf(record, app.services));
           if (page.length === limit) break;
         }
       }
@@ -100,7 +116,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
     handler: async (req) => {
       const record = await store.getOwned(req.params.id, req.tenant);
       if (!record) throw new JobNotFound(req.params.id);
-      return viewOf(record);
+      return viewOf(record, app.services);
     },
   });
 
@@ -173,7 +189,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
       } else {
         await redis.publish(keys.cancelChannel(), id);
       }
-      return reply.code(202).send(viewOf((await store.get(id))!));
+      return reply.code(202).send(await viewOf((await store.get(id))!, app.services));
     },
   });
 };

@@ -60,7 +60,7 @@ const kerasModels: FastifyPluginAsyncTypebox = async (app) => {
       const modelId = record.model_id!;
       return reply.code(job.state === 'completed' ? 201 : 202).send({
         id: modelId,
-        job: viewOf(job),
+        job: await viewOf(job, services),
         links: { model: `/v1/models/${modelId}`, job: `/v1/jobs/${record.id}`, export: `/v1/models/${modelId}/export?format=keras` },
       });
     },

@@ -159,8 +159,8 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
     const body = kind === 'predict' ? { type: 'predict' as const, model_id: id, checkpoint, predict: req.body } : { type: 'evaluate' as const, model_id: id, checkpoint, evaluate: req.body };
     const { record } = await submitJob(app.services, body, req.log, { tenant: req.tenant, idempotencyKey: req.headers['idempotency-key'] });
     const ended = wait ? await waitForEnd(app.services, record.id, wait) : undefined;
-    if (ended) return reply.code(200).send(viewOf(ended));
-    return reply.code(202).header('location', `/v1/jobs/${record.id}`).send(viewOf((await app.services.jobs.getOwned(record.id, req.tenant)) ?? record));
+    if (ended) return reply.code(200).send(await viewOf(ended, app.services));
+    return reply.code(202).header('location', `/v1/jobs/${record.id}`).send(await viewOf((await app.services.jobs.getOwned(record.id, req.tenant)) ?? record, app.services));
   };
   for (const kind of ['predict', 'evaluate'] as const) {
     app.post(`/v1/models/:id/${kind}`, {
