@@ -141,6 +141,13 @@ function healthRouteExists(): boolean {
   return readdirSync(dir).some((f) => /\.ts$/.test(f) && /\.get\(\s*['"`]\/health['"`]/.test(readFileSync(new URL(f, dir), 'utf8')));
 }
 
+const DOCKERIGNORE = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+/** Whether .dockerignore names this path or one of its top folders (the patterns used here: plain names). */
+const dockerIgnored = (src: string, ignore = DOCKERIGNORE) => {
+  const parts = src.replace(/^\.\//, '').replace(/\/+$/, '').split('/');
+  return parts.some((_, i) => ignore.includes(parts.slice(0, i + 1).join('/')));
+};
+
 function checkDockerfile(df: DockerfileInfo): string[] {
   const problems: string[] = [];
   if (df.stages < 2) problems.push(`Dockerfile: expected a multi-stage build, found ${df.stages} FROM`);
@@ -153,6 +160,11 @@ function checkDockerfile(df: DockerfileInfo): string[] {
   if (!df.env.CHECKPOINT_DIR) problems.push('Dockerfile: ENV CHECKPOINT_DIR is not set');
   const port = loadConfig(df.env).port;
   if (!df.exposed.includes(port)) problems.push(`Dockerfile: EXPOSE ${df.exposed.join(' ') || '(none)'} does not include the API port ${port}`);
+  // A COPY of what .dockerignore leaves out of the build context fails the build ("not found").
+  for (const copy of df.instructions.filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from'))) {
+    const sources = copy.args.split(/\s+/).filter((a) => !a.startsWith('--')).slice(0, -1);
+    for (const src of sources) if (dockerIgnored(src)) problems.push(`Dockerfile: COPY ${src} is excluded by .dockerignore`);
+  }
   if (df.cmd.join(' ') !== SCRIPTS.api) problems.push(`Dockerfile: CMD "${df.cmd.join(' ')}" is not the API ("${SCRIPTS.api}")`);
   for (const f of referencedFiles([...df.cmd, ...df.healthcheck])) if (!exists(f)) problems.push(`Dockerfile: CMD/HEALTHCHECK names missing file ${f}`);
   if (!df.healthcheck.length) problems.push('Dockerfile: no HEALTHCHECK CMD');
@@ -395,6 +407,7 @@ test('the Dockerfile checks catch broken setups', () => {
     ['CMD names a missing file', (t) => t.replace('src/server.ts"]', 'src/nope.ts"]'), /missing file src\/nope\.ts|is not the API/],
     ['HOST left at 127.0.0.1', (t) => t.replace('HOST=0.0.0.0', 'HOST=127.0.0.1'), /HOST must be 0\.0\.0\.0/],
     ['no EXPOSE', (t) => t.replace(/^EXPOSE .*$/m, ''), /EXPOSE .* does not include/],
+    ['COPY of an ignored folder', (t) => t.replace('COPY bin/ ./bin/', 'COPY bench/ ./bench/'), /COPY bench\/ is excluded by \.dockerignore/],
     ['no HEALTHCHECK', (t) => t.replace(/^HEALTHCHECK[^\n]*\\\n[^\n]*\n/m, ''), /no HEALTHCHECK/],
   ];
   for (const [label, change, expected] of cases) {
