@@ -41,7 +41,7 @@ export const JobView = Type.Object({
   attempts: Type.Integer(),
   tenant: Type.String({ description: 'The API key tenant that owns the job ("public" when the service runs without keys).' }),
   links: Type.Object({ self: Type.String(), events: Type.String(), model: Type.Optional(Type.String()) }),
-});
+}, { title: 'Job' });
 
 /**
  * A job id in a URL. Ids are UUIDs; letters, digits, - and _ are accepted (an unknown one is a

@@ -50,7 +50,7 @@ const DatasetView = Type.Object(
     arrays: Type.Record(Type.String(), ArrayEntry, { description: 'By array name.' }),
     links: Type.Object({ self: Type.String() }),
   },
-  { description: 'A dataset: its arrays by name, as stored (float32 or int32, C order).' },
+  { title: 'Dataset', description: 'A dataset: its arrays by name, as stored (float32 or int32, C order).' },
 );
 
 const UploadBody = Type.Object(
@@ -102,6 +102,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/v1/datasets', {
     schema: {
+      operationId: 'uploadDataset',
       tags: ['datasets'],
       summary: 'Upload a dataset: .npy, .npz, .csv or .json files',
       description:
@@ -137,7 +138,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/v1/datasets/:id', {
-    schema: { tags: ['datasets'], summary: 'Describe a dataset: its arrays, shapes and dtypes', params: Params, response: { 200: DatasetView, 404: ProblemSchema } },
+    schema: { operationId: 'getDataset', tags: ['datasets'], summary: 'Describe a dataset: its arrays, shapes and dtypes', params: Params, response: { 200: DatasetView, 404: ProblemSchema } },
     handler: async (req) => {
       const info = await store.getOwned(req.params.id, req.tenant);
       if (!info) throw new DatasetNotFound(req.params.id);
@@ -147,6 +148,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.patch('/v1/datasets/:id', {
     schema: {
+      operationId: 'setDatasetTtl',
       tags: ['datasets'],
       summary: 'Set or clear a dataset\'s TTL',
       description: 'After ttl_s seconds the dataset is removed, unless a queued or running job reads it (then once it no longer does).',
@@ -163,6 +165,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete('/v1/datasets/:id', {
     schema: {
+      operationId: 'deleteDataset',
       tags: ['datasets'],
       summary: 'Delete a dataset',
       description: 'A dataset that a queued or running job reads answers 409 naming the jobs.',

@@ -8,6 +8,7 @@ import { Type } from 'typebox';
 import { BadEventId, JobNotFound } from '../errors.ts';
 import { TERMINAL_EVENTS, compareStreamIds, isStreamId, type JobEvent } from '../events/event-log.ts';
 import { ProblemSchema } from './problem-schema.ts';
+import { JobEvent as JobEventSchema } from '../events/event-schemas.ts';
 import { JobId } from '../jobs/job-record.ts';
 
 /** Unsent bytes a stream may hold for a slow client before it is dropped (it reconnects and replays). */
@@ -27,6 +28,7 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/v1/jobs/:id/events', {
     schema: {
+      operationId: 'streamJobEvents',
       tags: ['jobs'],
       summary: 'Follow a job live (text/event-stream)',
       description:
@@ -35,7 +37,7 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       querystring: Type.Object({ last_event_id: Type.Optional(Type.String({ maxLength: 50 })) }),
       headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ maxLength: 50 })) }),
       response: {
-        200: { description: 'An event stream', content: { 'text/event-stream': { schema: Type.String() } } },
+        200: { description: 'The job\'s events, as server-sent events: each frame has an id (for Last-Event-ID), an event type and JSON data.', content: { 'text/event-stream': { schema: JobEventSchema } } },
         400: ProblemSchema,
         404: ProblemSchema,
         429: ProblemSchema,

@@ -10,7 +10,7 @@ export const TtlQuery = Type.Object({ ttl_s: Type.Optional(TtlS) });
 
 export const ExpiryPatch = Type.Object(
   { ttl_s: Type.Union([TtlS, Type.Null()], { description: 'Seconds from now until it may be removed; null keeps it until deleted.' }) },
-  { additionalProperties: false },
+  { title: 'ExpiryPatch', additionalProperties: false },
 );
 
 export const ExpiresAt = Type.Optional(Type.String({ format: 'date-time', description: 'When it may be removed (its ttl_s); absent: kept until deleted.' }));

@@ -28,7 +28,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
   };
 
   app.get('/health', {
-    schema: { tags: ['ops'], summary: 'Liveness (always 200 while the process runs), Redis reachability, live workers and their backend', response: { 200: Health } },
+    schema: { operationId: 'getHealth', security: [], tags: ['ops'], summary: 'Liveness (always 200 while the process runs), Redis reachability, live workers and their backend', response: { 200: Health } },
     handler: async () => {
       const workers = await workersNow();
       return {
@@ -41,7 +41,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/ready', {
-    schema: { tags: ['ops'], summary: 'Readiness: 200 when Redis answers and at least one worker was seen in the last 30 s, else 503', response: { 200: Ready, 503: Ready } },
+    schema: { operationId: 'getReadiness', security: [], tags: ['ops'], summary: 'Readiness: 200 when Redis answers and at least one worker was seen in the last 30 s, else 503', response: { 200: Ready, 503: Ready } },
     handler: async (_req, reply) => {
       const workers = await workersNow();
       const reasons = [...(workers ? [] : ['redis does not answer']), ...(workers?.length === 0 ? ['no worker seen in the last 30 s'] : [])];

@@ -16,14 +16,14 @@ const JobAccepted = Type.Object({
   type: Type.String(),
   state: Type.Literal('queued', { description: 'Always queued on creation (a replayed Idempotency-Key answers the original acceptance).' }),
   links: Type.Object({ self: Type.String(), events: Type.String() }),
-});
+}, { title: 'JobAccepted' });
 
 const JobParams = Type.Object({ id: JobId });
 
 const JobList = Type.Object({
   jobs: Type.Array(JobView),
   next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as ?cursor= for the next (older) page; null on the last page.' }),
-});
+}, { title: 'JobList' });
 
 /**
  * A job as the API shows it. A finished predict job's predictions come from its .npy result files
@@ -47,6 +47,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/v1/jobs', {
     schema: {
+      operationId: 'createJob',
       tags: ['jobs'],
       summary: 'Submit a job: fit, evaluate or predict',
       description: 'Checks the whole spec (graph, shapes, names, data, referenced models) and queues it. Sections mirror the Keras calls: model, compile, fit, evaluate, predict.',
@@ -64,6 +65,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/v1/jobs', {
     schema: {
+      operationId: 'listJobs',
       tags: ['jobs'],
       summary: 'List jobs, newest first',
       querystring: Type.Object({
@@ -112,7 +114,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/v1/jobs/:id', {
-    schema: { tags: ['jobs'], summary: 'Poll a job', params: JobParams, response: { 200: JobView, 404: ProblemSchema } },
+    schema: { operationId: 'getJob', tags: ['jobs'], summary: 'Poll a job', params: JobParams, response: { 200: JobView, 404: ProblemSchema } },
     handler: async (req) => {
       const record = await store.getOwned(req.params.id, req.tenant);
       if (!record) throw new JobNotFound(req.params.id);
@@ -122,6 +124,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/v1/jobs/:id/spec', {
     schema: {
+      operationId: 'getJobSpec',
       tags: ['jobs'],
       summary: 'The spec the job runs, as checked and normalized at submission; data arrays are shown by shape only',
       params: JobParams,
@@ -137,6 +140,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/v1/jobs/:id/result/:file', {
     schema: {
+      operationId: 'downloadJobResult',
       tags: ['jobs'],
       summary: 'Predictions of a job as .npy: predictions.npy (single-output models) or <output name>.npy',
       params: Type.Object({ id: JobId, file: Type.String({ pattern: '^[A-Za-z0-9_.-]+\\.npy$', maxLength: 210 }) }),
@@ -161,6 +165,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete('/v1/jobs/:id', {
     schema: {
+      operationId: 'cancelJob',
       tags: ['jobs'],
       summary: 'Cancel a job',
       description: 'A queued job is removed from the queue; a running job stops within one batch, keeps its checkpoints, ends in cancelled and is never retried. A finished job answers 409.',

@@ -28,7 +28,7 @@ const ImportAnswer = Type.Object({
   id: Type.String({ description: 'The new model: use it as model_id of evaluate/predict jobs or initial_model of a fit job.' }),
   job: JobView,
   links: Type.Object({ model: Type.String(), job: Type.String(), export: Type.String() }),
-});
+}, { title: 'ImportAnswer' });
 
 const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
@@ -39,15 +39,19 @@ const kerasModels: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/v1/models/import', {
     schema: {
+      operationId: 'importModel',
       tags: ['models'],
       summary: 'Import a Keras model: a .keras file (Keras 3) or a .h5 file (tf.keras 2), multipart part "file"',
       description:
         'The architecture is translated (unsupported layers or options are named in a 422, with what is supported), the weights are checked against it, and a worker stores the model. ' +
         'Answers 201 with the model id once stored (within ?wait= seconds, default 60), else 202 with the import job to poll.',
       consumes: ['multipart/form-data'],
+      body: Type.Object({ file: Type.String({ format: 'binary', description: 'The .keras or .h5 file.' }) }, { description: 'multipart/form-data with one part, "file"; read by the handler (the schema documents it, it is not used to validate).' }),
       querystring: Type.Object({ wait: Type.Optional(Type.Integer({ minimum: 0, maximum: 600, default: 60 })), ttl_s: Type.Optional(TtlS) }),
       response: { 201: ImportAnswer, 202: ImportAnswer, 400: ProblemSchema, 413: ProblemSchema, 422: ProblemSchema, 429: ProblemSchema, 507: ProblemSchema },
     },
+    // The body is a stream the handler reads; the query string is validated as usual.
+    validatorCompiler: (route) => (route.httpPart === 'body' ? () => true : app.validatorCompiler!(route)),
     handler: async (req, reply) => {
       if (!req.isMultipart()) fail('/', 'send the file as multipart/form-data in a part named "file" (curl -F file=@model.keras)');
       const part = await req.file();
@@ -68,6 +72,7 @@ const kerasModels: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/v1/models/:id/export', {
     schema: {
+      operationId: 'exportModel',
       tags: ['models'],
       summary: 'Export a model (or ?checkpoint=) as a Keras 3 .keras file, as Keras 3 to_json(), or in the TensorFlow.js layers format (.tar.gz)',
       description: 'format=keras: load it with keras.saving.load_model("model.keras"); it predicts what this model predicts. format=keras_json: keras.models.model_from_json(text). format=tfjs: tf.loadLayersModel on the unpacked model.json.',

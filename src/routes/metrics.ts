@@ -6,6 +6,8 @@ const metrics: FastifyPluginAsyncTypebox = async (app) => {
   const registry = metricsRegistry(app.services);
   app.get('/metrics', {
     schema: {
+      operationId: 'getMetrics',
+      security: [],
       tags: ['ops'],
       summary: 'Prometheus metrics: jobs by state and type, queue depth, job/epoch/queue-wait histograms, training speed, SSE subscribers, workers by backend, process metrics',
       produces: ['text/plain'],

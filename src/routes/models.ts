@@ -63,7 +63,7 @@ const ModelView = Type.Object({
       files: Type.Array(FileEntry),
     }),
   ),
-});
+}, { title: 'Model' });
 
 const models: FastifyPluginAsyncTypebox = async (app) => {
   const { models: store } = app.services;
@@ -83,6 +83,7 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/v1/models', {
     schema: {
+      operationId: 'listModels',
       tags: ['models'],
       summary: 'List models, newest first',
       querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })), offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })) }),
@@ -97,12 +98,13 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/v1/models/:id', {
-    schema: { tags: ['models'], summary: 'Describe a model: spec, summary, final metrics, checkpoints, files, size', params: Params, response: { 200: ModelView, 404: ProblemSchema } },
+    schema: { operationId: 'getModel', tags: ['models'], summary: 'Describe a model: spec, summary, final metrics, checkpoints, files, size', params: Params, response: { 200: ModelView, 404: ProblemSchema } },
     handler: async (req) => describe(req.params.id, req.tenant),
   });
 
   app.patch('/v1/models/:id', {
     schema: {
+      operationId: 'setModelTtl',
       tags: ['models'],
       summary: "Set or clear a model's TTL",
       description: 'After ttl_s seconds the model is removed, unless a queued or running job trains, starts from or runs it (then once none does).',
@@ -119,6 +121,7 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete('/v1/models/:id', {
     schema: {
+      operationId: 'deleteModel',
       tags: ['models'],
       summary: 'Delete a model and all its files',
       description: 'A model that a queued or running job trains, starts from or runs answers 409 naming the jobs.',
@@ -135,6 +138,7 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/v1/models/:id/archive', {
     schema: {
+      operationId: 'downloadModelArchive',
       tags: ['models'],
       summary: 'Download the final model (or ?checkpoint=<name>) as one .tar.gz in the TensorFlow.js layers format',
       params: Params,
@@ -165,6 +169,7 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
   for (const kind of ['predict', 'evaluate'] as const) {
     app.post(`/v1/models/:id/${kind}`, {
       schema: {
+        operationId: kind === 'predict' ? 'predictWithModel' : 'evaluateModel',
         tags: ['models'],
         summary: kind === 'predict' ? 'Predict with a model (a predict job; ?wait=SECONDS answers with the result)' : 'Evaluate a model (an evaluate job; ?wait=SECONDS answers with the result)',
         params: Params,
@@ -178,6 +183,7 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/v1/models/:id/files/*', {
     schema: {
+      operationId: 'downloadModelFile',
       tags: ['models'],
       summary: 'Download one file of the final model (final/<file>) or of a checkpoint (checkpoints/<name>/<file>)',
       params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }), '*': Type.String({ maxLength: 400 }) }),

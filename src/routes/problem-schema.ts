@@ -16,5 +16,5 @@ export const ProblemSchema = Type.Object(
       ),
     ),
   },
-  { $id: 'Problem', description: 'application/problem+json' },
+  { $id: 'Problem', title: 'Problem', description: 'A problem (RFC 9457, sent as application/problem+json): what was wrong and, for bad input, which fields (JSON pointers).' },
 );

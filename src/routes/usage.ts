@@ -13,12 +13,12 @@ const UsageView = Type.Object({
   ]),
   datasets: Use('Uploaded datasets. At the limit, an upload answers 429.'),
   streams: Use('Open event streams (GET /v1/jobs/{id}/events). At the limit, another answers 429.'),
-});
+}, { title: 'Usage' });
 
 const usage: FastifyPluginAsyncTypebox = async (app) => {
   const { quotas, references } = app.services;
   app.get('/v1/usage', {
-    schema: { tags: ['usage'], summary: "The calling tenant's use of its quotas, and the limits", response: { 200: UsageView } },
+    schema: { operationId: 'getUsage', tags: ['usage'], summary: "The calling tenant's use of its quotas, and the limits", response: { 200: UsageView } },
     handler: async (req) => {
       const { limits } = quotas;
       const [disk, active, streams] = await Promise.all([quotas.diskUse(req.tenant, true), references.activeJobsOf(req.tenant), quotas.openStreams(req.tenant)]);
