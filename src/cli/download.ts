@@ -5,7 +5,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { ensureOk, modelPath, type Client } from './client.ts';
+import { ApiError } from '../client/index.ts';
+import type { Client } from './client.ts';
 import { CliError } from './exit-codes.ts';
 import type { Io } from './io.ts';
 
@@ -24,8 +25,9 @@ export function defaultArchiveName(modelId: string, checkpoint?: string): string
 /** Streams the archive to disk; returns the path written and its size in bytes. */
 export async function downloadModel(client: Client, modelId: string, options: DownloadOptions, io: Io): Promise<{ path: string; bytes: number } | undefined> {
   const query = options.checkpoint ? `?checkpoint=${encodeURIComponent(options.checkpoint)}` : '';
-  const res = await client.fetch(`${modelPath(modelId)}/archive${query}`);
-  await ensureOk(res);
+  const archive = `/v1/models/${encodeURIComponent(modelId)}/archive${query}`;
+  const res = await client.fetch(archive);
+  if (!res.ok) throw await ApiError.from(res);
   const body = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
   if (options.output === '-') {
     await pipeline(body, process.stdout as NodeJS.WritableStream, { end: false });
@@ -39,7 +41,7 @@ export async function downloadModel(client: Client, modelId: string, options: Do
     await fs.rename(partial, target);
   } catch (err) {
     await fs.rm(partial, { force: true });
-    throw new CliError(`downloading ${client.url(`${modelPath(modelId)}/archive${query}`)} to ${target} failed: ${(err as Error).message}`);
+    throw new CliError(`downloading ${client.baseUrl}${archive} to ${target} failed: ${(err as Error).message}`);
   }
   const { size } = await fs.stat(target);
   io.out.write(`${target} (${size} bytes)\n`);

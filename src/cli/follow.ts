@@ -1,10 +1,17 @@
 /** `kjobs follow`: a job's events rendered as Keras's fit log, plus one line per notable event. */
 import type { Client } from './client.ts';
-import { jobEvents, TERMINAL_EVENTS, type JobEvent, type Reconnecting } from './event-stream.ts';
+import { TERMINAL_EVENTS, type Reconnecting } from '../client/index.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import type { Io } from './io.ts';
 import { epochLine, kerasNumber, logsText, type Logs } from './keras-line.ts';
 import { progressLine, type BarState } from './progress-bar.ts';
+
+/** An event as the view reads it: its data loosely typed, since it only prints what is there. */
+export interface JobEvent {
+  id?: string;
+  type: string;
+  data: any;
+}
 
 const EXIT_BY_STATE: Record<string, number> = { completed: EXIT.ok, failed: EXIT.failed, cancelled: EXIT.cancelled };
 
@@ -171,7 +178,8 @@ export async function followJob(client: Client, jobId: string, io: Io): Promise<
   };
   process.once('SIGINT', interrupted);
   try {
-    for await (const event of jobEvents(client, jobId, { onReconnecting: (info) => view.reconnecting(info) })) {
+    for await (const frame of client.follow(jobId, { onReconnecting: (info) => view.reconnecting(info) })) {
+      const event: JobEvent = { id: frame.id || undefined, type: frame.event, data: frame.data };
       view.show(event);
       if (TERMINAL_EVENTS.has(event.type)) return EXIT_BY_STATE[event.type];
     }

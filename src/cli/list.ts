@@ -1,5 +1,8 @@
 /** `kjobs ls`: the job listing as a compact table. */
+import type { paths } from '../client/index.ts';
 import type { Client } from './client.ts';
+
+type ListQuery = NonNullable<paths['/v1/jobs']['get']['parameters']['query']>;
 import type { Io } from './io.ts';
 
 export interface ListedJob {
@@ -23,10 +26,9 @@ export interface ListFilters {
 }
 
 export async function listJobs(client: Client, filters: ListFilters): Promise<JobList> {
-  const query = new URLSearchParams();
-  for (const [key, value] of Object.entries(filters)) if (value !== undefined) query.set(key, String(value));
-  const qs = query.toString();
-  return client.json<JobList>('GET', `/v1/jobs${qs ? `?${qs}` : ''}`);
+  // Values the service does not know (a misspelled state) are its to refuse, with a message.
+  const query = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)) as ListQuery;
+  return client.ok(client.api.GET('/v1/jobs', { params: { query } }));
 }
 
 /** Seconds are plenty in a listing; a UTC stamp sorts and compares across machines. */

@@ -1,7 +1,7 @@
 /** kjobs: parse the command line, run one command, turn its outcome into an exit code. */
 import { parseCommandLine, type Command } from './args.ts';
 import { cancelJob } from './cancel.ts';
-import { Client } from './client.ts';
+import { asCliError, createClient, type Client } from './client.ts';
 import { downloadModel } from './download.ts';
 import { CliError, EXIT, UsageError } from './exit-codes.ts';
 import { followJob } from './follow.ts';
@@ -39,8 +39,9 @@ async function run(command: Command, client: Client, io: Io): Promise<number> {
 export async function main(argv: string[], env: Record<string, string | undefined>, io: Io = processIo()): Promise<number> {
   try {
     const { command, baseUrl, apiKey } = parseCommandLine(argv, env);
-    return await run(command, new Client({ baseUrl, apiKey }), io);
-  } catch (err) {
+    return await run(command, createClient({ baseUrl, apiKey }), io);
+  } catch (thrown) {
+    const err = asCliError(thrown) ?? thrown;
     if (err instanceof UsageError) {
       io.err.write(`kjobs: ${err.message}\n\n${USAGE}`);
       return err.exitCode;

@@ -8,10 +8,6 @@ export interface Problem {
   errors?: Array<{ pointer?: string; message?: string }>;
 }
 
-export function isProblem(value: unknown): value is Problem {
-  return typeof value === 'object' && value !== null && ('detail' in value || 'title' in value);
-}
-
 /**
  * One headline, then one line per offending field. When `errors` is there, `detail` only repeats
  * it joined into one long line, so it is left out. Schema validation reports the same pointer and

@@ -1,12 +1,8 @@
 /** `kjobs submit`: send a job spec, print the new job's id. */
 import fs from 'node:fs/promises';
+import type { JobCreate } from '../client/index.ts';
 import type { Client } from './client.ts';
 import { CliError } from './exit-codes.ts';
-
-interface Accepted {
-  id: string;
-  state: string;
-}
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -32,6 +28,7 @@ export async function readSpec(source: string): Promise<unknown> {
 
 export async function submitJob(client: Client, source: string): Promise<string> {
   const spec = await readSpec(source);
-  const accepted = await client.json<Accepted>('POST', '/v1/jobs', spec);
+  // The service checks the spec (and says where it is wrong); the CLI only read it as JSON.
+  const accepted = await client.ok(client.api.POST('/v1/jobs', { body: spec as JobCreate }));
   return accepted.id;
 }

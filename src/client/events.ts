@@ -4,16 +4,14 @@
  * that id in case a server replays more than asked.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { ApiError, ensureOk, jobPath, type Client } from './client.ts';
-import { CliError, EXIT } from './exit-codes.ts';
+import { ApiError, StreamLost } from './errors.ts';
+import type { components } from './schema.d.ts';
+
+/** One frame of GET /v1/jobs/{id}/events: narrow on `event` to get its data's type. */
+export type JobEvent = components['schemas']['JobEvent'];
+export type JobEventType = JobEvent['event'];
 
 export const TERMINAL_EVENTS: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
-
-export interface JobEvent {
-  id?: string;
-  type: string;
-  data: any;
-}
 
 export interface Reconnecting {
   attempt: number;
@@ -22,23 +20,18 @@ export interface Reconnecting {
   reason: string;
 }
 
-export interface StreamOptions {
-  /** Reconnects in a row without a new event before giving up. */
+export interface FollowOptions {
+  /** Resume after this event (an id from an earlier frame), as a reconnect would. */
+  lastEventId?: string;
+  /** Reconnects in a row without a new event before giving up (StreamLost). */
   attempts?: number;
   /**
-   * With no byte for this long the connection is taken for dead. A half-open TCP connection
-   * (a laptop changing networks, a NAT forgetting it) never errors; the server's heartbeat
-   * comments (every 15 s by default) keep a live one from tripping this.
+   * With no byte for this long the connection is taken for dead. A half-open TCP connection never
+   * errors; the server's heartbeat comments (every 15 s by default) keep a live one from tripping this.
    */
   stallMs?: number;
   onReconnecting?(info: Reconnecting): void;
-}
-
-/** Exit 3: the stream was lost and could not be re-established. */
-export class StreamLost extends CliError {
-  constructor(message: string) {
-    super(message, EXIT.unreachable);
-  }
+  signal?: AbortSignal;
 }
 
 /** Stream ids are "ms-seq"; compared as numbers, since "9-0" < "10-0" but not as text. */
@@ -49,7 +42,7 @@ export function compareEventIds(a: string, b: string): number {
   return as === bs ? 0 : as < bs ? -1 : 1;
 }
 
-/** Short, growing pauses: a CLI following one job should be back quickly after a blip. */
+/** Short, growing pauses: a client following one job should be back quickly after a blip. */
 export function backoffMs(attempt: number): number {
   return Math.min(250 * 2 ** (attempt - 1), 4000);
 }
@@ -64,17 +57,22 @@ function parseData(text: string): unknown {
   }
 }
 
+/** How the stream is fetched: the client's fetch with its base URL and key. */
+export type EventFetch = (path: string, init: { headers: Record<string, string>; signal: AbortSignal }) => Promise<Response>;
+
 /** Yields the job's events, oldest first, until and including its terminal event. */
-export async function* jobEvents(client: Client, jobId: string, options: StreamOptions = {}): AsyncGenerator<JobEvent> {
+export async function* followJobEvents(fetchPath: EventFetch, jobId: string, options: FollowOptions = {}): AsyncGenerator<JobEvent> {
   const attempts = options.attempts ?? 8;
   const stallMs = options.stallMs ?? 45_000;
-  const path = `${jobPath(jobId)}/events`;
-  let lastId: string | undefined;
+  const path = `/v1/jobs/${encodeURIComponent(jobId)}/events`;
+  let lastId = options.lastEventId;
   let connected = false;
   let failures = 0;
 
   for (;;) {
     const controller = new AbortController();
+    const stop = () => controller.abort();
+    options.signal?.addEventListener('abort', stop, { once: true });
     let stalled = false;
     let watchdog: NodeJS.Timeout | undefined;
     const feedWatchdog = () => {
@@ -87,13 +85,13 @@ export async function* jobEvents(client: Client, jobId: string, options: StreamO
     let reason: string;
     try {
       feedWatchdog();
-      const res = await client.fetch(path, { headers: lastId ? { 'last-event-id': lastId } : {}, signal: controller.signal });
+      const res = await fetchPath(path, { headers: lastId ? { 'last-event-id': lastId } : {}, signal: controller.signal });
       // 429 and 5xx pass (a restarting instance, Redis coming back); anything else will not get better by retrying.
       if (!res.ok && (res.status === 429 || res.status >= 500) && connected) {
         reason = `HTTP ${res.status}`;
         await res.body?.cancel().catch(() => {});
       } else {
-        await ensureOk(res);
+        if (!res.ok) throw await ApiError.from(res);
         connected = true;
         const received: EventSourceMessage[] = [];
         const parser = createParser({ onEvent: (message) => received.push(message) });
@@ -106,9 +104,9 @@ export async function* jobEvents(client: Client, jobId: string, options: StreamO
           feedWatchdog();
           parser.feed(decoder.decode(chunk.value, { stream: true }));
           for (const message of received.splice(0)) {
-            const type = message.event ?? 'message';
+            const event = message.event ?? 'message';
             // Sent without an id by an API instance that shuts down: resume elsewhere, from lastId.
-            if (type === 'reconnect') {
+            if (event === 'reconnect') {
               reason = 'the server asked to reconnect';
               break read;
             }
@@ -117,24 +115,24 @@ export async function* jobEvents(client: Client, jobId: string, options: StreamO
               lastId = message.id;
             }
             failures = 0;
-            yield { id: message.id, type, data: parseData(message.data) };
-            if (TERMINAL_EVENTS.has(type)) return;
+            yield { id: message.id ?? '', event, data: parseData(message.data) } as JobEvent;
+            if (TERMINAL_EVENTS.has(event)) return;
           }
         }
       }
     } catch (err) {
+      if (options.signal?.aborted) throw err;
       // A refusal (404: the job is gone, 401: a bad key) is final; so is a first connection that never worked.
       if (err instanceof ApiError && !(err.status === 429 || err.status >= 500)) throw err;
       if (!connected && !stalled) throw err;
-      reason = stalled ? `no data for ${Math.round(stallMs / 1000)} s` : err instanceof CliError ? err.message : (err as Error).message;
+      reason = stalled ? `no data for ${Math.round(stallMs / 1000)} s` : (err as Error).message;
     } finally {
       clearTimeout(watchdog);
+      options.signal?.removeEventListener('abort', stop);
       controller.abort();
     }
     failures += 1;
-    if (failures > attempts) {
-      throw new StreamLost(`lost the event stream of job ${jobId} at ${client.url(path)} and could not get it back after ${attempts} attempts (last: ${reason})`);
-    }
+    if (failures > attempts) throw new StreamLost(`lost the event stream of job ${jobId} and could not get it back after ${attempts} attempts (last: ${reason})`);
     const delayMs = backoffMs(failures);
     options.onReconnecting?.({ attempt: failures, attempts, delayMs, reason });
     await sleep(delayMs);
