@@ -269,18 +269,18 @@ describe('graph-compiled training step', () => {
       assert.equal(trainer.lastExecution, 'graph');
       assert.equal(trainer.lastInference, 'graph', 'validation ran as a graph');
       assert.ok(Number.isFinite(fit.history.val_loss[1]));
-      const eagerLogs = trainer.evaluate(data, { batchSize: 16, graph: false });
+      const eagerLogs = await trainer.evaluate(data, { batchSize: 16, graph: false });
       assert.equal(trainer.lastInference, 'eager');
-      const graphLogs = trainer.evaluate(data, { batchSize: 16 }); // batches of 16, 16 and 13
+      const graphLogs = await trainer.evaluate(data, { batchSize: 16 }); // batches of 16, 16 and 13
       assert.equal(trainer.lastInference, 'graph');
       assert.deepEqual(Object.keys(graphLogs), Object.keys(eagerLogs));
       for (const key of Object.keys(eagerLogs)) assertClose([graphLogs[key]], [eagerLogs[key]], key);
-      const [eagerOut] = trainer.predict(data.x, { batchSize: 16, graph: false });
-      const [graphOut] = trainer.predict(data.x, { batchSize: 16 }); // the last batch padded to 16 rows
+      const [eagerOut] = await trainer.predict(data.x, { batchSize: 16, graph: false });
+      const [graphOut] = await trainer.predict(data.x, { batchSize: 16 }); // the last batch padded to 16 rows
       assert.equal(trainer.lastInference, 'graph');
       assert.deepEqual(graphOut.shape, [45, 4]);
       assertClose(Array.from(graphOut.dataSync()), Array.from(eagerOut.dataSync()), 'predictions');
-      const [one] = trainer.predict([data.x[0].slice(7, 1)], { batchSize: 16 });
+      const [one] = await trainer.predict([data.x[0].slice(7, 1)], { batchSize: 16 });
       assertClose(Array.from(one.dataSync()), Array.from(eagerOut.dataSync().slice(28, 32)), 'a single sample');
       tf.dispose([eagerOut, graphOut, one]);
     } finally {
@@ -299,9 +299,9 @@ describe('graph-compiled training step', () => {
       const paths: string[] = [];
       for (let n = 1; n <= MAX_TRACES + 4; n++) {
         const part = { x: [data.x[0].slice(0, n)], y: [data.y[0].slice(0, n)] };
-        const graphLogs = trainer.evaluate(part, { batchSize: 64 });
+        const graphLogs = await trainer.evaluate(part, { batchSize: 64 });
         paths.push(trainer.lastInference!);
-        const eagerLogs = trainer.evaluate(part, { batchSize: 64, graph: false });
+        const eagerLogs = await trainer.evaluate(part, { batchSize: 64, graph: false });
         assertClose([graphLogs.loss], [eagerLogs.loss], `loss of ${n} samples`);
         tf.dispose([...part.x, ...part.y]);
       }

@@ -7,10 +7,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as tar from 'tar';
-import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/engine/backend.ts';
 import { bindData, materialize } from '../src/spec/arrays.ts';
-import { toTensor } from '../src/engine/tensors.ts';
+import { HostRows } from '../src/engine/data-source.ts';
 import { ModelStore } from '../src/store/model-store.ts';
 import { parseNpy } from '../src/datasets/npy.ts';
 import { loadModel } from '../workers/model-loader.ts';
@@ -46,9 +45,9 @@ describe('the jobs API', () => {
     assert.equal(evaluated.model_id, modelId);
 
     const { model, trainer } = await loadModel(new ModelStore(stack.config.checkpointDir), modelId);
-    const x = bindData(testX, ['digits'], '', (a) => toTensor(materialize(a), 'float32'));
-    const y = bindData(testY, ['predictions'], '', (a) => toTensor(materialize(a)));
-    const direct = trainer.evaluate({ x, y }, { batchSize: 128 });
+    const x = bindData(testX, ['digits'], '', (a) => new HostRows(materialize(a)));
+    const y = bindData(testY, ['predictions'], '', (a) => new HostRows(materialize(a)));
+    const direct = await trainer.evaluate({ x, y }, { batchSize: 128 });
     assert.deepEqual(evaluated.result.evaluate, direct);
 
     const pr = await post(stack, '/v1/jobs', { type: 'predict', model_id: modelId, predict: { x: { random: { ...testX.random, shape: [3, 32] } } } });
@@ -58,7 +57,7 @@ describe('the jobs API', () => {
     const [out] = predicted.result.predictions;
     assert.equal(out.length, 3);
     assert.equal(out[0].length, 10);
-    const directOut = trainer.predict(bindData({ random: { ...testX.random, shape: [3, 32] } }, ['digits'], '', (a) => toTensor(materialize(a), 'float32')))[0].arraySync() as number[][];
+    const directOut = (await trainer.predict(bindData({ random: { ...testX.random, shape: [3, 32] } }, ['digits'], '', (a) => new HostRows(materialize(a)))))[0].arraySync() as number[][];
     assert.deepEqual(out, directOut);
     assert.deepEqual(predicted.result.shapes, [[3, 10]]);
     const npy = Buffer.from(await (await fetch(`${stack.baseUrl}/v1/jobs/${pr.body.id}/result/predictions.npy`)).arrayBuffer());
@@ -67,7 +66,6 @@ describe('the jobs API', () => {
     assert.deepEqual(Array.from(decoded.values), directOut.flat());
     assert.equal((await fetch(`${stack.baseUrl}/v1/jobs/${pr.body.id}/result/other.npy`)).status, 404);
     assert.equal((await fetch(`${stack.baseUrl}/v1/jobs/${ev.body.id}/result/predictions.npy`)).status, 409);
-    tf.dispose([...x, ...y]);
     trainer.dispose();
     model.dispose();
   });

@@ -4,9 +4,10 @@
  * decides where events go.
  */
 import * as tf from '@tensorflow/tfjs';
-import { datasetRefs, type HostArray } from '../src/spec/arrays.ts';
+import { datasetRefs } from '../src/spec/arrays.ts';
 import type { DatasetStore } from '../src/datasets/dataset-store.ts';
-import { writeNpy } from '../src/datasets/npy.ts';
+import type { NpyRows } from '../src/datasets/npy-rows.ts';
+import { NpyFileWriter } from '../src/datasets/npy-writer.ts';
 import { checkpointNameOf } from '../src/spec/callback-checks.ts';
 import { resolveCompile } from '../src/spec/compile.ts';
 import { checkGraph, normalizeModel } from '../src/spec/graph.ts';
@@ -20,6 +21,7 @@ import { EarlyStopping } from '../src/engine/callbacks/early-stopping.ts';
 import { modelFiles, optimizerFiles } from '../src/engine/serialize.ts';
 import { DataBinder } from '../src/engine/data-binding.ts';
 import { Trainer, type History } from '../src/engine/trainer.ts';
+import type { Draft } from '../src/store/atomic.ts';
 import { ModelStore, epochCheckpointName, isSafeCheckpointName, lengthsOf } from '../src/store/model-store.ts';
 import { ModelCache, loadModel, loadOptimizerState } from './model-loader.ts';
 import { runImport } from './run-import.ts';
@@ -71,14 +73,19 @@ export interface RunContext {
   pruneEpochCheckpoints?: (modelId: string, keep: ReadonlySet<string>) => Promise<unknown>;
 }
 
-/** Dataset arrays a job references, read from disk before the (synchronous) tensor building. */
-async function loadDatasetArrays(job: RunnableJob, datasets: DatasetStore): Promise<Map<DatasetArray, HostArray>> {
-  const loaded = new Map<DatasetArray, HostArray>();
-  for (const ref of datasetRefs(job)) {
-    loaded.set(ref, await datasets.readArray(ref.dataset, ref.array, { rows: ref.rows, columns: ref.columns }));
+/** Dataset arrays a job references, opened to be read batch by batch; the caller closes them. */
+async function openDatasetArrays(job: RunnableJob, datasets: DatasetStore): Promise<Map<DatasetArray, NpyRows>> {
+  const opened = new Map<DatasetArray, NpyRows>();
+  try {
+    for (const ref of datasetRefs(job)) opened.set(ref, await datasets.openRows(ref.dataset, ref.array, { rows: ref.rows, columns: ref.columns }));
+  } catch (err) {
+    await closeAll(opened);
+    throw err;
   }
-  return loaded;
+  return opened;
 }
+
+const closeAll = (opened: Map<DatasetArray, NpyRows>) => Promise.all([...opened.values()].map((rows) => rows.close().catch(() => {})));
 
 /** Emits train_begin / epoch_begin / epoch_end, the events a live client follows. */
 /**
@@ -203,34 +210,49 @@ function callbackHooks(store: ModelStore, modelId: string, emit: Emit): Callback
   };
 }
 
-function evaluateWith(trainer: Trainer, data: DataBinder, spec: EvaluateSpec, emit: Emit): Logs {
+async function evaluateWith(trainer: Trainer, data: DataBinder, spec: EvaluateSpec, emit: Emit): Promise<Logs> {
   const test = data.dataset(spec.x, spec.y, spec.sample_weight, '/evaluate');
-  try {
-    const logs = trainer.evaluate(test, { batchSize: spec.batch_size ?? 32 });
-    emit('evaluate', { logs });
-    return logs;
-  } finally {
-    tf.dispose([...test.x, ...test.y, ...(test.sampleWeight ?? [])]);
-  }
+  const logs = await trainer.evaluate(test, { batchSize: spec.batch_size ?? 32 });
+  emit('evaluate', { logs });
+  return logs;
 }
 
+/**
+ * Every output is stored as .npy, and only there (the API reads small ones back into the job's
+ * view, so no job record in Redis holds predictions for JOB_TTL_S). Written batch by batch under
+ * temp names, renamed into place when the last batch is in: memory holds one batch of outputs.
+ */
 async function predictWith(jobId: string, store: ModelStore, trainer: Trainer, model: KerasModel, data: DataBinder, spec: PredictSpec, emit: Emit): Promise<JobOutput> {
   const x = data.inputs(spec.x, '/predict/x');
+  const files: Array<{ draft: Draft; npy?: NpyFileWriter; rows: number; sample?: number[] }> = [];
   try {
-    const outputs = trainer.predict(x, { batchSize: spec.batch_size ?? 32 });
-    try {
-      // Every output is stored as .npy, and only there: the API reads small ones back into the job's
-      // view, so no job record in Redis holds predictions for JOB_TTL_S.
-      for (const [k, t] of outputs.entries()) {
-        await store.writeResult(jobId, `${model.outputNames[k]}.npy`, writeNpy({ shape: t.shape, dtype: 'float32', values: t.dataSync() as Float32Array }));
-      }
-      emit('predict', { output_names: model.outputNames, shapes: outputs.map((t) => t.shape) });
-      return { output_names: model.outputNames, shapes: outputs.map((t) => t.shape) };
-    } finally {
-      tf.dispose(outputs);
+    for (const [k, name] of model.outputNames.entries()) {
+      const draft = await store.draftResult(jobId, `${name}.npy`);
+      files.push({ draft, rows: 0 });
+      files[k].npy = await NpyFileWriter.open(draft.file, 'float32', null, model.symbolic.outputs[k].shape.length);
     }
-  } finally {
-    tf.dispose(x);
+    await trainer.predictBatches(x, { batchSize: spec.batch_size ?? 32 }, async (outputs, shapes) => {
+      for (const [k, values] of outputs.entries()) {
+        files[k].rows += shapes[k][0];
+        files[k].sample ??= shapes[k].slice(1);
+        await files[k].npy!.write(values instanceof Float32Array ? values : Float32Array.from(values));
+      }
+    });
+    const shapes = files.map((f, k) => [f.rows, ...(f.sample ?? (model.symbolic.outputs[k].shape.slice(1) as number[]))]);
+    for (const [k, f] of files.entries()) {
+      const npy = f.npy!;
+      f.npy = undefined;
+      await npy.close(shapes[k]);
+      await f.draft.commit();
+    }
+    emit('predict', { output_names: model.outputNames, shapes });
+    return { output_names: model.outputNames, shapes };
+  } catch (err) {
+    for (const f of files) {
+      await f.npy?.abort();
+      await f.draft.discard();
+    }
+    throw err;
   }
 }
 
@@ -240,14 +262,13 @@ function concatHistory(previous: History, next: History): History {
   return out;
 }
 
-async function runFit(input: JobInput, job: RunnableFitJob, { store, progressIntervalMs = 1000, pruneEpochCheckpoints = (id, keep) => store.pruneEpochCheckpoints(id, keep) }: RunContext, loaded: Map<DatasetArray, HostArray>, emit: Emit, signal?: AbortSignal): Promise<JobResult> {
+async function runFit(input: JobInput, job: RunnableFitJob, { store, progressIntervalMs = 1000, pruneEpochCheckpoints = (id, keep) => store.pruneEpochCheckpoints(id, keep) }: RunContext, opened: Map<DatasetArray, NpyRows>, emit: Emit, signal?: AbortSignal): Promise<JobResult> {
   const backend = await initBackend();
   const modelId = input.modelId!;
   const graph = checkGraph(normalizeModel(job.model!));
   const compiled = resolveCompile(job.compile!, graph.outputs);
   const model = new KerasModel(graph);
   const trainer = new Trainer(model, compiled);
-  const owned: tf.Tensor[] = [];
   const resume = input.resume;
   try {
     if (resume) {
@@ -271,10 +292,9 @@ async function runFit(input: JobInput, job: RunnableFitJob, { store, progressInt
       model.setWeights(graph.weights);
     }
     const fit = job.fit;
-    const data = new DataBinder(model, loaded);
+    const data = new DataBinder(model, opened);
     const train = data.dataset(fit.x, fit.y, fit.sample_weight, '/fit');
     const validation = fit.validation_data ? data.dataset(fit.validation_data.x, fit.validation_data.y, fit.validation_data.sample_weight, '/fit/validation_data') : undefined;
-    owned.push(...train.x, ...train.y, ...(train.sampleWeight ?? []), ...(validation ? [...validation.x, ...validation.y, ...(validation.sampleWeight ?? [])] : []));
     const existing = await store.readInfo(modelId);
     await store.writeInfo(modelId, {
       id: modelId,
@@ -320,11 +340,10 @@ async function runFit(input: JobInput, job: RunnableFitJob, { store, progressInt
     });
     emit('train_end', { epochs_run: totalEpochs, logs: finalLogs, execution: trainer.lastExecution });
     const result: JobOutput = {};
-    if (job.evaluate) result.evaluate = evaluateWith(trainer, data, job.evaluate, emit);
+    if (job.evaluate) result.evaluate = await evaluateWith(trainer, data, job.evaluate, emit);
     if (job.predict) Object.assign(result, await predictWith(input.jobId, store, trainer, model, data, job.predict, emit));
     return { history, epochs_run: totalEpochs, model_id: modelId, backend, execution: trainer.lastExecution, result };
   } finally {
-    tf.dispose(owned);
     trainer.dispose();
     model.dispose();
   }
@@ -333,11 +352,15 @@ async function runFit(input: JobInput, job: RunnableFitJob, { store, progressInt
 export async function runJob(input: JobInput, ctx: RunContext, emit: Emit, signal?: AbortSignal): Promise<JobResult> {
   const job = input.job;
   if (job.type === 'import') return runImport(input.modelId!, input, job, ctx.store, emit);
-  const loaded = await loadDatasetArrays(job, ctx.datasets);
-  if (job.type === 'fit') return runFit(input, job, ctx, loaded, emit, signal);
-  const backend = await initBackend();
-  const { model, trainer } = await ctx.cache.get(job.model_id, job.checkpoint);
-  const data = new DataBinder(model, loaded);
-  if (job.type === 'evaluate') return { backend, model_id: job.model_id, result: { evaluate: evaluateWith(trainer, data, job.evaluate, emit) } };
-  return { backend, model_id: job.model_id, result: await predictWith(input.jobId, ctx.store, trainer, model, data, job.predict, emit) };
+  const opened = await openDatasetArrays(job, ctx.datasets);
+  try {
+    if (job.type === 'fit') return await runFit(input, job, ctx, opened, emit, signal);
+    const backend = await initBackend();
+    const { model, trainer } = await ctx.cache.get(job.model_id, job.checkpoint);
+    const data = new DataBinder(model, opened);
+    if (job.type === 'evaluate') return { backend, model_id: job.model_id, result: { evaluate: await evaluateWith(trainer, data, job.evaluate, emit) } };
+    return { backend, model_id: job.model_id, result: await predictWith(input.jobId, ctx.store, trainer, model, data, job.predict, emit) };
+  } finally {
+    await closeAll(opened);
+  }
 }

@@ -19,6 +19,8 @@ import { rowRange, type DType, type HostArray } from '../spec/arrays.ts';
 import { BadArraySelection, BadMultipart, DatasetArrayNotFound, DatasetNotFound, DatasetTooLarge, InvalidDatasetFile } from './errors.ts';
 import { fsyncDir, writeFileAtomic } from '../store/atomic.ts';
 import { expiredUnder, readExpiry, writeExpiry } from '../store/expiry.ts';
+import { NpyRows } from './npy-rows.ts';
+import { NpyFileWriter } from './npy-writer.ts';
 import { NpyDecoder, NpyError, npyHeader, parseNpyHeader, shapeText, writeNpy } from './npy.ts';
 
 export interface DatasetArrayInfo {
@@ -60,7 +62,6 @@ const JSON_MAX_BYTES = 64 * MiB;
 /** Dimensions of a JSON array (numpy allows 64; the engine's inputs have at most 9). */
 const JSON_MAX_DEPTH = 32;
 const CSV_MAX_LINE = 1 * MiB;
-const WRITE_CHUNK = 1 * MiB;
 /** zlib.crc32 arrived in Node 20.15; without it zip members are not CRC-checked (the .npy checks still apply). */
 const crc32: ((data: Uint8Array, value?: number) => number) | undefined = typeof zlib.crc32 === 'function' ? zlib.crc32 : undefined;
 
@@ -83,71 +84,6 @@ class Budget {
   }
 }
 
-/** Writes a C-order .npy in chunks; the header can wait for the shape (CSV rows are counted while read). */
-class NpyFileWriter {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private position: number;
-  private dataBytes = 0;
-
-  private constructor(
-    private readonly handle: FileHandle,
-    private readonly dtype: DType,
-    private readonly headerBytes: number,
-    private readonly budget: Budget,
-    private readonly label: string,
-  ) {
-    this.position = headerBytes;
-  }
-
-  /** With a shape, the header is sized for it; with `null`, room is kept for any shape of that rank. */
-  static async open(file: string, dtype: DType, shape: number[] | null, rank: number, budget: Budget, label: string): Promise<NpyFileWriter> {
-    const headerBytes = npyHeader(shape ?? new Array(rank).fill(Number.MAX_SAFE_INTEGER), dtype).length;
-    if (shape) budget.store(headerBytes + shape.reduce((x, y) => x * y, 1) * 4, label);
-    else budget.store(headerBytes, label);
-    const handle = await fs.open(file, 'wx');
-    return new NpyFileWriter(handle, dtype, headerBytes, budget, label);
-  }
-
-  async write(values: Float32Array | Int32Array, counted: boolean): Promise<void> {
-    if (!counted) this.budget.store(values.byteLength, this.label);
-    // Copy: the caller may reuse its array.
-    this.pending.push(Buffer.from(new Uint8Array(values.buffer, values.byteOffset, values.byteLength)));
-    this.pendingBytes += values.byteLength;
-    if (this.pendingBytes >= WRITE_CHUNK) await this.flush();
-  }
-
-  private async flush(): Promise<void> {
-    if (!this.pendingBytes) return;
-    const data = Buffer.concat(this.pending);
-    this.pending = [];
-    this.pendingBytes = 0;
-    await this.handle.write(data, 0, data.length, this.position);
-    this.position += data.length;
-    this.dataBytes += data.length;
-  }
-
-  /** Writes the header for the final shape, fsyncs and closes; returns the file size. */
-  async close(shape: number[]): Promise<number> {
-    try {
-      await this.flush();
-      const count = shape.reduce((x, y) => x * y, 1);
-      if (count * 4 !== this.dataBytes) throw new Error(`internal: ${this.dataBytes} bytes written for shape ${shapeText(shape)}`);
-      const header = npyHeader(shape, this.dtype, this.headerBytes);
-      if (header.length !== this.headerBytes) throw new Error('internal: .npy header outgrew its reserved room');
-      await this.handle.write(header, 0, header.length, 0);
-      await this.handle.sync();
-      return this.headerBytes + this.dataBytes;
-    } finally {
-      await this.handle.close();
-    }
-  }
-
-  async abort(): Promise<void> {
-    await this.handle.close().catch(() => {});
-  }
-}
-
 const isMissing = (err: unknown) => ['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '');
 
 /** Errors of our own making pass through; a NpyError becomes a 422 naming the part. */
@@ -163,7 +99,7 @@ async function convertNpyStream(source: AsyncIterable<Uint8Array>, dest: string,
   try {
     for await (const chunk of source) {
       const pieces = decoder.push(chunk);
-      if (decoder.header && !writer) writer = await NpyFileWriter.open(dest, decoder.header.dtype, decoder.header.shape, decoder.header.shape.length, budget, label);
+      if (decoder.header && !writer) writer = await NpyFileWriter.open(dest, decoder.header.dtype, decoder.header.shape, decoder.header.shape.length, (n) => budget.store(n, label));
       for (const piece of pieces) await writer!.write(piece, true);
     }
     const header = decoder.finish();
@@ -231,7 +167,7 @@ async function convertCsv(file: string, dest: string, budget: Budget, label: str
         if (dup !== undefined) throw new InvalidDatasetFile(label, `the header row names column "${dup}" twice`);
         columns = names;
         row = new Float32Array(names.length);
-        writer = await NpyFileWriter.open(dest, 'float32', null, 2, budget, label);
+        writer = await NpyFileWriter.open(dest, 'float32', null, 2, (n) => budget.store(n, label));
         continue;
       }
       const cells = splitCsvLine(line);
@@ -311,7 +247,7 @@ async function convertJson(file: string, dest: string, budget: Budget, label: st
     throw new InvalidDatasetFile(label, `not valid JSON: ${(err as Error).message}`);
   }
   const array = jsonArray(parsed, label);
-  const writer = await NpyFileWriter.open(dest, array.dtype, array.shape, array.shape.length, budget, label);
+  const writer = await NpyFileWriter.open(dest, array.dtype, array.shape, array.shape.length, (n) => budget.store(n, label));
   try {
     await writer.write(array.values, true);
   } catch (err) {
@@ -616,32 +552,37 @@ export class DatasetStore {
    * rows asked for. Throws DatasetNotFound, DatasetArrayNotFound or BadArraySelection.
    */
   async readArray(id: string, name: string, options: ReadArrayOptions = {}): Promise<HostArray> {
+    const rows = await this.openRows(id, name, options);
+    try {
+      const values = rows.shape[0] ? await rows.read([[0, rows.shape[0]]]) : rows.dtype === 'int32' ? new Int32Array(0) : new Float32Array(0);
+      return { shape: rows.scalar ? [] : [...rows.shape], dtype: rows.dtype, values };
+    } finally {
+      await rows.close();
+    }
+  }
+
+  /**
+   * One array (with the same selections) opened for reading a few rows at a time, as a streamed
+   * fit, evaluate or predict reads it; the caller closes it.
+   */
+  async openRows(id: string, name: string, options: ReadArrayOptions = {}): Promise<NpyRows> {
     const info = await this.get(id);
     if (!info) throw new DatasetNotFound(id);
     if (!Object.hasOwn(info.arrays, name)) throw new DatasetArrayNotFound(id, name, Object.keys(info.arrays).join(', '));
-    const meta = info.arrays[name];
     const handle = await fs.open(path.join(this.dir(id), `${name}.npy`), 'r');
     try {
       const header = await readHeader(handle);
       const shape = header.shape;
-      const rowItems = shape.slice(1).reduce((x, y) => x * y, 1);
       let [start, stop] = [0, shape[0] ?? 1];
       if (options.rows) {
         if (shape.length === 0) throw new BadArraySelection(`array "${name}" is a scalar (shape ()) and has no rows to slice`);
         [start, stop] = sliceBounds(options.rows, shape[0]);
       }
-      const count = (stop - start) * rowItems;
-      const buf = new ArrayBuffer(count * 4);
-      if (count > 0) {
-        const { bytesRead } = await handle.read(new Uint8Array(buf), 0, count * 4, header.dataOffset + start * rowItems * 4);
-        if (bytesRead !== count * 4) throw new Error(`dataset ${id}: ${name}.npy is shorter than its header says`);
-      }
-      const values = header.dtype === 'int32' ? new Int32Array(buf) : new Float32Array(buf);
-      const outShape = shape.length === 0 ? [] : [stop - start, ...shape.slice(1)];
-      const array: HostArray = { shape: outShape, dtype: header.dtype, values };
-      return options.columns ? selectColumns(array, options.columns, meta.columns, name) : array;
-    } finally {
+      const columns = options.columns ? columnIndices(options.columns, info.arrays[name].columns, shape, name) : undefined;
+      return new NpyRows(handle, header.dtype, shape, header.dataOffset, start, stop - start, columns);
+    } catch (err) {
       await handle.close();
+      throw err;
     }
   }
 }
@@ -668,12 +609,13 @@ function sliceBounds(rows: [number, number], length: number): [number, number] {
   return [start, Math.max(start, stop)];
 }
 
-function selectColumns(array: HostArray, columns: Array<string | number>, names: string[] | undefined, name: string): HostArray {
-  if (array.shape.length !== 2) throw new BadArraySelection(`columns can only be selected from a 2-D array; "${name}" has shape ${shapeText(array.shape)}`);
+/** Stored column indices of a selection by CSV column name or index (negative from the end). */
+function columnIndices(columns: Array<string | number>, names: string[] | undefined, shape: number[], name: string): number[] {
+  if (shape.length !== 2) throw new BadArraySelection(`columns can only be selected from a 2-D array; "${name}" has shape ${shapeText(shape)}`);
   if (!Array.isArray(columns) || columns.length === 0) throw new BadArraySelection('columns must list at least one column name or index');
-  const [rows, width] = array.shape;
+  const width = shape[1];
   const index = names ? new Map(names.map((n, i) => [n, i])) : undefined;
-  const picks = columns.map((c) => {
+  return columns.map((c) => {
     if (typeof c === 'string') {
       if (!names || !index) throw new BadArraySelection(`array "${name}" has no column names (only arrays from CSV files do); select columns by index`);
       const i = index.get(c) ?? -1;
@@ -683,7 +625,4 @@ function selectColumns(array: HostArray, columns: Array<string | number>, names:
     if (!Number.isInteger(c) || c < -width || c >= width) throw new BadArraySelection(`column index ${c} is out of range for array "${name}" of ${width} columns`);
     return c < 0 ? c + width : c;
   });
-  const values = array.dtype === 'int32' ? new Int32Array(rows * picks.length) : new Float32Array(rows * picks.length);
-  for (let r = 0; r < rows; r++) for (let j = 0; j < picks.length; j++) values[r * picks.length + j] = array.values[r * width + picks[j]];
-  return { shape: [rows, picks.length], dtype: array.dtype, values };
 }

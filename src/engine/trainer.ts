@@ -11,7 +11,9 @@ import { makeLoss, reduceLoss, type Loss } from './losses.ts';
 import { makeMetric, type Metric } from './metrics.ts';
 import type { ForwardResult, KerasModel } from './model.ts';
 import { makeOptimizer, type Optimizer } from './optimizers.ts';
-import { GraphProgram, rows, type InputSpec } from './graph/program.ts';
+import { GraphProgram, type InputSpec } from './graph/program.ts';
+import { batchesOf, epochWindows, inOrder, windowRowsFor } from './batch-reader.ts';
+import { ClassWeightRows, HostRows, RowRange, arraysOfRows, rowCount, rowWidth, rowsOfTensors, type ArrayRows, type DataRows, type HostValues } from './data-source.ts';
 
 export interface Dataset {
   x: tf.Tensor[];
@@ -20,12 +22,23 @@ export interface Dataset {
   sampleWeight?: tf.Tensor[];
 }
 
-export interface FitOptions {
+/** Tensors (copied to the host once) or rows read as batches need them. */
+export type TrainingData = Dataset | DataRows;
+
+/** How much of the data one read brings in (see batch-reader.ts). */
+export interface ReadOptions {
+  /** Bytes of all arrays' rows in one window (default 16 MiB). */
+  windowBytes?: number;
+  /** Windows read while the current one trains (default 2). */
+  readAhead?: number;
+}
+
+export interface FitOptions extends ReadOptions {
   batchSize?: number;
   epochs?: number;
   initialEpoch?: number;
   shuffle?: boolean;
-  validationData?: Dataset;
+  validationData?: TrainingData;
   validationSplit?: number;
   classWeight?: Record<string, number>;
   callbacks?: Callback[];
@@ -40,60 +53,25 @@ export interface FitOptions {
   graph?: boolean;
 }
 
-/** A dataset's arrays in the order a compiled function takes them: inputs, targets, sample weights. */
-const arraysOf = (d: Dataset) => [...d.x, ...d.y, ...(d.sampleWeight ?? [])];
+const isRows = (d: TrainingData): d is DataRows => 'read' in d.x[0];
+const asRows = (d: TrainingData): DataRows => (isRows(d) ? d : rowsOfTensors(d));
 /** A compiled function's inputs for batches of `size` rows of these arrays. */
-const batchSpecs = (arrays: tf.Tensor[], size: number): InputSpec[] => arrays.map((t) => ({ dtype: t.dtype, shape: [size, ...t.shape.slice(1)] }));
-/** Arrays copied to the host once, with their values per row, so graph batches are subarrays. */
-const onHost = (arrays: tf.Tensor[]) => arrays.map((t) => ({ values: t.dataSync(), width: t.size / t.shape[0]! }));
+const batchSpecs = (arrays: readonly ArrayRows[], size: number): InputSpec[] => arrays.map((a) => ({ dtype: a.dtype, shape: [size, ...a.shape.slice(1)] }));
 /** The batch sizes n samples in batches of batchSize take: the full one, and a last partial one. */
 const batchSizesOf = (n: number, batchSize: number) => [...new Set([Math.min(batchSize, n), n % batchSize].filter((s) => s > 0))];
 /** Splits a compiled function's inputs back into x, y and sample-weight batches. */
-function splitBatch(inputs: tf.Tensor[], d: Dataset): { xb: tf.Tensor[]; yb: tf.Tensor[]; wb?: tf.Tensor[] } {
+function splitBatch<T>(inputs: T[], d: DataRows): { xb: T[]; yb: T[]; wb?: T[] } {
   const [nx, ny] = [d.x.length, d.y.length];
   return { xb: inputs.slice(0, nx), yb: inputs.slice(nx, nx + ny), wb: d.sampleWeight ? inputs.slice(nx + ny) : undefined };
 }
+/** One batch of an array as a tensor. */
+const batchTensor = (values: HostValues, a: ArrayRows, size: number) => tf.tensor(values, [size, ...a.shape.slice(1)], a.dtype);
+const mapRows = (d: DataRows, fn: (a: ArrayRows) => ArrayRows): DataRows => ({ x: d.x.map(fn), y: d.y.map(fn), sampleWeight: d.sampleWeight?.map(fn) });
 
 export type History = Record<string, number[]>;
 
 function metricDirection(name: string): 'min' | 'max' {
   return /acc|auc|precision|recall/i.test(name) && !/error|loss|crossentropy/i.test(name) ? 'max' : 'min';
-}
-
-/** Seeded Fisher-Yates (mulberry32) so a job's shuffle order is reproducible from its seed. */
-function permutation(n: number, seed: number): Int32Array {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const p = new Int32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [p[i], p[j]] = [p[j], p[i]];
-  }
-  return p;
-}
-
-function sliceRows(t: tf.Tensor, begin: number, size: number): tf.Tensor {
-  return tf.slice(t, [begin], [size]);
-}
-
-/** Keras's class_weight: per-sample weight cw[class of y_i] (argmax for one-hot, round for (n,1)). */
-function classWeightsToSampleWeight(y: tf.Tensor, classWeight: Record<string, number>): tf.Tensor {
-  return tf.tidy(() => {
-    let cls: tf.Tensor;
-    if (y.rank === 2 && y.shape[1]! > 1) cls = tf.argMax(y, -1);
-    else cls = tf.round(tf.cast(y.rank === 2 ? tf.squeeze(y, [1]) : y, 'float32'));
-    const labels = cls.dataSync();
-    const w = new Float32Array(labels.length);
-    labels.forEach((c, i) => (w[i] = classWeight[String(c)] ?? 1));
-    return tf.tensor1d(w);
-  });
 }
 
 export class Trainer {
@@ -117,13 +95,13 @@ export class Trainer {
   }
 
   /** Metrics are built at the first data, like Keras, because 'accuracy' depends on y's shape. */
-  private ensureMetrics(y: tf.Tensor[]): Metric[][] {
+  private ensureMetrics(y: readonly ArrayRows[]): Metric[][] {
     if (this.metrics) return this.metrics;
     const outputShapes = this.model.symbolic.outputs.map((o) => o.shape.map((d) => d ?? 1));
     const used = new Map<string, number>();
     this.metrics = this.compiled.metrics.map((list, k) =>
       list.map((resolved) => {
-        const metric = makeMetric(resolved, y[k].shape, outputShapes[k]);
+        const metric = makeMetric(resolved, [...y[k].shape], outputShapes[k]);
         let name = this.multiOutput ? `${this.model.outputNames[k]}_${metric.name}` : metric.name;
         const seen = used.get(name) ?? 0;
         used.set(name, seen + 1);
@@ -161,21 +139,27 @@ export class Trainer {
    * Sparse crossentropy needs integer class indices below the number of classes; anything else
    * would train on garbage (tfjs's oneHot silently zeroes it), so it is refused with the numbers.
    */
-  private checkLabels(y: tf.Tensor[], at: string): void {
-    this.compiled.losses.forEach((loss, k) => {
-      if (loss?.class_name !== 'SparseCategoricalCrossentropy') return;
+  private async checkLabels(y: readonly ArrayRows[], at: string, read: ReadOptions): Promise<void> {
+    for (const [k, loss] of this.compiled.losses.entries()) {
+      if (loss?.class_name !== 'SparseCategoricalCrossentropy') continue;
       const classes = this.model.symbolic.outputs[k].shape.at(-1) as number;
       // Labels of the ignored class may lie outside [0, classes): they count for nothing.
-      const ignored = loss.config.ignore_class;
-      const [lo, hi, integral] = tf.tidy(() => {
-        const labels = typeof ignored === 'number' ? tf.where(tf.equal(y[k], ignored), tf.zerosLike(y[k]), y[k]) : y[k];
-        return [tf.min(labels).dataSync()[0], tf.max(labels).dataSync()[0], tf.all(tf.equal(labels, tf.round(tf.cast(labels, 'float32')))).dataSync()[0]];
-      });
+      const ignored = typeof loss.config.ignore_class === 'number' ? loss.config.ignore_class : undefined;
+      let [lo, hi, integral] = [Infinity, -Infinity, true];
+      // One pass over the labels, a window at a time, before any step trains on them.
+      for await (const [labels] of batchesOf([y[k]], inOrder([y[k]], read.windowBytes), windowRowsFor([y[k]], read.windowBytes), read.readAhead)) {
+        for (let i = 0; i < labels.length; i++) {
+          const v = labels[i] === ignored ? 0 : labels[i];
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+          if (integral && !Number.isInteger(v)) integral = false;
+        }
+      }
       const where = this.model.outputNames.length > 1 ? `${at}/${this.model.outputNames[k]}` : at;
       if (lo < 0 || hi >= classes || !integral) {
         throw new Error(`${where}: SparseCategoricalCrossentropy needs integer class indices in [0, ${classes}); the labels range over [${lo}, ${hi}]${integral ? '' : ' and are not all integers'}`);
       }
-    });
+    }
   }
 
   /** The forward pass, losses and gradients of one batch: the part the eager and graph steps share. */
@@ -213,7 +197,7 @@ export class Trainer {
    * optimizer allow it (see layersTraceable); undefined keeps the eager step.
    * Called after a first eager step, so the optimizer's slots exist and are bound like the weights.
    */
-  private compileTrainStep(train: Dataset, metrics: Metric[][], variables: tf.Variable[], sizes: number[]): Map<number, string> | undefined {
+  private compileTrainStep(train: DataRows, metrics: Metric[][], variables: tf.Variable[], sizes: number[]): Map<number, string> | undefined {
     if (!metrics.flat().every((m) => m.partial && m.addPartial) || !this.layersTraceable('training')) return undefined;
     const program = this.graphProgram();
     if (!program) return undefined;
@@ -222,7 +206,7 @@ export class Trainer {
       program.bind(this.optimizer.stateVariables());
       for (const size of sizes) {
         // The last input is the optimizer's per-step scalars (t, flags, ...), computed on the host each step.
-        const key = program.compile('train', [...batchSpecs(arraysOf(train), size), { dtype: 'float32', shape: [this.optimizer.stepValueCount] }], (inputs) => {
+        const key = program.compile('train', [...batchSpecs(arraysOfRows(train), size), { dtype: 'float32', shape: [this.optimizer.stepValueCount] }], (inputs) => {
           const { xb, yb, wb } = splitBatch(inputs.slice(0, -1), train);
           const { value, grads, outputs, perOutput } = this.lossAndGrads(xb, yb, wb, variables);
           this.optimizer.apply(variables, grads, tf.unstack(inputs.at(-1)!));
@@ -242,32 +226,27 @@ export class Trainer {
     }
   }
 
-  async fit(data: Dataset, options: FitOptions = {}): Promise<{ history: History; epochsRun: number }> {
+  async fit(input: TrainingData, options: FitOptions = {}): Promise<{ history: History; epochsRun: number }> {
     const batchSize = options.batchSize ?? 32;
-    this.checkLabels(data.y, '/fit/y');
-    if (options.validationData) this.checkLabels(options.validationData.y, '/fit/validation_data/y');
+    const data = asRows(input);
+    let validation = options.validationData && asRows(options.validationData);
+    await this.checkLabels(data.y, '/fit/y', options);
+    if (validation) await this.checkLabels(validation.y, '/fit/validation_data/y', options);
     // A validation split is part of data.y, checked above.
     const epochs = options.epochs ?? 1;
     let train = data;
-    let validation = options.validationData;
-    const owned: tf.Tensor[] = [];
     if (options.validationSplit) {
-      const n = data.x[0].shape[0]!;
+      // Keras's split: the last rows, before any shuffling.
+      const n = rowCount(data.x[0]);
       const cut = Math.floor(n * (1 - options.validationSplit));
-      const split = (ts?: tf.Tensor[]) => ts?.map((t) => [sliceRows(t, 0, cut), sliceRows(t, cut, n - cut)] as const);
-      const [xs, ys, ws] = [split(data.x)!, split(data.y)!, split(data.sampleWeight)];
-      train = { x: xs.map((p) => p[0]), y: ys.map((p) => p[0]), sampleWeight: ws?.map((p) => p[0]) };
-      validation = { x: xs.map((p) => p[1]), y: ys.map((p) => p[1]), sampleWeight: ws?.map((p) => p[1]) };
-      owned.push(...[xs, ys, ws ?? []].flat(2));
+      train = mapRows(data, (a) => new RowRange(a, 0, cut));
+      validation = mapRows(data, (a) => new RowRange(a, cut, n - cut));
     }
-    if (options.classWeight) {
-      const w = classWeightsToSampleWeight(train.y[0], options.classWeight);
-      owned.push(w);
-      train = { ...train, sampleWeight: [train.sampleWeight ? tf.mul(train.sampleWeight[0], w) : w] };
-      if (train.sampleWeight![0] !== w) owned.push(train.sampleWeight![0]);
-    }
+    // Keras refuses class_weight with sample_weight (so does the API, at submit).
+    if (options.classWeight) train = { ...train, sampleWeight: [new ClassWeightRows(train.y[0], options.classWeight)] };
     const metrics = this.ensureMetrics(train.y);
-    const n = train.x[0].shape[0]!;
+    const arrays = arraysOfRows(train);
+    const n = rowCount(train.x[0]);
     const steps = Math.ceil(n / batchSize);
     const ctx: TrainingContext = {
       model: this.model,
@@ -288,118 +267,108 @@ export class Trainer {
     const program = () => this.program!;
     const batchSizes = batchSizesOf(n, batchSize);
     const flatMetrics = metrics.flat();
+    const plan = { shuffle: options.shuffle !== false, windowRows: windowRowsFor(arrays, options.windowBytes), inMemory: arrays.every((a) => a.inMemory) };
+    const firstWidth = rowWidth(arrays[0]);
     this.lastExecution = 'eager';
 
     await callbacks.trainBegin(ctx);
-    try {
-      for (let epoch = options.initialEpoch ?? 0; epoch < epochs && !ctx.stopTraining; epoch++) {
-        await callbacks.epochBegin(epoch, ctx);
-        // Callbacks may have changed weights or the learning rate since the graph last ran.
-        if (graphSteps) program().push();
-        for (const list of metrics) for (const m of list) m.reset();
-        // Sliced once per epoch: one gather of the permutation, then contiguous batch slices.
-        const order = options.shuffle === false ? undefined : tf.tensor1d(permutation(n, (options.seed ?? 0) * 100_003 + epoch), 'int32');
-        const shuffled = (ts: tf.Tensor[] | undefined) => ts?.map((t) => (order ? tf.gather(t, order) : t));
-        const ex = shuffled(train.x)!;
-        const ey = shuffled(train.y)!;
-        const ew = shuffled(train.sampleWeight);
-        let lossSum: tf.Tensor = tf.scalar(0);
-        const outLossSums: tf.Tensor[] = this.losses.map(() => tf.scalar(0));
-        // Sums of graph steps, accumulated in float32 as Keras's loss tracker is.
-        let hostLossSum = 0;
-        const hostOutLossSums = this.losses.map(() => 0);
-        // The epoch's shuffled inputs, targets and weights on the host, for the graph step's feeds.
-        let host: Array<{ values: ArrayBufferView; width: number }> | undefined;
-        for (let step = 0; step < steps; step++) {
-          if (options.signal?.aborted) break;
-          const begin = step * batchSize;
-          const size = Math.min(batchSize, n - begin);
-          if (graphSteps) {
-            if (!host) {
-              host = onHost([...ex, ...ey, ...(ew ?? [])]);
-              // Carry on the sums of this epoch's eager steps on the host, adding in the same order.
-              hostLossSum = lossSum.dataSync()[0];
-              outLossSums.forEach((t, k) => (hostOutLossSums[k] = t.dataSync()[0]));
-              tf.dispose([lossSum, ...outLossSums]);
-              lossSum = tf.scalar(0);
-              outLossSums.forEach((_, k) => (outLossSums[k] = tf.scalar(0)));
-            }
-            const batch = host.map(({ values, width }) => rows(values, width, begin, size));
-            const stepValues = new Float32Array(this.optimizer.nextStepValues());
-            const [[loss], ...rest] = program().run(graphSteps.get(size)!, [...batch, stepValues]);
-            this.optimizer.iterations += 1;
-            hostLossSum = Math.fround(hostLossSum + Math.fround(loss * size));
-            this.losses.forEach((_, k) => (hostOutLossSums[k] = Math.fround(hostOutLossSums[k] + rest[k][0])));
-            flatMetrics.forEach((m, i) => m.addPartial!(rest[this.losses.length + i], size));
-            if (callbacks.hasBatchEnd()) {
-              const pending = callbacks.batchEnd(step, ctx, () => loss);
-              if (pending) await pending;
-            }
-          } else {
-            const xb = ex.map((t) => sliceRows(t, begin, size));
-            const yb = ey.map((t) => sliceRows(t, begin, size));
-            const wb = ew?.map((t) => sliceRows(t, begin, size));
-            const { value, grads, outputs, perOutput } = this.lossAndGrads(xb, yb, wb, variables);
-            this.optimizer.apply(variables, grads);
-            tf.tidy(() => {
-              metrics.forEach((list, k) => list.forEach((m) => m.update(yb[k], outputs[k])));
-            });
-            const nextLoss = tf.tidy(() => tf.add(lossSum, tf.mul(value, size)));
-            lossSum.dispose();
-            lossSum = nextLoss;
-            perOutput.forEach((l, k) => {
-              const next = tf.add(outLossSums[k], l);
-              outLossSums[k].dispose();
-              outLossSums[k] = next;
-            });
-            if (callbacks.hasBatchEnd()) {
-              const pending = callbacks.batchEnd(step, ctx, () => value.dataSync()[0]);
-              if (pending) await pending;
-            }
-            tf.dispose([value, ...grads, ...outputs, ...perOutput, ...xb, ...yb, ...(wb ?? [])]);
-            if (graphSteps === undefined) {
-              graphSteps = this.compileTrainStep(train, metrics, variables, batchSizes) ?? null;
-              if (graphSteps) this.lastExecution = 'graph';
-            }
+    for (let epoch = options.initialEpoch ?? 0; epoch < epochs && !ctx.stopTraining; epoch++) {
+      await callbacks.epochBegin(epoch, ctx);
+      // Callbacks may have changed weights or the learning rate since the graph last ran.
+      if (graphSteps) program().push();
+      for (const list of metrics) for (const m of list) m.reset();
+      const windows = epochWindows(n, { ...plan, seed: (options.seed ?? 0) * 100_003 + epoch });
+      let lossSum: tf.Tensor = tf.scalar(0);
+      const outLossSums: tf.Tensor[] = this.losses.map(() => tf.scalar(0));
+      // Sums of graph steps, accumulated in float32 as Keras's loss tracker is.
+      let hostLossSum = 0;
+      const hostOutLossSums = this.losses.map(() => 0);
+      let step = 0;
+      let carried = false;
+      for await (const batch of batchesOf(arrays, windows, batchSize, options.readAhead)) {
+        if (options.signal?.aborted) break;
+        const size = batch[0].length / firstWidth;
+        if (graphSteps) {
+          if (!carried) {
+            // Carry on the sums of this epoch's eager steps on the host, adding in the same order.
+            carried = true;
+            hostLossSum = lossSum.dataSync()[0];
+            outLossSums.forEach((t, k) => (hostOutLossSums[k] = t.dataSync()[0]));
+            tf.dispose([lossSum, ...outLossSums]);
+            lossSum = tf.scalar(0);
+            outLossSums.forEach((_, k) => (outLossSums[k] = tf.scalar(0)));
           }
-          // As in Keras, a callback that stops training ends the epoch after this batch.
-          if (ctx.stopTraining) break;
-          // Let the process's event loop breathe (cancel messages, heartbeats) without a per-batch await.
-          if (Date.now() - lastYield > 100) {
-            await new Promise((r) => setImmediate(r));
-            lastYield = Date.now();
+          const stepValues = new Float32Array(this.optimizer.nextStepValues());
+          const [[loss], ...rest] = program().run(graphSteps.get(size)!, [...batch, stepValues]);
+          this.optimizer.iterations += 1;
+          hostLossSum = Math.fround(hostLossSum + Math.fround(loss * size));
+          this.losses.forEach((_, k) => (hostOutLossSums[k] = Math.fround(hostOutLossSums[k] + rest[k][0])));
+          flatMetrics.forEach((m, i) => m.addPartial!(rest[this.losses.length + i], size));
+          if (callbacks.hasBatchEnd()) {
+            const pending = callbacks.batchEnd(step, ctx, () => loss);
+            if (pending) await pending;
+          }
+        } else {
+          const tensors = batch.map((values, i) => batchTensor(values, arrays[i], size));
+          const { xb, yb, wb } = splitBatch(tensors, train);
+          const { value, grads, outputs, perOutput } = this.lossAndGrads(xb, yb, wb, variables);
+          this.optimizer.apply(variables, grads);
+          tf.tidy(() => {
+            metrics.forEach((list, k) => list.forEach((m) => m.update(yb[k], outputs[k])));
+          });
+          const nextLoss = tf.tidy(() => tf.add(lossSum, tf.mul(value, size)));
+          lossSum.dispose();
+          lossSum = nextLoss;
+          perOutput.forEach((l, k) => {
+            const next = tf.add(outLossSums[k], l);
+            outLossSums[k].dispose();
+            outLossSums[k] = next;
+          });
+          if (callbacks.hasBatchEnd()) {
+            const pending = callbacks.batchEnd(step, ctx, () => value.dataSync()[0]);
+            if (pending) await pending;
+          }
+          tf.dispose([value, ...grads, ...outputs, ...perOutput, ...tensors]);
+          if (graphSteps === undefined) {
+            graphSteps = this.compileTrainStep(train, metrics, variables, batchSizes) ?? null;
+            if (graphSteps) this.lastExecution = 'graph';
           }
         }
-        if (order) tf.dispose([order, ...ex, ...ey, ...(ew ?? [])]);
-        // Validation, callbacks and checkpoints read the tfjs variables.
-        if (graphSteps) program().pull();
-        if (options.signal?.aborted) {
-          tf.dispose([lossSum, ...outLossSums]);
-          break;
+        step += 1;
+        // As in Keras, a callback that stops training ends the epoch after this batch.
+        if (ctx.stopTraining) break;
+        // Let the process's event loop breathe (cancel messages, heartbeats, read-ahead) without a per-batch await.
+        if (Date.now() - lastYield > 100) {
+          await new Promise((r) => setImmediate(r));
+          lastYield = Date.now();
         }
-        const raw: Logs = { loss: Math.fround(lossSum.dataSync()[0] + hostLossSum) / n };
-        if (this.lossOutputs.length > 1) for (const k of this.lossOutputs) raw[`${this.model.outputNames[k]}_loss`] = Math.fround(outLossSums[k].dataSync()[0] + hostOutLossSums[k]) / steps;
-        tf.dispose([lossSum, ...outLossSums]);
-        for (const m of metrics.flat()) raw[m.name] = m.result();
-        if (validation) {
-          // Validation labels were checked once, before the first epoch.
-          const val = this.evaluate(validation, { batchSize, labelsChecked: true, graph: options.graph });
-          for (const [k, v] of Object.entries(val)) raw[`val_${k}`] = v;
-        }
-        // Keras sorts the keys of train and validation logs together.
-        const logs: Logs = {};
-        for (const key of Object.keys(raw).sort()) logs[key] = Math.fround(raw[key]);
-        await callbacks.epochEnd(epoch, logs, ctx);
-        for (const [key, value] of Object.entries(logs)) (history[key] ??= []).push(value);
-        lastLogs = logs;
-        epochsRun += 1;
       }
-      // Keras's finalize_variable_values, before on_train_end (so restore_best_weights wins).
-      if (epochs > 0) this.optimizer.finalize(variables);
-      await callbacks.trainEnd(lastLogs, ctx);
-    } finally {
-      tf.dispose(owned);
+      // Validation, callbacks and checkpoints read the tfjs variables.
+      if (graphSteps) program().pull();
+      if (options.signal?.aborted) {
+        tf.dispose([lossSum, ...outLossSums]);
+        break;
+      }
+      const raw: Logs = { loss: Math.fround(lossSum.dataSync()[0] + hostLossSum) / n };
+      if (this.lossOutputs.length > 1) for (const k of this.lossOutputs) raw[`${this.model.outputNames[k]}_loss`] = Math.fround(outLossSums[k].dataSync()[0] + hostOutLossSums[k]) / steps;
+      tf.dispose([lossSum, ...outLossSums]);
+      for (const m of metrics.flat()) raw[m.name] = m.result();
+      if (validation) {
+        // Validation labels were checked once, before the first epoch.
+        const val = await this.evaluate(validation, { batchSize, labelsChecked: true, graph: options.graph, windowBytes: options.windowBytes, readAhead: options.readAhead });
+        for (const [k, v] of Object.entries(val)) raw[`val_${k}`] = v;
+      }
+      // Keras sorts the keys of train and validation logs together.
+      const logs: Logs = {};
+      for (const key of Object.keys(raw).sort()) logs[key] = Math.fround(raw[key]);
+      await callbacks.epochEnd(epoch, logs, ctx);
+      for (const [key, value] of Object.entries(logs)) (history[key] ??= []).push(value);
+      lastLogs = logs;
+      epochsRun += 1;
     }
+    // Keras's finalize_variable_values, before on_train_end (so restore_best_weights wins).
+    if (epochs > 0) this.optimizer.finalize(variables);
+    await callbacks.trainEnd(lastLogs, ctx);
     return { history, epochsRun };
   }
 
@@ -407,34 +376,35 @@ export class Trainer {
    * keras Model.evaluate(return_dict=True): same averaging as fit, inference mode. As one graph
    * per batch where the model allows it (graph: false forces the eager path).
    */
-  evaluate(data: Dataset, options: { batchSize?: number; labelsChecked?: boolean; graph?: boolean } = {}): Logs {
+  async evaluate(input: TrainingData, options: { batchSize?: number; labelsChecked?: boolean; graph?: boolean } & ReadOptions = {}): Promise<Logs> {
     const batchSize = options.batchSize ?? 32;
-    if (!options.labelsChecked) this.checkLabels(data.y, 'y');
+    const data = asRows(input);
+    if (!options.labelsChecked) await this.checkLabels(data.y, 'y', options);
     const metrics = this.ensureMetrics(data.y);
     for (const m of metrics.flat()) m.reset();
-    const n = data.x[0].shape[0]!;
+    const arrays = arraysOfRows(data);
+    const n = rowCount(data.x[0]);
     const steps = Math.ceil(n / batchSize);
     let lossSum = 0;
     const outLossSums = this.losses.map(() => 0);
     const inGraph = options.graph === false ? undefined : this.compileEvaluate(data, metrics, batchSize);
     this.lastInference = inGraph ? 'graph' : 'eager';
-    const host = inGraph ? onHost(arraysOf(data)) : [];
     if (inGraph) this.program!.push();
-    for (let step = 0; inGraph && step < steps; step++) {
-      const begin = step * batchSize;
-      const size = Math.min(batchSize, n - begin);
-      const [[total], ...rest] = this.program!.run(inGraph.get(size)!, host.map(({ values, width }) => rows(values, width, begin, size)));
-      lossSum += total * size;
-      this.losses.forEach((_, k) => (outLossSums[k] += rest[k][0]));
-      metrics.flat().forEach((m, i) => m.addPartial!(rest[this.losses.length + i], size));
-    }
-    for (let step = 0; !inGraph && step < steps; step++) {
-      const begin = step * batchSize;
-      const size = Math.min(batchSize, n - begin);
+    const firstWidth = rowWidth(arrays[0]);
+    for await (const batch of batchesOf(arrays, inOrder(arrays, options.windowBytes), batchSize, options.readAhead)) {
+      const size = batch[0].length / firstWidth;
+      if (inGraph) {
+        const [[total], ...rest] = this.program!.run(inGraph.get(size)!, batch);
+        lossSum += total * size;
+        this.losses.forEach((_, k) => (outLossSums[k] += rest[k][0]));
+        metrics.flat().forEach((m, i) => m.addPartial!(rest[this.losses.length + i], size));
+        continue;
+      }
       tf.tidy(() => {
-        const xb = data.x.map((t) => sliceRows(t, begin, size));
-        const yb = data.y.map((t) => sliceRows(t, begin, size));
-        const wb = data.sampleWeight?.map((t) => sliceRows(t, begin, size));
+        const { xb, yb, wb } = splitBatch(
+          batch.map((values, i) => batchTensor(values, arrays[i], size)),
+          data,
+        );
         const forward = this.model.forwardWithLogits(xb, false);
         const outputs = forward.outputs;
         const { perOutput, total } = this.batchLosses(forward, yb, wb);
@@ -452,14 +422,14 @@ export class Trainer {
   }
 
   /** Traces the evaluation step for the batch sizes `data` needs (keys by size); undefined keeps the eager path. */
-  private compileEvaluate(data: Dataset, metrics: Metric[][], batchSize: number): Map<number, string> | undefined {
+  private compileEvaluate(data: DataRows, metrics: Metric[][], batchSize: number): Map<number, string> | undefined {
     if (!metrics.flat().every((m) => m.partial && m.addPartial) || !this.layersTraceable('inference')) return undefined;
     const program = this.graphProgram();
     if (!program) return undefined;
     const keys = new Map<number, string>();
     try {
-      for (const size of batchSizesOf(data.x[0].shape[0]!, batchSize)) {
-        const key = program.compile('evaluate', batchSpecs(arraysOf(data), size), (inputs) => {
+      for (const size of batchSizesOf(rowCount(data.x[0]), batchSize)) {
+        const key = program.compile('evaluate', batchSpecs(arraysOfRows(data), size), (inputs) => {
           const { xb, yb, wb } = splitBatch(inputs, data);
           const forward = this.model.forwardWithLogits(xb, false);
           const { perOutput, total } = this.batchLosses(forward, yb, wb);
@@ -479,61 +449,80 @@ export class Trainer {
   lastInference?: 'graph' | 'eager';
 
   /**
-   * The forward pass as one graph for batches of batchSize. A last, smaller batch is padded to
-   * that size (every graph-safe layer treats rows independently in inference), so one trace
-   * serves any number of samples.
+   * The forward pass as one graph for batches of batchSize, when the model allows it. A last,
+   * smaller batch is padded to that size (every graph-safe layer treats rows independently in
+   * inference), so one trace serves any number of samples.
    */
-  private predictInGraph(x: tf.Tensor[], batchSize: number): tf.Tensor[] | undefined {
+  private compilePredict(x: readonly ArrayRows[], batchSize: number): string | undefined {
     const outputShapes = this.model.symbolic.outputs.map((o) => o.shape.slice(1));
     if (!this.layersTraceable('inference') || outputShapes.some((shape) => shape.some((d) => d === null))) return undefined;
     const program = this.graphProgram();
     if (!program) return undefined;
-    let key: string;
     try {
-      key = program.compile('predict', batchSpecs(x, batchSize), (inputs) => this.model.forward(inputs, false));
+      return program.compile('predict', batchSpecs(x, batchSize), (inputs) => this.model.forward(inputs, false));
     } catch (err) {
       if (process.env.KJ_GRAPH_DEBUG) console.error('graph predict unavailable:', err);
       return undefined;
     }
-    program.push();
-    const n = x[0].shape[0]!;
-    const host = onHost(x);
-    const widths = outputShapes.map((shape) => (shape as number[]).reduce((a, b) => a * b, 1));
-    let outputs: Array<Float32Array | Int32Array | Uint8Array> | undefined;
-    for (let begin = 0; begin < n; begin += batchSize) {
-      const size = Math.min(batchSize, n - begin);
-      const feeds = host.map(({ values, width }) => {
-        const batch = rows(values, width, begin, size) as Float32Array;
-        if (size === batchSize) return batch;
-        const padded = new (batch.constructor as Float32ArrayConstructor)(batchSize * width);
-        padded.set(batch);
-        return padded;
-      });
-      const results = program.run(key, feeds);
-      outputs ??= results.map((r, k) => new (r.constructor as Float32ArrayConstructor)(n * widths[k]));
-      results.forEach((r, k) => outputs![k].set(r.subarray(0, size * widths[k]), begin * widths[k]));
+  }
+
+  /**
+   * keras Model.predict, batch by batch: `sink` gets each batch's outputs (one array and shape per
+   * output, valid until it returns or its promise settles), in row order.
+   */
+  async predictBatches(x: readonly ArrayRows[], options: { batchSize?: number; graph?: boolean } & ReadOptions, sink: (outputs: HostValues[], shapes: number[][]) => void | Promise<void>): Promise<void> {
+    const batchSize = options.batchSize ?? 32;
+    const key = options.graph !== false && rowCount(x[0]) > 0 ? this.compilePredict(x, batchSize) : undefined;
+    this.lastInference = key ? 'graph' : 'eager';
+    if (key) this.program!.push();
+    const firstWidth = rowWidth(x[0]);
+    for await (const batch of batchesOf(x, inOrder(x, options.windowBytes), batchSize, options.readAhead)) {
+      const size = batch[0].length / firstWidth;
+      if (key) {
+        const feeds = batch.map((values) => {
+          if (size === batchSize) return values;
+          const padded = new (values.constructor as Float32ArrayConstructor)((values.length / size) * batchSize);
+          padded.set(values);
+          return padded;
+        });
+        const results = this.program!.run(key, feeds);
+        const shapes = this.model.symbolic.outputs.map((o) => [size, ...(o.shape.slice(1) as number[])]);
+        const outputs = results.map((r, k) => {
+          const values = r.subarray(0, shapes[k].reduce((a, b) => a * b, 1));
+          return values instanceof Float32Array || values instanceof Int32Array ? values : Float32Array.from(values);
+        });
+        await sink(outputs, shapes);
+        continue;
+      }
+      const outs = tf.tidy(() => this.model.forward(batch.map((values, i) => batchTensor(values, x[i], size)), false));
+      try {
+        await sink(
+          outs.map((o) => (o.dtype === 'int32' ? (o.dataSync() as Int32Array) : Float32Array.from(o.dataSync()))),
+          outs.map((o) => o.shape),
+        );
+      } finally {
+        tf.dispose(outs);
+      }
     }
-    return outputs!.map((values, k) => tf.tensor(values, [n, ...(outputShapes[k] as number[])], values instanceof Int32Array ? 'int32' : 'float32'));
   }
 
   /** keras Model.predict: one tensor per output, batches in inference mode. */
-  predict(x: tf.Tensor[], options: { batchSize?: number; graph?: boolean } = {}): tf.Tensor[] {
-    const batchSize = options.batchSize ?? 32;
-    const n = x[0].shape[0]!;
-    const inGraph = options.graph !== false && n > 0 ? this.predictInGraph(x, batchSize) : undefined;
-    this.lastInference = inGraph ? 'graph' : 'eager';
-    if (inGraph) return inGraph;
-    const parts: tf.Tensor[][] = this.model.outputNames.map(() => []);
-    for (let begin = 0; begin < n; begin += batchSize) {
-      const size = Math.min(batchSize, n - begin);
-      const outs = tf.tidy(() => this.model.forward(x.map((t) => sliceRows(t, begin, size)), false));
-      outs.forEach((o, k) => parts[k].push(o));
-    }
-    return parts.map((p) => {
-      const joined = p.length === 1 ? p[0] : tf.concat(p, 0);
-      if (p.length > 1) tf.dispose(p);
-      return joined;
+  async predict(x: tf.Tensor[] | ArrayRows[], options: { batchSize?: number; graph?: boolean } & ReadOptions = {}): Promise<tf.Tensor[]> {
+    const rows = x.map((a) => (a instanceof tf.Tensor ? HostRows.fromTensor(a) : a));
+    const n = rowCount(rows[0]);
+    const parts: Array<{ values?: HostValues; shape?: number[]; at: number }> = this.model.outputNames.map(() => ({ at: 0 }));
+    await this.predictBatches(rows, options, (outputs, shapes) => {
+      outputs.forEach((values, k) => {
+        const part = parts[k];
+        part.shape ??= [n, ...shapes[k].slice(1)];
+        part.values ??= new (values.constructor as Float32ArrayConstructor)((values.length / shapes[k][0]) * n);
+        part.values.set(values, part.at);
+        part.at += values.length;
+      });
     });
+    return parts.map(({ values, shape }, k) =>
+      values ? tf.tensor(values, shape, values instanceof Int32Array ? 'int32' : 'float32') : tf.zeros([0, ...(this.model.symbolic.outputs[k].shape.slice(1) as number[])]),
+    );
   }
 
   dispose(): void {

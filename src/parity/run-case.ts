@@ -11,7 +11,8 @@ import { makeCallbacks } from '../engine/callbacks/index.ts';
 import type { Callback, TrainingContext } from '../engine/callbacks/callback.ts';
 import { EarlyStopping } from '../engine/callbacks/early-stopping.ts';
 import { KerasModel } from '../engine/model.ts';
-import { Trainer, type Dataset } from '../engine/trainer.ts';
+import { Trainer } from '../engine/trainer.ts';
+import { RowRange } from '../engine/data-source.ts';
 import { compareNumbers, newComparison } from './compare.ts';
 import type { ParityCase } from './parity-case.ts';
 
@@ -43,7 +44,6 @@ export async function runCase(c: ParityCase, options: { graph?: boolean } = {}):
   const started = Date.now();
   const cmp = newComparison();
   const tol = (section: 'history' | 'final_weights' | 'evaluate' | 'predict') => c.tolerance[section] ?? c.tolerance.default;
-  const owned: tf.Tensor[] = [];
   // Built inside the try: a spec the service refuses or an engine error is this case's failure.
   let model: KerasModel | undefined;
   let trainer: Trainer | undefined;
@@ -52,11 +52,7 @@ export async function runCase(c: ParityCase, options: { graph?: boolean } = {}):
     model = new KerasModel(graph);
     trainer = new Trainer(model, resolveCompile(c.spec.compile, graph.outputs));
     const binder = new DataBinder(model);
-    const dataset = (d: { x: unknown; y: unknown; sample_weight?: unknown }): Dataset => {
-      const ds = binder.dataset(d.x as Data, d.y as Data, d.sample_weight as Data | undefined, '');
-      owned.push(...ds.x, ...ds.y, ...(ds.sampleWeight ?? []));
-      return ds;
-    };
+    const dataset = (d: { x: unknown; y: unknown; sample_weight?: unknown }) => binder.dataset(d.x as Data, d.y as Data, d.sample_weight as Data | undefined, '');
     model.setWeights(c.initial_weights);
     const fit = c.spec.fit;
     if (fit) {
@@ -103,7 +99,7 @@ export async function runCase(c: ParityCase, options: { graph?: boolean } = {}):
     }
     if (c.spec.evaluate && c.expected.evaluate) {
       const test = dataset(c.spec.evaluate.data);
-      const logs = trainer.evaluate(test, { batchSize: c.spec.evaluate.batch_size, graph: options.graph });
+      const logs = await trainer.evaluate(test, { batchSize: c.spec.evaluate.batch_size, graph: options.graph });
       if (c.expected.evaluate_keys && JSON.stringify(Object.keys(logs)) !== JSON.stringify(c.expected.evaluate_keys)) {
         cmp.failures.push(`evaluate keys: got ${JSON.stringify(Object.keys(logs))}, Keras ${JSON.stringify(c.expected.evaluate_keys)}`);
       }
@@ -111,11 +107,8 @@ export async function runCase(c: ParityCase, options: { graph?: boolean } = {}):
     }
     if (c.spec.predict && c.expected.predict !== undefined) {
       const x = binder.inputs(c.spec.predict.data.x as Data, '');
-      owned.push(...x);
       const n = c.spec.predict.num_samples ?? x[0].shape[0]!;
-      const rows = x.map((t) => t.slice(0, n));
-      owned.push(...rows);
-      const outputs = trainer.predict(rows, { batchSize: c.spec.predict.batch_size, graph: options.graph });
+      const outputs = await trainer.predict(x.map((a) => new RowRange(a, 0, n)), { batchSize: c.spec.predict.batch_size, graph: options.graph });
       compareNumbers(cmp, 'predict', predictionsOf(model, outputs), c.expected.predict, tol('predict'));
       tf.dispose(outputs);
     }
@@ -125,7 +118,6 @@ export async function runCase(c: ParityCase, options: { graph?: boolean } = {}):
     cmp.worst = Infinity;
     cmp.where = 'error';
   } finally {
-    tf.dispose(owned);
     trainer?.dispose();
     model?.dispose();
   }

@@ -29,7 +29,7 @@ const GiB = 1024 * 1024 * 1024;
 /** DATASET_MAX_BYTES: the largest upload (all parts together) and the largest stored dataset. */
 export function datasetMaxBytes(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.DATASET_MAX_BYTES;
-  if (raw === undefined || raw === '') return GiB;
+  if (raw === undefined || raw === '') return 16 * GiB;
   const n = Number(raw);
   if (!Number.isSafeInteger(n) || n < 1024) throw new Error(`DATASET_MAX_BYTES must be an integer >= 1024, got "${raw}"`);
   return n;

@@ -178,16 +178,9 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-/**
- * The values of an array. Dataset arrays live on disk and are read beforehand (async), then
- * handed in through `loaded`.
- */
-export function materialize(a: ArrayLike, at = '', loaded?: Map<DatasetArray, HostArray>): HostArray {
-  if (isDatasetArray(a)) {
-    const host = loaded?.get(a);
-    if (!host) throw new Error(`${at}: dataset array ${a.dataset}/${a.array} was not loaded`);
-    return host;
-  }
+/** The values of an inline or random array (dataset arrays are read by the worker, from disk). */
+export function materialize(a: ArrayLike, at = ''): HostArray {
+  if (isDatasetArray(a)) throw new Error(`${at}: dataset array ${a.dataset}/${a.array} is read from disk, not materialized`);
   const info = describeArray(a, at);
   const count = info.shape.reduce((x, y) => x * y, 1);
   if (Array.isArray(a)) {

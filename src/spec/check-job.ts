@@ -2,7 +2,7 @@
  * Everything checked at submit time beyond the JSON schema: the graph, the compile section, the data
  * (shapes, sample counts) and the callbacks. Run once in the API so errors come back before enqueueing.
  */
-import { bindData, bindSampleWeight, datasetRefs, describeArray, type ArrayInfo, type DatasetShapes } from './arrays.ts';
+import { bindData, bindSampleWeight, datasetRefs, describeArray, isDatasetArray, type ArrayInfo, type DatasetShapes } from './arrays.ts';
 import { checkCallbackConfig } from './callback-checks.ts';
 import { CALLBACKS, resolve } from './catalog.ts';
 import { resolveCompile } from './compile.ts';
@@ -24,7 +24,8 @@ function describeData(ctx: CheckContext, data: Data, names: string[], at: string
   return bind(data, names, at, (a, p) => {
     const info = describeArray(a, p, ctx.shapes);
     const elements = info.shape.reduce((x, y) => x * y, 1);
-    if (elements > limits.maxArrayElements) fail(p, `has ${elements} numbers; the limit is ${limits.maxArrayElements} (MAX_ARRAY_ELEMENTS)`);
+    // Uploaded datasets are read batch by batch: their bound is the disk quota, not memory.
+    if (!isDatasetArray(a) && elements > limits.maxArrayElements) fail(p, `has ${elements} numbers; the limit is ${limits.maxArrayElements} (MAX_ARRAY_ELEMENTS)`);
     return info;
   });
 }
@@ -100,6 +101,7 @@ function checkFit(ctx: CheckContext, fit: FitSpec, graph: CheckedGraph): number 
     if (train < 1 || train === n) fail('/fit/validation_split', `leaves ${train} training and ${n - train} validation samples out of ${n}`);
   }
   if (fit.class_weight && graph.outputs.length > 1) fail('/fit/class_weight', 'class_weight is only supported for models with a single output (as in Keras)');
+  if (fit.class_weight && fit.sample_weight) fail('/fit/class_weight', 'class_weight and sample_weight cannot be given together (Keras 3 refuses them: "You cannot `class_weight` and `sample_weight` at the same time.")');
   const issues: SpecIssue[] = [];
   (fit.callbacks ?? []).forEach((cb, i) => {
     const r = resolve(CALLBACKS, cb, 'callback');

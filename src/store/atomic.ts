@@ -25,10 +25,12 @@ async function writeSynced(file: string, data: Uint8Array | string): Promise<voi
   }
 }
 
+const tempNameFor = (file: string) => path.join(path.dirname(file), `.tmp-${path.basename(file)}-${randomBytes(4).toString('hex')}`);
+
 export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.tmp-${path.basename(file)}-${randomBytes(4).toString('hex')}`);
+  const tmp = tempNameFor(file);
   try {
     await writeSynced(tmp, data);
     await fs.rename(tmp, file);
@@ -63,3 +65,24 @@ export async function writeDirAtomic(finalDir: string, files: Record<string, Uin
 
 /** Temp names never count as content. */
 export const isTempName = (name: string) => name.startsWith('.tmp-') || name.startsWith('.old-');
+
+/** A file written in parts by its caller: under a temp name (the caller fsyncs it), renamed into place by commit(). */
+export interface Draft {
+  file: string;
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+export async function draftFile(file: string): Promise<Draft> {
+  const dir = path.dirname(file);
+  await fs.mkdir(dir, { recursive: true });
+  const tmp = tempNameFor(file);
+  return {
+    file: tmp,
+    async commit() {
+      await fs.rename(tmp, file);
+      await fsyncDir(dir);
+    },
+    discard: () => fs.rm(tmp, { force: true }),
+  };
+}

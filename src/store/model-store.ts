@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { isTempName, writeDirAtomic, writeFileAtomic } from './atomic.ts';
+import { draftFile, isTempName, writeDirAtomic, writeFileAtomic, type Draft } from './atomic.ts';
 import { expiredUnder, readExpiry, writeExpiry } from './expiry.ts';
 
 export interface CheckpointInfo {
@@ -88,9 +88,10 @@ export class ModelStore {
   }
 
   /** Result files of a job (predictions as .npy), outside any model: results/<job id>/<name>. */
-  async writeResult(jobId: string, name: string, data: Uint8Array): Promise<void> {
+  /** Written batch by batch (predictions), seen by readers only once committed. */
+  async draftResult(jobId: string, name: string): Promise<Draft> {
     if (!SAFE_ID.test(jobId) || !isSafeCheckpointName(name)) throw new Error(`invalid result file ${jobId}/${name}`);
-    await writeFileAtomic(path.join(this.root, 'results', jobId, name), data);
+    return draftFile(path.join(this.root, 'results', jobId, name));
   }
 
   async resultFile(jobId: string, name: string): Promise<string | undefined> {
