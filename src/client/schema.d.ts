@@ -417,7 +417,7 @@ export interface components {
         };
         /**
          * DatasetArray
-         * @description An array of an uploaded dataset.
+         * @description An array of an uploaded dataset. Jobs read it batch by batch from disk, so it is bound by disk (DATASET_MAX_BYTES, the disk quota), not by MAX_ARRAY_ELEMENTS.
          */
         DatasetArray: {
             /** @description An id from POST /v1/datasets. */
@@ -494,6 +494,7 @@ export interface components {
             batch_size?: number;
             epochs?: number;
             initial_epoch?: number;
+            /** @description Default true: a seeded permutation of the rows each epoch; for uploaded datasets larger than one 16 MiB read window, a permutation of blocks of rows, then of the rows within each window (README "Datasets larger than memory"). False reads rows in order. */
             shuffle?: boolean;
             validation_data?: components["schemas"]["ValidationData"];
             validation_split?: number;

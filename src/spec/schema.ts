@@ -47,7 +47,7 @@ export const DatasetArray = Type.Object(
     rows: Type.Optional(Type.Tuple([Type.Integer(), Type.Integer()], { description: 'Half-open [start, stop) slice of the first axis, as Python slices: negative counts from the end, both ends clamped to the array.' })),
     columns: Type.Optional(Type.Array(Type.Union([Type.String({ maxLength: 200 }), Type.Integer()]), { minItems: 1, maxItems: 10_000, description: 'CSV column names or indices along the last axis.' })),
   },
-  { title: 'DatasetArray', additionalProperties: false, description: 'An array of an uploaded dataset.' },
+  { title: 'DatasetArray', additionalProperties: false, description: 'An array of an uploaded dataset. Jobs read it batch by batch from disk, so it is bound by disk (DATASET_MAX_BYTES, the disk quota), not by MAX_ARRAY_ELEMENTS.' },
 );
 
 export const ArrayLike = Type.Union([
@@ -201,7 +201,7 @@ export const FitSpec = Type.Object(
     batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
     epochs: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
     initial_epoch: Type.Optional(Type.Integer({ minimum: 0 })),
-    shuffle: Type.Optional(Type.Boolean()),
+    shuffle: Type.Optional(Type.Boolean({ description: 'Default true: a seeded permutation of the rows each epoch; for uploaded datasets larger than one 16 MiB read window, a permutation of blocks of rows, then of the rows within each window (README "Datasets larger than memory"). False reads rows in order.' })),
     validation_data: Type.Optional(ValidationData),
     validation_split: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
     class_weight: Type.Optional(Type.Record(Type.String({ pattern: '^[0-9]+$' }), Type.Number({ minimum: 0 }))),
