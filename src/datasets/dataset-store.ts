@@ -21,7 +21,7 @@ import { fsyncDir, writeFileAtomic } from '../store/atomic.ts';
 import { expiredUnder, readExpiry, writeExpiry } from '../store/expiry.ts';
 import { NpyRows } from './npy-rows.ts';
 import { NpyFileWriter } from './npy-writer.ts';
-import { NpyDecoder, NpyError, npyHeader, parseNpyHeader, shapeText, writeNpy } from './npy.ts';
+import { NpyDecoder, NpyError, parseNpyHeader, shapeText, writeNpy } from './npy.ts';
 
 export interface DatasetArrayInfo {
   shape: number[];
