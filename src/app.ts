@@ -11,6 +11,7 @@ import rateLimit from './plugins/rate-limit.ts';
 import { ProblemSchema } from './routes/problem-schema.ts';
 import datasets from './routes/datasets.ts';
 import events from './routes/events.ts';
+import sweeps from './routes/sweeps.ts';
 import health from './routes/health.ts';
 import metrics from './routes/metrics.ts';
 import dashboard from './routes/dashboard.ts';
@@ -55,6 +56,7 @@ export async function buildApp({ config, logger }: AppOptions) {
   await app.register(kerasModels);
   await app.register(jobs);
   await app.register(events);
+  await app.register(sweeps);
   await app.register(models);
   await app.register(usage);
   return app;

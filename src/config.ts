@@ -22,6 +22,8 @@ export interface Config {
   sseHeartbeatS: number;
   /** Seconds an event stream and job record are kept after the job ends. */
   jobTtlS: number;
+  /** How often each API's sweep controller passes over the running sweeps (SWEEP_INTERVAL_MS). */
+  sweepIntervalMs: number;
   /** Largest accepted request body in bytes. */
   bodyLimit: number;
   /** Inline arrays (nested JSON, base64) of more numbers than this are staged to disk at submit, not queued in Redis. */
@@ -127,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     sseHeartbeatS: int('SSE_HEARTBEAT_S', env.SSE_HEARTBEAT_S, 15, 1),
     jobTtlS: int('JOB_TTL_S', env.JOB_TTL_S, 7 * 24 * 3600, 60),
+    sweepIntervalMs: int('SWEEP_INTERVAL_MS', env.SWEEP_INTERVAL_MS, 500, 10),
     bodyLimit: int('BODY_LIMIT', env.BODY_LIMIT, 64 * 1024 * 1024, 1024),
     inlineArrayMax: int('INLINE_ARRAY_MAX', env.INLINE_ARRAY_MAX, 1024, 0),
     predictionsInlineMax: int('PREDICTIONS_INLINE_MAX', env.PREDICTIONS_INLINE_MAX, 100_000, 0),

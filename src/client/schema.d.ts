@@ -233,6 +233,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sweeps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's sweeps, newest first */
+        get: operations["listSweeps"];
+        put?: never;
+        /**
+         * Start a hyperparameter sweep (KerasTuner-style)
+         * @description Every trial is an ordinary fit job (in /v1/jobs, with its own events, checkpoints and model), run on any worker, up to max_parallel_trials at once. The base job is checked with one point of the space before the sweep is accepted.
+         */
+        post: operations["createSweep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sweeps/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A sweep: its trials (hyperparameters, state, objective) and the best so far */
+        get: operations["getSweep"];
+        put?: never;
+        post?: never;
+        /**
+         * Cancel a sweep and its queued and running trials
+         * @description The controller cancels every trial not yet ended (queued ones leave the queue, running ones stop within a batch) and ends the sweep in cancelled.
+         */
+        delete: operations["cancelSweep"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sweeps/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow a sweep live (text/event-stream)
+         * @description Events: state, trial_started {trial_id, job_id, hyperparameters}, trial_ended {trial_id, state, objective, epochs_run}, new_best, then completed / cancelled / failed, after which the stream closes. Replayable with Last-Event-ID, as a job's stream.
+         */
+        get: operations["streamSweepEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/models": {
         parameters: {
             query?: never;
@@ -518,6 +580,54 @@ export interface components {
             /** @description Initial weights per layer name, in Keras layer.get_weights() order. */
             weights?: {
                 [key: string]: unknown[];
+            };
+        };
+        /**
+         * Hyperparameter
+         * @description keras_tuner.HyperParameters: Choice, Int, Float, Boolean.
+         */
+        Hyperparameter: {
+            /** @enum {string} */
+            type: "choice";
+            values: (string | number | boolean)[];
+            /** @description KerasTuner's conditional_scope: active only while the parent takes one of these values. */
+            parent?: {
+                name: string;
+                values: (string | number | boolean)[];
+            };
+        } | {
+            /** @enum {string} */
+            type: "int";
+            min: number;
+            max: number;
+            step?: number;
+            /** @description KerasTuner's sampling (default linear). */
+            sampling?: "linear" | "log";
+            /** @description KerasTuner's conditional_scope: active only while the parent takes one of these values. */
+            parent?: {
+                name: string;
+                values: (string | number | boolean)[];
+            };
+        } | {
+            /** @enum {string} */
+            type: "float";
+            min: number;
+            max: number;
+            step?: number;
+            /** @description KerasTuner's sampling (default linear). */
+            sampling?: "linear" | "log";
+            /** @description KerasTuner's conditional_scope: active only while the parent takes one of these values. */
+            parent?: {
+                name: string;
+                values: (string | number | boolean)[];
+            };
+        } | {
+            /** @enum {string} */
+            type: "boolean";
+            /** @description KerasTuner's conditional_scope: active only while the parent takes one of these values. */
+            parent?: {
+                name: string;
+                values: (string | number | boolean)[];
             };
         };
         /** ImportAnswer */
@@ -1152,6 +1262,126 @@ export interface components {
             config?: {
                 [key: string]: unknown;
             };
+        };
+        /** Sweep */
+        Sweep: {
+            id: string;
+            state: "running" | "completed" | "cancelled" | "failed";
+            created_at: string;
+            ended_at?: string;
+            error?: string;
+            spec: components["schemas"]["SweepCreate"];
+            trials: components["schemas"]["SweepTrial"][];
+            best: {
+                trial_id: string;
+                job_id: string;
+                hyperparameters: {
+                    [key: string]: string | number | boolean;
+                };
+                objective: number;
+                model_id: string | null;
+            } | null;
+            links: {
+                self: string;
+                events: string;
+            };
+        };
+        /** SweepAccepted */
+        SweepAccepted: {
+            id: string;
+            /** @enum {string} */
+            state: "running";
+            links: {
+                self: string;
+                events: string;
+            };
+        };
+        /**
+         * SweepAlgorithm
+         * @description A KerasTuner tuner's search: GridSearch, RandomSearch, Hyperband or BayesianOptimization, with that tuner's options.
+         */
+        SweepAlgorithm: {
+            /** @enum {string} */
+            class_name: "GridSearch";
+            config?: Record<string, never>;
+        } | {
+            /** @enum {string} */
+            class_name: "RandomSearch";
+            config?: {
+                seed?: number;
+            };
+        } | {
+            /** @enum {string} */
+            class_name: "Hyperband";
+            config: {
+                max_epochs: number;
+                factor?: number;
+                hyperband_iterations?: number;
+                seed?: number;
+            };
+        } | {
+            /** @enum {string} */
+            class_name: "BayesianOptimization";
+            config?: {
+                num_initial_points?: number;
+                alpha?: number;
+                beta?: number;
+                seed?: number;
+            };
+        };
+        /** SweepCreate */
+        SweepCreate: {
+            /** @description A fit job body (POST /v1/jobs) in which any value may be {"$hp": "<name>"}. */
+            base: {
+                /** @enum {string} */
+                type: "fit";
+            } & {
+                [key: string]: unknown;
+            };
+            /** @description Hyperparameters by name, parents declared before their children. */
+            search_space: {
+                [key: string]: components["schemas"]["Hyperparameter"];
+            };
+            algorithm: components["schemas"]["SweepAlgorithm"];
+            objective: components["schemas"]["SweepObjective"];
+            max_trials: number;
+            /** @description Trials queued or running at once (default 1). */
+            max_parallel_trials?: number;
+        };
+        /** SweepList */
+        SweepList: {
+            sweeps: components["schemas"]["Sweep"][];
+        };
+        /**
+         * SweepObjective
+         * @description keras_tuner.Objective(name, direction): a trial's objective is its best epoch's value.
+         */
+        SweepObjective: {
+            /** @description A key of the trials' history (loss, val_loss, val_accuracy, ...). */
+            name: string;
+            /** @description Required: the service never guesses it from the name. */
+            direction: "min" | "max";
+        };
+        /** SweepTrial */
+        SweepTrial: {
+            id: string;
+            /** @description The fit job this trial ran as (null when its spec was refused). */
+            job_id: string | null;
+            hyperparameters: {
+                [key: string]: string | number | boolean;
+            };
+            state: "queued" | "running" | "completed" | "failed" | "cancelled" | "stopped";
+            objective: number | null;
+            epochs_run: number | null;
+            error?: string;
+            /** @description Hyperband: the epochs this trial trains to. */
+            epochs?: number;
+            /** @description Hyperband: where it continues its parent's training. */
+            initial_epoch?: number;
+            /** @description Hyperband: the trial it continues. */
+            parent?: string;
+            bracket?: number;
+            round?: number;
         };
         /**
          * TensorRef
@@ -2097,6 +2327,284 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description The job's events, as server-sent events: each frame has an id (for Last-Event-ID), an event type and JSON data. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["JobEvent"];
+                };
+            };
+            /** @description A problem (RFC 9457, sent as application/problem+json): what was wrong and, for bad input, which fields (JSON pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the service runs with API_KEYS). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem (RFC 9457, sent as application/problem+json): what was wrong and, for bad input, which fields (JSON pointers). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem (RFC 9457, sent as application/problem+json): what was wrong and, for bad input, which fields (JSON pointers). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSweeps: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepList"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the service runs with API_KEYS). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this key (RATE_LIMIT_PER_MINUTE), or a per-tenant quota is used up. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSweep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SweepCreate"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepAccepted"];
+                };
+            };
+            /** @description A problem (RFC 9457, sent as application/problem+json): what was wrong and, for bad input, which fields (JSON pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the service runs with API_KEYS). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem (RFC 9457, sent as application/problem+json): what was wrong and, for bad input, which fields (JSON pointers). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem (RFC 9457, sent as application/problem+json): what was wrong and, for bad input, which fields (JSON pointers). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem (RFC 9457, sent as application/problem+json): what was wrong and, for bad input, which fields (JSON pointers). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSweep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sweep"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the service runs with API_KEYS). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem (RFC 9457, sent as application/problem+json): what was wrong and, for bad input, which fields (JSON pointers). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this key (RATE_LIMIT_PER_MINUTE), or a per-tenant quota is used up. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelSweep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sweep"];
+                };
+            };
+            /** @description No API key, or an unknown one (only when the service runs with API_KEYS). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem (RFC 9457, sent as application/problem+json): what was wrong and, for bad input, which fields (JSON pointers). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem (RFC 9457, sent as application/problem+json): what was wrong and, for bad input, which fields (JSON pointers). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this key (RATE_LIMIT_PER_MINUTE), or a per-tenant quota is used up. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    streamSweepEvents: {
+        parameters: {
+            query?: {
+                last_event_id?: string;
+            };
+            header?: {
+                "last-event-id"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sweep's events as server-sent events. */
             200: {
                 headers: {
                     [name: string]: unknown;

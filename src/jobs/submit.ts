@@ -79,15 +79,18 @@ async function accept(services: Services, id: string, tenant: string, body: JobC
   }
 }
 
-async function checkAndQueue(services: Services, id: string, tenant: string, body: JobCreate, modelId: string, log: FastifyBaseLogger): Promise<JobRecord> {
-  const { jobs, events, queue, models, datasetArrays } = services;
-  const checked = await checkJob(body, {
+/** The submit-time checks of a job, against the tenant's models and datasets and the limits. */
+export function checkForTenant({ models, datasetArrays, config }: Services, tenant: string, body: JobCreate) {
+  return checkJob(body, {
     models: modelLookup(models, tenant),
-    datasets: async (dataset) => {
-      return (await datasetArrays.getOwned(dataset, tenant)) ?? undefined;
-    },
-    limits: services.config.limits,
+    datasets: async (dataset) => (await datasetArrays.getOwned(dataset, tenant)) ?? undefined,
+    limits: config.limits,
   });
+}
+
+async function checkAndQueue(services: Services, id: string, tenant: string, body: JobCreate, modelId: string, log: FastifyBaseLogger): Promise<JobRecord> {
+  const { jobs, events, queue, datasetArrays } = services;
+  const checked = await checkForTenant(services, tenant, body);
   const record: JobRecord = {
     id,
     type: body.type,

@@ -25,6 +25,7 @@ export default fp(
         security: [{ bearer: [] }],
         tags: [
           { name: 'jobs', description: 'Submit and follow training jobs' },
+          { name: 'sweeps', description: 'Hyperparameter searches (KerasTuner-style) over fit jobs' },
           { name: 'models', description: 'Trained models and checkpoints' },
           { name: 'datasets', description: 'Uploaded numpy/CSV/JSON arrays that jobs can reference' },
           { name: 'usage', description: "The calling tenant's quotas: active jobs, disk, datasets, streams" },

@@ -48,6 +48,26 @@ export class Keys {
   tenantStreams(tenant: string) {
     return `${this.prefix}:tenant:${tenant}:streams`;
   }
+  /** A sweep's record (JSON): its spec, trials and best. */
+  sweep(id: string) {
+    return `${this.prefix}:sweep:${id}`;
+  }
+  /** A tenant's sweep ids by creation time. */
+  sweepIndex(tenant: string) {
+    return `${this.prefix}:tenant:${tenant}:sweeps`;
+  }
+  /** Ids of the sweeps still running: what a controller advances. */
+  activeSweeps() {
+    return `${this.prefix}:sweeps:active`;
+  }
+  /** Set by DELETE /v1/sweeps/{id}: apart from the record, so a controller's save cannot undo it. */
+  sweepCancel(id: string) {
+    return `${this.prefix}:sweep:${id}:cancel`;
+  }
+  /** Held by the one controller advancing a sweep, with a lease (sweeps/controller.ts). */
+  sweepLease(id: string) {
+    return `${this.prefix}:sweep:${id}:lease`;
+  }
   workerHeartbeat() {
     return `${this.prefix}:workers`;
   }

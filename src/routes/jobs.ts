@@ -7,7 +7,7 @@ import type { Services } from '../plugins/services.ts';
 import { BadCursor, JobFinished, JobNotFound, NoPredictions, ResultNotFound } from '../errors.ts';
 import { JobId, JobState, JobView, TERMINAL_STATES, jobLinks, type JobRecord } from '../jobs/job-record.ts';
 import { submitJob } from '../jobs/submit.ts';
-import { payloadDatasetId } from '../jobs/payloads.ts';
+import { cancelJob } from '../jobs/cancel.ts';
 import { JobCreate } from '../spec/schema.ts';
 import { ProblemSchema } from './problem-schema.ts';
 
@@ -43,7 +43,7 @@ export async function viewOf(record: JobRecord, { models, config }: Pick<Service
 }
 
 const jobs: FastifyPluginAsyncTypebox = async (app) => {
-  const { jobs: store, queue, events, redis, keys, config, references, datasetArrays } = app.services;
+  const { jobs: store, redis, keys } = app.services;
 
   app.post('/v1/jobs', {
     schema: {
@@ -177,23 +177,7 @@ const jobs: FastifyPluginAsyncTypebox = async (app) => {
       const record = await store.getOwned(id, req.tenant);
       if (!record) throw new JobNotFound(id);
       if (TERMINAL_STATES.has(record.state)) throw new JobFinished(id, record.state);
-      // Flag first: a worker that picks the job up from now on sees it and does not start it.
-      await store.update(id, { cancel_requested: true });
-      const queued = await queue.getJob(id);
-      let removed = false;
-      if (queued && record.state === 'queued') {
-        // Fails when a worker holds the job's lock: then it is running, and the message below stops it.
-        removed = await queued.remove().then(() => true, () => false);
-      }
-      if (removed) {
-        await store.update(id, { state: 'cancelled', finished_at: new Date().toISOString() });
-        await events.append(id, 'cancelled', { state: 'cancelled', reason: 'cancelled while queued' }, config.jobTtlS);
-        await store.expire(id, config.jobTtlS);
-        await references.release(id);
-        await datasetArrays.remove(payloadDatasetId(id));
-      } else {
-        await redis.publish(keys.cancelChannel(), id);
-      }
+      await cancelJob(app.services, record);
       return reply.code(202).send(await viewOf((await store.get(id))!, app.services));
     },
   });
