@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { nextGrid, nextRandom } from '../src/sweeps/algorithms.ts';
+import { hyperbandSchedule } from '../src/sweeps/hyperband.ts';
 import { SweepController } from '../src/sweeps/controller.ts';
 import type { TrialRecord } from '../src/sweeps/oracle.ts';
 import { gridPoints, pointKey, type SearchSpace } from '../src/sweeps/search-space.ts';
@@ -128,6 +129,30 @@ describe('sweeps through the API', () => {
 
     const list = await getJson(stack, '/v1/sweeps');
     assert.ok(list.body.sweeps.some((s: any) => s.id === res.body.id));
+  });
+
+  test("Hyperband runs KerasTuner's brackets, and a promoted trial continues its parent's model from the parent's last epoch", async () => {
+    const config = { max_epochs: 3, factor: 3, seed: 5 };
+    const body = { base: { ...base(), fit: { ...base().fit, epochs: undefined } }, search_space: space, algorithm: { class_name: 'Hyperband', config }, objective: { name: 'val_loss', direction: 'min' }, max_trials: 100, max_parallel_trials: 2 };
+    const res = await post(stack, '/v1/sweeps', body);
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const sweep = await waitForSweep(res.body.id, ['completed', 'failed', 'cancelled'], 300_000);
+    assert.equal(sweep.state, 'completed', JSON.stringify(sweep.trials));
+    const schedule = hyperbandSchedule(config);
+    assert.equal(sweep.trials.length, schedule.total_trials);
+    const planned = schedule.brackets.flatMap((b) => b.rounds.flatMap((r) => Array.from({ length: r.trials }, () => `${b.bracket}/${r.round}/${r.epochs}/${r.initial_epoch}`))).sort();
+    assert.deepEqual(sweep.trials.map((t: any) => `${t.bracket}/${t.round}/${t.epochs}/${t.initial_epoch ?? 0}`).sort(), planned);
+    const continued = sweep.trials.filter((t: any) => t.parent !== undefined);
+    assert.ok(continued.length >= 1);
+    for (const t of continued) {
+      const parent = sweep.trials.find((p: any) => p.id === t.parent);
+      assert.deepEqual(t.hyperparameters, parent.hyperparameters);
+      const [job, parentJob] = await Promise.all([t.job_id, parent.job_id].map(async (id: string) => (await getJson(stack, `/v1/jobs/${id}`)).body));
+      // The continuation's history starts with its parent's epochs: it trained on from them.
+      assert.equal(job.history.loss.length, t.epochs);
+      assert.deepEqual(job.history.loss.slice(0, t.initial_epoch), parentJob.history.loss);
+      assert.equal(t.objective, Math.min(...job.history.val_loss.slice(t.initial_epoch)), "the objective counts the trial's own epochs");
+    }
   });
 
   test('cancelling a sweep cancels its queued and running trials', async () => {
