@@ -62,6 +62,11 @@ export async function download(path, filename) {
  * reconnects with Last-Event-ID after a drop. onEvent(type, data, id). Returns a stop function.
  */
 export function followJob(jobId, onEvent, onEnd = () => {}) {
+  return followEvents(`/v1/jobs/${encodeURIComponent(jobId)}/events`, onEvent, onEnd);
+}
+
+/** The same for any event stream of the API (a sweep's: /v1/sweeps/{id}/events). */
+export function followEvents(path, onEvent, onEnd = () => {}) {
   const controller = new AbortController();
   let lastId;
   let stopped = false;
@@ -69,7 +74,7 @@ export function followJob(jobId, onEvent, onEnd = () => {}) {
   (async () => {
     for (let attempt = 0; !stopped && attempt < 30; attempt++) {
       try {
-        const res = await api(`/v1/jobs/${encodeURIComponent(jobId)}/events`, { signal: controller.signal, headers: lastId ? { 'last-event-id': lastId } : {} });
+        const res = await api(path, { signal: controller.signal, headers: lastId ? { 'last-event-id': lastId } : {} });
         if (!res.ok) throw new Error(`${res.status}`);
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
         let buffer = '';
