@@ -20,6 +20,21 @@ function tutorialJobs(): Record<string, Example> {
   );
 }
 
+/** Tutorial 1's model with its first layer's units and Adam's learning rate as hyperparameters. */
+function tutorialSweep(job: unknown) {
+  const base = structuredClone(job) as { model: { layers: Array<{ config: Record<string, unknown> }> }; compile: { optimizer: { config: Record<string, unknown> } } };
+  base.model.layers[0].config.units = { $hp: 'units' };
+  base.compile.optimizer.config.learning_rate = { $hp: 'learning_rate' };
+  return {
+    base,
+    search_space: { units: { type: 'int', min: 32, max: 256, step: 32 }, learning_rate: { type: 'float', min: 1e-4, max: 1e-2, sampling: 'log' } },
+    algorithm: { class_name: 'RandomSearch', config: { seed: 1 } },
+    objective: { name: 'val_loss', direction: 'min' },
+    max_trials: 16,
+    max_parallel_trials: 2,
+  };
+}
+
 export function requestExamples(): Record<string, Record<string, Example>> {
   const jobs = tutorialJobs();
   const section2 = jobs['2_evaluate_and_predict'].value as { evaluate: unknown; predict: unknown };
@@ -28,6 +43,7 @@ export function requestExamples(): Record<string, Record<string, Example>> {
     createJob: jobs,
     evaluateModel: { tutorial_2: { summary: 'Tutorial 2: model.evaluate(x_test, y_test, batch_size=128)', value: section2.evaluate } },
     predictWithModel: { tutorial_2: { summary: 'Tutorial 2: model.predict(x_test[:3])', value: section2.predict } },
+    createSweep: { tutorial_1_random_search: { summary: 'RandomSearch over tutorial 1: units of the first layer and the learning rate', value: tutorialSweep(jobs['1a_first_model_validation_data'].value) } },
     setModelTtl: ttl,
     setDatasetTtl: ttl,
   };

@@ -23,6 +23,19 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
 
   /** Live workers, or undefined when Redis does not answer right now. */
   const workersNow = async (): Promise<LiveWorker[] | undefined> => {
+    // A connection being made (the API's first, just after it started) gets a moment to finish.
+    if (redis.status === 'connecting' || redis.status === 'connect') {
+      let done = () => {};
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => done(), 1000);
+        done = () => {
+          clearTimeout(timer);
+          redis.off('ready', done);
+          resolve();
+        };
+        redis.once('ready', done);
+      });
+    }
     if (!redisAnswersNow(redis)) return undefined;
     return liveWorkers(redis, keys).catch(() => undefined);
   };

@@ -77,7 +77,11 @@ export class SweepController {
     this.leaseMs = options.leaseMs ?? 10_000;
   }
 
-  start(): void {
+  /**
+   * Starts the loop; resolves after the first pass (or 2 s, if Redis is slow to answer), so the
+   * API's Redis connection is up by the time the server says it listens.
+   */
+  async start(): Promise<void> {
     const loop = () => {
       if (this.stopped) return;
       this.ticking = this.tick()
@@ -87,6 +91,9 @@ export class SweepController {
         });
     };
     loop();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.ticking, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
   }
 
   async stop(): Promise<void> {
