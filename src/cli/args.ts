@@ -16,6 +16,8 @@ const COMMANDS: Record<string, { args: string[]; options: Record<string, OptionS
   ls: { args: [], options: { state: { type: 'string' }, type: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' }, json: { type: 'boolean' } } },
   cancel: { args: ['JOB'], options: {} },
   download: { args: ['MODEL'], options: { checkpoint: { type: 'string' }, output: { type: 'string', short: 'o' } } },
+  sweep: { args: ['SPEC'], options: { follow: { type: 'boolean' } } },
+  'cancel-sweep': { args: ['SWEEP'], options: {} },
   help: { args: [], options: {} },
 };
 
@@ -28,7 +30,9 @@ export type Command =
   | { name: 'follow'; job: string }
   | { name: 'ls'; state?: string; type?: string; limit?: number; cursor?: string; json: boolean }
   | { name: 'cancel'; job: string }
-  | { name: 'download'; model: string; checkpoint?: string; output?: string };
+  | { name: 'download'; model: string; checkpoint?: string; output?: string }
+  | { name: 'sweep'; spec: string; follow: boolean }
+  | { name: 'cancel-sweep'; sweep: string };
 
 export interface Invocation {
   command: Command;
@@ -89,7 +93,10 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
   const invocation = (command: Command): Invocation => ({ command, baseUrl, apiKey });
   switch (name) {
     case 'submit':
+    case 'sweep':
       return invocation({ name, spec: args[0], follow: Boolean(values.follow) });
+    case 'cancel-sweep':
+      return invocation({ name, sweep: args[0] });
     case 'follow':
     case 'cancel':
       return invocation({ name, job: args[0] });

@@ -1,6 +1,9 @@
-/** `kjobs follow`: a job's events rendered as Keras's fit log, plus one line per notable event. */
+/**
+ * `kjobs follow`: a job's events rendered as Keras's fit log, plus one line per notable event.
+ * followEvents, the loop to a stream's end, is also what `kjobs sweep --follow` runs.
+ */
 import type { Client } from './client.ts';
-import { TERMINAL_EVENTS, type Reconnecting } from '../client/index.ts';
+import { TERMINAL_EVENTS, type FollowOptions, type JobEvent as StreamFrame, type Reconnecting } from '../client/index.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import type { Io } from './io.ts';
 import { epochLine, kerasNumber, logsText, type Logs } from './keras-line.ts';
@@ -35,7 +38,7 @@ function eventTime(event: JobEvent): number {
   return Number.isFinite(ms) ? ms : Date.now();
 }
 
-export class FollowView {
+export class FollowView implements EventView {
   private steps?: number;
   private running?: { epoch: number; epochs: number; startedAt: number };
   private bar?: BarState;
@@ -80,7 +83,7 @@ export class FollowView {
   }
 
   reconnecting(info: Reconnecting): void {
-    this.errorLine(`kjobs: connection lost (${info.reason}); reconnecting in ${(info.delayMs / 1000).toFixed(2)} s, attempt ${info.attempt}/${info.attempts}`);
+    this.errorLine(reconnectingText(info));
   }
 
   /** Leaves the terminal on a fresh line (after an interrupt, say). */
@@ -169,23 +172,43 @@ export function describe(event: JobEvent): string | undefined {
   }
 }
 
-/** Follows until the job ends; the exit code says how it ended (0 completed, 1 failed, 2 cancelled). */
-export async function followJob(client: Client, jobId: string, io: Io): Promise<number> {
-  const view = new FollowView(io);
+/** What a followed event stream is shown on: a job's Keras log, a sweep's trial lines. */
+export interface EventView {
+  show(event: JobEvent): void;
+  reconnecting(info: Reconnecting): void;
+  /** Leaves the terminal on a fresh line: at the end, and on an interrupt. */
+  close(): void;
+}
+
+export function reconnectingText(info: Reconnecting): string {
+  return `kjobs: connection lost (${info.reason}); reconnecting in ${(info.delayMs / 1000).toFixed(2)} s, attempt ${info.attempt}/${info.attempts}`;
+}
+
+/**
+ * Shows a stream's events until its terminal event; the exit code says how it ended (0 completed,
+ * 1 failed, 2 cancelled). `open` starts the stream (it reconnects with Last-Event-ID itself);
+ * `what` names it ("job ID") should it end without a terminal event.
+ */
+export async function followEvents(view: EventView, what: string, open: (options: FollowOptions) => AsyncIterable<StreamFrame>): Promise<number> {
   const interrupted = () => {
     view.close();
     process.exit(130);
   };
   process.once('SIGINT', interrupted);
   try {
-    for await (const frame of client.follow(jobId, { onReconnecting: (info) => view.reconnecting(info) })) {
+    for await (const frame of open({ onReconnecting: (info) => view.reconnecting(info) })) {
       const event: JobEvent = { id: frame.id || undefined, type: frame.event, data: frame.data };
       view.show(event);
       if (TERMINAL_EVENTS.has(event.type)) return EXIT_BY_STATE[event.type];
     }
-    throw new CliError(`the event stream of job ${jobId} ended without a final state`, EXIT.unreachable);
+    throw new CliError(`the event stream of ${what} ended without a final state`, EXIT.unreachable);
   } finally {
     process.removeListener('SIGINT', interrupted);
     view.close();
   }
+}
+
+/** Follows until the job ends; the exit code says how it ended (0 completed, 1 failed, 2 cancelled). */
+export function followJob(client: Client, jobId: string, io: Io): Promise<number> {
+  return followEvents(new FollowView(io), `job ${jobId}`, (options) => client.follow(jobId, options));
 }

@@ -8,6 +8,7 @@ import { followJob } from './follow.ts';
 import { processIo, type Io } from './io.ts';
 import { listJobs, printJobList } from './list.ts';
 import { submitJob } from './submit.ts';
+import { cancelSweep, followSweep, submitSweep } from './sweep.ts';
 import { USAGE } from './usage.ts';
 
 async function run(command: Command, client: Client, io: Io): Promise<number> {
@@ -32,6 +33,14 @@ async function run(command: Command, client: Client, io: Io): Promise<number> {
       return EXIT.ok;
     case 'download':
       await downloadModel(client, command.model, { checkpoint: command.checkpoint, output: command.output }, io);
+      return EXIT.ok;
+    case 'sweep': {
+      const { id, objective } = await submitSweep(client, command.spec);
+      io.out.write(`${id}\n`);
+      return command.follow ? followSweep(client, id, objective, io) : EXIT.ok;
+    }
+    case 'cancel-sweep':
+      io.out.write(`${await cancelSweep(client, command.sweep)}\n`);
       return EXIT.ok;
   }
 }

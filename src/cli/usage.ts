@@ -1,6 +1,6 @@
 export const USAGE = `Usage: kjobs [--url URL] [--api-key KEY] COMMAND [ARGS]
 
-Submit and follow training jobs of a keras-jobs service.
+Submit and follow training jobs and hyperparameter sweeps of a keras-jobs service.
 
 Commands:
   submit SPEC.json [--follow]     submit a job spec ('-' reads it from stdin) and print
@@ -14,6 +14,11 @@ Commands:
   download MODEL [--checkpoint NAME] [-o FILE]
                                   save the trained model (or a checkpoint) as .tar.gz to
                                   FILE (default MODEL.tar.gz or MODEL-NAME.tar.gz; - is stdout)
+  sweep SPEC.json [--follow]      submit a sweep ('-' reads it from stdin) and print its id;
+                                  --follow then prints one line per finished trial (state,
+                                  objective, epochs run, hyperparameters) and, at the end,
+                                  the best trial and its model
+  cancel-sweep SWEEP              cancel a running sweep and its queued and running trials
   help                            show this text
 
 Options:
@@ -26,9 +31,9 @@ Environment:
   KJOBS_API_KEY    the API key, when the service runs with API_KEYS
 
 Exit status:
-  0   done; the followed job completed
-  1   the followed job failed, or the service refused the request
-  2   the followed job was cancelled
+  0   done; the followed job or sweep completed
+  1   the followed job or sweep failed, or the service refused the request
+  2   the followed job or sweep was cancelled
   3   the service could not be reached (or answered 5xx), or the event stream
       could not be re-established
   64  bad command line

@@ -61,10 +61,22 @@ function parseData(text: string): unknown {
 export type EventFetch = (path: string, init: { headers: Record<string, string>; signal: AbortSignal }) => Promise<Response>;
 
 /** Yields the job's events, oldest first, until and including its terminal event. */
-export async function* followJobEvents(fetchPath: EventFetch, jobId: string, options: FollowOptions = {}): AsyncGenerator<JobEvent> {
+export function followJobEvents(fetchPath: EventFetch, jobId: string, options: FollowOptions = {}): AsyncGenerator<JobEvent> {
+  return followEventStream(fetchPath, `/v1/jobs/${encodeURIComponent(jobId)}/events`, `job ${jobId}`, options);
+}
+
+/**
+ * A sweep's stream is served as a job's is (ids, Last-Event-ID, the reconnect event, terminal
+ * events completed/failed/cancelled); only its path differs.
+ */
+export function followSweepEvents(fetchPath: EventFetch, sweepId: string, options: FollowOptions = {}): AsyncGenerator<JobEvent> {
+  return followEventStream(fetchPath, `/v1/sweeps/${encodeURIComponent(sweepId)}/events`, `sweep ${sweepId}`, options);
+}
+
+/** `what` names the stream ("job ID") in the StreamLost message. */
+async function* followEventStream(fetchPath: EventFetch, path: string, what: string, options: FollowOptions): AsyncGenerator<JobEvent> {
   const attempts = options.attempts ?? 8;
   const stallMs = options.stallMs ?? 45_000;
-  const path = `/v1/jobs/${encodeURIComponent(jobId)}/events`;
   let lastId = options.lastEventId;
   let connected = false;
   let failures = 0;
@@ -132,7 +144,7 @@ export async function* followJobEvents(fetchPath: EventFetch, jobId: string, opt
       controller.abort();
     }
     failures += 1;
-    if (failures > attempts) throw new StreamLost(`lost the event stream of job ${jobId} and could not get it back after ${attempts} attempts (last: ${reason})`);
+    if (failures > attempts) throw new StreamLost(`lost the event stream of ${what} and could not get it back after ${attempts} attempts (last: ${reason})`);
     const delayMs = backoffMs(failures);
     options.onReconnecting?.({ attempt: failures, attempts, delayMs, reason });
     await sleep(delayMs);

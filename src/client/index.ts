@@ -9,7 +9,7 @@
  */
 import createFetchClient, { type Client as FetchClient } from 'openapi-fetch';
 import { ApiError, NetworkError } from './errors.ts';
-import { followJobEvents, type FollowOptions, type JobEvent } from './events.ts';
+import { followJobEvents, followSweepEvents, type FollowOptions, type JobEvent } from './events.ts';
 import type { components, paths } from './schema.d.ts';
 
 export { ApiError, NetworkError, StreamLost, type Problem } from './errors.ts';
@@ -39,6 +39,8 @@ export interface KerasJobsClient {
   ok<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T>;
   /** A job's events, oldest first, through its terminal event; reconnects with Last-Event-ID. */
   follow(jobId: string, options?: FollowOptions): AsyncGenerator<JobEvent>;
+  /** A sweep's events (trial_started, trial_ended, new_best, then its terminal event), as follow does. */
+  followSweep(sweepId: string, options?: FollowOptions): AsyncGenerator<JobEvent>;
   /** A request outside the typed routes (file downloads): the base URL and key applied. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
 }
@@ -68,5 +70,6 @@ export function createClient(options: ClientOptions): KerasJobsClient {
       throw new ApiError(response.status, (error ?? undefined) as ApiError['problem'], typeof error === 'string' ? error : '');
     },
     follow: (jobId, followOptions) => followJobEvents((path, init) => fetch(path, init), jobId, followOptions),
+    followSweep: (sweepId, followOptions) => followSweepEvents((path, init) => fetch(path, init), sweepId, followOptions),
   };
 }
