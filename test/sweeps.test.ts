@@ -193,7 +193,8 @@ describe('sweeps through the API', () => {
     const missing = await post(stack, '/v1/sweeps', { ...ok, objective: { name: 'val_loss' } });
     assert.ok([400, 422].includes(missing.status), 'direction is required, never guessed');
     const early = await post(stack, '/v1/sweeps', { ...ok, early_stopping: { class_name: 'MedianStopping' } });
-    assert.ok([400, 422].includes(early.status), 'early_stopping is not taken (yet): refused, not ignored');
+    assert.equal(early.status, 400, 'an early_stopping policy the service does not have is refused, not ignored');
+    assert.equal(early.body.errors[0].pointer, '/early_stopping/class_name');
   });
 });
 

@@ -87,6 +87,9 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   const observe = (histogram: (typeof clusterHistograms)[keyof typeof clusterHistograms], value: number, labels?: Record<string, string>) =>
     void histogram.observe(redis, keys, value, labels).catch((err) => log.debug({ err: (err as Error).message }, 'metric not recorded'));
 
+  /** The canceller's reason (a sweep's early stopping, say) before what the worker saw. */
+  const withCancelReason = (record: JobRecord | undefined, what: string) => (record?.cancel_reason ? `${record.cancel_reason} (${what})` : what);
+
   const finish = async (jobId: string, state: 'completed' | 'failed' | 'cancelled', fields: Partial<JobRecord>, data: Record<string, unknown>) => {
     const finishedAt = new Date();
     const before = await jobs.get(jobId);
@@ -130,7 +133,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
       // Re-delivered after it ended (its lock was lost during a Redis outage): nothing to do.
       if (record && TERMINAL_STATES.has(record.state)) return { already: record.state };
       if (!record || record.cancel_requested) {
-        if (record) await finish(jobId, 'cancelled', {}, { reason: 'cancelled before it started' });
+        if (record) await finish(jobId, 'cancelled', {}, { reason: withCancelReason(record, 'cancelled before it started') });
         return { cancelled: true };
       }
       const own = await ownResumePoint(bullJob.data);
@@ -217,7 +220,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
         await Promise.all([chain.catch(() => {}), pruning]);
         const message = (err as Error).message;
         if (err instanceof JobCancelled && stopReason === 'cancel') {
-          await finish(jobId, 'cancelled', {}, { reason: message });
+          await finish(jobId, 'cancelled', {}, { reason: withCancelReason(await jobs.get(jobId), message) });
           return { cancelled: true };
         }
         if (err instanceof JobCancelled && stopReason === 'lost-lock') {

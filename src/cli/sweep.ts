@@ -36,10 +36,10 @@ export function hyperparametersText(values: Hyperparameters | undefined): string
 const objectiveText = (value: number | null | undefined) => (value === null || value === undefined ? 'n/a' : kerasNumber(value));
 const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ');
 
-/** `Trial 3 completed - val_loss: 2.2873 - epochs_run: 2 - units=32 learning_rate=0.01`, then the error if there is one. */
-export function trialLine(d: { trial_id: string; state: string; objective?: number | null; epochs_run?: number | null; hyperparameters?: Hyperparameters; error?: string }, objective: string): string {
+/** `Trial 3 completed - val_loss: 2.2873 - epochs_run: 2 - units=32 learning_rate=0.01`, then the error or why it was stopped. */
+export function trialLine(d: { trial_id: string; state: string; objective?: number | null; epochs_run?: number | null; hyperparameters?: Hyperparameters; error?: string; stopped_reason?: string }, objective: string): string {
   const epochs = d.epochs_run === null || d.epochs_run === undefined ? 'n/a' : String(d.epochs_run);
-  const error = d.error ? ` - error: ${oneLine(d.error)}` : '';
+  const error = d.error ? ` - error: ${oneLine(d.error)}` : d.stopped_reason ? ` - ${oneLine(d.stopped_reason)}` : '';
   return `Trial ${d.trial_id} ${d.state} - ${objective}: ${objectiveText(d.objective)} - epochs_run: ${epochs} - ${hyperparametersText(d.hyperparameters)}${error}`;
 }
 
@@ -72,7 +72,7 @@ export class SweepView implements EventView {
         this.io.err.write(`Sweep failed: ${oneLine(d.error ?? 'no error message')}\n`);
         this.io.out.write(`${bestLine(d.best, this.objective)}\n`);
         return;
-      // state, trial_started and new_best: the trial lines and the final best line already say it.
+      // state, trial_started, trial_stopped and new_best: the trial lines and the final best line already say it.
     }
   }
 

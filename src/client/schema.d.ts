@@ -284,7 +284,7 @@ export interface paths {
         };
         /**
          * Follow a sweep live (text/event-stream)
-         * @description Events: state, trial_started {trial_id, job_id, hyperparameters}, trial_ended {trial_id, state, objective, epochs_run}, new_best, then completed / cancelled / failed, after which the stream closes. Replayable with Last-Event-ID, as a job's stream.
+         * @description Events: state, trial_started {trial_id, job_id, hyperparameters}, trial_stopped {trial_id, job_id, epoch, reason} (early_stopping cancelled the trial's job), trial_ended {trial_id, state, objective, epochs_run, stopped_reason?}, new_best, then completed / cancelled / failed, after which the stream closes. Replayable with Last-Event-ID, as a job's stream.
          */
         get: operations["streamSweepEvents"];
         put?: never;
@@ -494,6 +494,29 @@ export interface components {
             columns?: (string | number)[];
         };
         /**
+         * EarlyStoppingPolicy
+         * @description Stops trials whose objective lags, while they run: the trial's job is cancelled with the reason, which is in its cancelled event and the sweep's trial_stopped event.
+         */
+        EarlyStoppingPolicy: {
+            /** @enum {string} */
+            class_name: "MedianStoppingRule";
+            config?: {
+                /** @description Epochs a trial runs before it can be stopped; the running means start here (default 1). */
+                grace_period?: number;
+                /** @description Other trials that must have reached the epoch before the median counts (default 3). */
+                min_samples_required?: number;
+            };
+        } | {
+            /** @enum {string} */
+            class_name: "ASHA";
+            config?: {
+                /** @description The first rung, in epochs (default 1). */
+                grace_period?: number;
+                /** @description Rungs at grace_period × reduction_factor^k epochs; a trial continues past a rung only in the top 1/reduction_factor (default 4). */
+                reduction_factor?: number;
+            };
+        };
+        /**
          * EncodedArray
          * @description A dense array as raw little-endian bytes.
          */
@@ -688,6 +711,8 @@ export interface components {
                 shapes?: number[][];
             };
             cancel_requested?: boolean;
+            /** @description Why it was cancelled, when a sweep did it (early stopping, the sweep cancelled); also in its cancelled event. */
+            cancel_reason?: string;
             /** @description TensorFlow.js backend that ran the job: tensorflow (libtensorflow) or cpu (pure JS). */
             backend?: string;
             /** @description fit, once completed: graph when its training steps ran as one TensorFlow graph each (the fast path), eager when kernel by kernel (a Dropout with a noise_shape, or no graph binding). The numbers are the same either way. */
@@ -1347,6 +1372,7 @@ export interface components {
             max_trials: number;
             /** @description Trials queued or running at once (default 1). */
             max_parallel_trials?: number;
+            early_stopping?: components["schemas"]["EarlyStoppingPolicy"];
         };
         /** SweepList */
         SweepList: {
@@ -1374,6 +1400,10 @@ export interface components {
             objective: number | null;
             epochs_run: number | null;
             error?: string;
+            /** @description With early_stopping: the objective at each of the trial's own epochs, in order (null: not a finite number, which the policies count as the worst value). */
+            curve?: (number | null)[];
+            /** @description Why early_stopping stopped the trial (its state is then stopped, once its job has ended). */
+            stopped_reason?: string;
             /** @description Hyperband: the epochs this trial trains to. */
             epochs?: number;
             /** @description Hyperband: where it continues its parent's training. */

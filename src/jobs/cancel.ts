@@ -6,11 +6,12 @@ import type { Services } from '../plugins/services.ts';
 import type { JobRecord } from './job-record.ts';
 import { payloadDatasetId } from './payloads.ts';
 
-export async function cancelJob(services: Services, record: JobRecord, reason = 'cancelled while queued'): Promise<void> {
+/** `reason` (who cancelled it and why) goes into the job's cancelled event, from here or from its worker. */
+export async function cancelJob(services: Services, record: JobRecord, reason?: string): Promise<void> {
   const { jobs: store, queue, events, redis, keys, config, references, datasetArrays } = services;
   const id = record.id;
   // Flag first: a worker that picks the job up from now on sees it and does not start it.
-  await store.update(id, { cancel_requested: true });
+  await store.update(id, { cancel_requested: true, ...(reason ? { cancel_reason: reason } : {}) });
   const queued = await queue.getJob(id);
   let removed = false;
   if (queued && record.state === 'queued') {
@@ -19,7 +20,7 @@ export async function cancelJob(services: Services, record: JobRecord, reason = 
   }
   if (removed) {
     await store.update(id, { state: 'cancelled', finished_at: new Date().toISOString() });
-    await events.append(id, 'cancelled', { state: 'cancelled', reason }, config.jobTtlS);
+    await events.append(id, 'cancelled', { state: 'cancelled', reason: reason ? `${reason} (while queued)` : 'cancelled while queued' }, config.jobTtlS);
     await store.expire(id, config.jobTtlS);
     await references.release(id);
     await datasetArrays.remove(payloadDatasetId(id));

@@ -32,6 +32,7 @@ export const JobView = Type.Object({
     }),
   ),
   cancel_requested: Type.Optional(Type.Boolean()),
+  cancel_reason: Type.Optional(Type.String({ description: 'Why it was cancelled, when a sweep did it (early stopping, the sweep cancelled); also in its cancelled event.' })),
   backend: Type.Optional(Type.String({ description: 'TensorFlow.js backend that ran the job: tensorflow (libtensorflow) or cpu (pure JS).' })),
   execution: Type.Optional(
     Type.Union([Type.Literal('graph'), Type.Literal('eager')], {

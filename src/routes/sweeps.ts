@@ -26,6 +26,21 @@ const SweepList = Type.Object({ sweeps: Type.Array(SweepView) }, { title: 'Sweep
 
 const viewOf = ({ tenant: _tenant, ...record }: SweepRecord): SweepView => ({ ...record, links: sweepLinks(record.id) });
 
+/** An early_stopping policy that could never stop a trial, or that needs what the sweep lacks. */
+function earlyStoppingIssues(body: SweepCreate, fit: Record<string, unknown> | undefined): SpecIssue[] {
+  const policy = body.early_stopping;
+  if (!policy) return [];
+  if (body.algorithm.class_name === 'Hyperband') return [{ pointer: '/early_stopping', message: 'Hyperband stops trials itself (its brackets); early_stopping is for GridSearch, RandomSearch and BayesianOptimization' }];
+  const epochs = fit?.epochs ?? 1;
+  if (typeof epochs !== 'number') {
+    if (policy.class_name === 'ASHA') return [{ pointer: '/base/fit/epochs', message: "ASHA's rungs are set by the trials' epochs (Ray's max_t): they must be a number here, not a hyperparameter" }];
+    return [];
+  }
+  const grace = policy.config?.grace_period ?? 1;
+  if (grace >= epochs) return [{ pointer: '/early_stopping/config/grace_period', message: `${grace} leaves no epoch to stop a trial at: trials run ${epochs} epoch${epochs === 1 ? '' : 's'} (base.fit.epochs)` }];
+  return [];
+}
+
 /** Everything wrong with a sweep that the schema cannot see; the body with its seeds resolved. */
 async function checkSweep(body: SweepCreate, check: (job: JobCreate) => Promise<unknown>): Promise<SweepCreate> {
   const space = body.search_space as SearchSpace;
@@ -46,6 +61,7 @@ async function checkSweep(body: SweepCreate, check: (job: JobCreate) => Promise<
     // Hyperband gives every trial its epochs and initial epoch (KerasTuner's tuner/epochs).
     for (const key of ['epochs', 'initial_epoch']) if (fit && Object.hasOwn(fit, key)) issues.push({ pointer: `/base/fit/${key}`, message: `Hyperband sets each trial's ${key} from max_epochs and factor; leave it out` });
   }
+  issues.push(...earlyStoppingIssues(body, fit));
   if (issues.length) throw new SpecError(issues);
   // A seed the sweep keeps, so its trials are reproducible and a restarted controller draws the same.
   const resolved = structuredClone(body);
@@ -135,7 +151,7 @@ const sweeps: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'streamSweepEvents',
       tags: ['sweeps'],
       summary: 'Follow a sweep live (text/event-stream)',
-      description: 'Events: state, trial_started {trial_id, job_id, hyperparameters}, trial_ended {trial_id, state, objective, epochs_run}, new_best, then completed / cancelled / failed, after which the stream closes. Replayable with Last-Event-ID, as a job\'s stream.',
+      description: 'Events: state, trial_started {trial_id, job_id, hyperparameters}, trial_stopped {trial_id, job_id, epoch, reason} (early_stopping cancelled the trial\'s job), trial_ended {trial_id, state, objective, epochs_run, stopped_reason?}, new_best, then completed / cancelled / failed, after which the stream closes. Replayable with Last-Event-ID, as a job\'s stream.',
       params: SweepParams,
       querystring: EventStreamQuery,
       headers: EventStreamHeaders,

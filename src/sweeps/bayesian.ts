@@ -81,9 +81,13 @@ function randomTrial(space: SearchSpace, random: () => number, tried: Set<string
   return { kind: 'done' }; // as KerasTuner: no new point in 20 draws means the space is exhausted
 }
 
-/** Completed trials' values and scores (lower is better), or undefined when none has a finite one. */
+/**
+ * Completed trials' values and scores (lower is better), or undefined when none has a finite one.
+ * A trial early_stopping stopped counts with the best it reached: it lagged, which the process
+ * should learn, rather than have the point proposed again.
+ */
 function observations(trials: readonly TrialRecord[], direction: OracleInput<unknown>['direction']) {
-  const done = trials.filter((t) => t.state === 'completed' && typeof t.objective === 'number');
+  const done = trials.filter((t) => (t.state === 'completed' || t.state === 'stopped') && typeof t.objective === 'number');
   const scores = done.map((t) => score(t.objective!, direction));
   const finite = scores.filter(Number.isFinite);
   if (!finite.length) return undefined;

@@ -7,9 +7,17 @@
  *
  * A trial is saved before its job is submitted, and submitted with an Idempotency-Key of the
  * sweep and trial, so a crash between the two submits the same job again, never a second one.
+ *
+ * A running controller also follows its trials' event streams: an epoch's end or a trial's end
+ * advances the sweep at once rather than at the next tick. With an early_stopping policy, the
+ * objective of every trial epoch is read from those streams into the trial's curve, in the order
+ * the epochs ended, and the policy judges each new one; a trial it stops has its job cancelled with
+ * the reason.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
+import { compareStreamIds } from '../events/event-log.ts';
+import type { Subscription } from '../events/event-hub.ts';
 import type { Services } from '../plugins/services.ts';
 import { submitJob } from '../jobs/submit.ts';
 import { cancelJob } from '../jobs/cancel.ts';
@@ -17,6 +25,7 @@ import { TERMINAL_STATES, type JobRecord } from '../jobs/job-record.ts';
 import { SpecError } from '../spec/problem.ts';
 import type { JobCreate } from '../spec/schema.ts';
 import { nextDecision } from './algorithms.ts';
+import { stopReason, type Curve } from './early-stopping.ts';
 import { score, type TrialPlan, type TrialRecord } from './oracle.ts';
 import type { SweepTrial } from './schema.ts';
 import { substitute, type SearchSpace } from './search-space.ts';
@@ -38,10 +47,24 @@ const asTrialRecord = (t: SweepTrial): TrialRecord => ({
 const ACTIVE = new Set(['queued', 'running']);
 
 /** KerasTuner's trial objective: the best epoch's value (of this trial's own epochs). */
-function objectiveOf(record: JobRecord, name: string, direction: 'min' | 'max', fromEpoch: number): number | undefined {
-  const values = record.history?.[name]?.slice(fromEpoch).filter(Number.isFinite);
-  if (!values?.length) return undefined;
-  return direction === 'min' ? Math.min(...values) : Math.max(...values);
+function bestOf(values: readonly (number | null)[] | undefined, direction: 'min' | 'max'): number | undefined {
+  const finite = values?.filter((v): v is number => Number.isFinite(v));
+  if (!finite?.length) return undefined;
+  return direction === 'min' ? Math.min(...finite) : Math.max(...finite);
+}
+
+/** A trial's objective: from its job's history; a stopped trial's, from the curve its epochs gave. */
+function objectiveOf(trial: SweepTrial, record: JobRecord, name: string, direction: 'min' | 'max'): number | undefined {
+  return bestOf(record.history?.[name]?.slice(trial.initial_epoch ?? 0), direction) ?? bestOf(trial.curve, direction);
+}
+
+/** A trial epoch's objective as read from its job's epoch_end event. */
+interface EpochResult {
+  trial: SweepTrial;
+  /** 1-based, of the trial's own epochs. */
+  epoch: number;
+  value: number | null;
+  eventId: string;
 }
 
 /** The fit job a trial runs: the base with its values, and Hyperband's budget and continuation. */
@@ -66,6 +89,15 @@ export class SweepController {
   private stopped = false;
   private readonly intervalMs: number;
   private readonly leaseMs: number;
+  /** Set by start(): only a running controller follows trials' streams (tick() alone does not). */
+  private live = false;
+  /** Passes over sweeps run one at a time: the tick's and those an event asks for. */
+  private queue: Promise<void> = Promise.resolve();
+  private readonly wakeRequested = new Set<string>();
+  /** The trials' streams followed, by job id. */
+  private readonly watched = new Map<string, { sweepId: string; subscription: Subscription }>();
+  /** The last event read into a trial's curve, by job id (a successor reads from the start and skips epochs it has). */
+  private readonly cursors = new Map<string, string>();
 
   constructor(
     private readonly services: Services,
@@ -82,6 +114,7 @@ export class SweepController {
    * API's Redis connection is up by the time the server says it listens.
    */
   async start(): Promise<void> {
+    this.live = true;
     const loop = () => {
       if (this.stopped) return;
       this.ticking = this.tick()
@@ -99,7 +132,10 @@ export class SweepController {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    for (const { subscription } of this.watched.values()) subscription.close();
+    this.watched.clear();
     await this.ticking;
+    await this.queue;
     // Give the leases back: another controller takes the sweeps over at once.
     for (const id of await this.sweeps.active().catch(() => [])) {
       const key = this.services.keys.sweepLease(id);
@@ -108,15 +144,69 @@ export class SweepController {
   }
 
   /** One pass over the running sweeps this controller holds (or can take). */
-  async tick(): Promise<void> {
-    for (const id of await this.sweeps.active()) {
-      if (this.stopped) return;
-      if (!(await this.lease(id))) continue;
-      try {
-        await this.advance(id);
-      } catch (err) {
-        this.log.warn({ err, sweepId: id }, 'sweep not advanced; retried at the next tick');
+  tick(): Promise<void> {
+    return this.serially(async () => {
+      for (const id of await this.sweeps.active()) {
+        if (this.stopped) return;
+        await this.advanceHeld(id);
       }
+    });
+  }
+
+  private serially(pass: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(pass);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async advanceHeld(id: string): Promise<void> {
+    try {
+      if (!(await this.lease(id))) return this.unwatch(id);
+      await this.advance(id);
+    } catch (err) {
+      this.log.warn({ err, sweepId: id }, 'sweep not advanced; retried at the next tick');
+    }
+  }
+
+  /** An event of one of its trials: advance that sweep now (one pass queued at a time). */
+  private wake(sweepId: string): void {
+    if (this.stopped || this.wakeRequested.has(sweepId)) return;
+    this.wakeRequested.add(sweepId);
+    void this.serially(async () => {
+      this.wakeRequested.delete(sweepId);
+      if (!this.stopped) await this.advanceHeld(sweepId);
+    });
+  }
+
+  /** Follows the streams of the sweep's active trials, and no others of it. */
+  private async watch(sweep: SweepRecord): Promise<void> {
+    if (!this.live || this.stopped) return;
+    const active = new Set(sweep.state === 'running' ? sweep.trials.filter((t) => ACTIVE.has(t.state) && t.job_id).map((t) => t.job_id!) : []);
+    for (const [jobId, w] of this.watched) {
+      if (w.sweepId === sweep.id && !active.has(jobId)) {
+        w.subscription.close();
+        this.watched.delete(jobId);
+        this.cursors.delete(jobId);
+      }
+    }
+    for (const jobId of active) {
+      if (this.watched.has(jobId)) continue;
+      const entry = { sweepId: sweep.id, subscription: { close() {} } as Subscription };
+      this.watched.set(jobId, entry);
+      entry.subscription = await this.services.hub.subscribe(jobId, this.cursors.get(jobId) ?? '0', (events) => {
+        if (events.some((e) => e.type === 'epoch_end' || TERMINAL_STATES.has(e.type))) this.wake(sweep.id);
+      });
+      // Closed while subscribing (the trial ended, the controller stopped): let go of it.
+      if (this.watched.get(jobId) !== entry) entry.subscription.close();
+    }
+  }
+
+  private unwatch(sweepId: string): void {
+    for (const [jobId, w] of this.watched) {
+      if (w.sweepId !== sweepId) continue;
+      w.subscription.close();
+      this.watched.delete(jobId);
+      this.cursors.delete(jobId);
     }
   }
 
@@ -140,10 +230,61 @@ export class SweepController {
       await this.services.redis.srem(this.services.keys.activeSweeps(), id);
       return;
     }
-    if (sweep.state !== 'running') return this.sweeps.end(sweep, this.services.config.jobTtlS);
+    if (sweep.state !== 'running') {
+      this.unwatch(id);
+      return this.sweeps.end(sweep, this.services.config.jobTtlS);
+    }
     await this.collect(sweep);
-    if (await this.sweeps.cancelRequested(sweep.id)) return this.cancel(sweep);
-    await this.startTrials(sweep);
+    if (await this.sweeps.cancelRequested(sweep.id)) await this.cancel(sweep);
+    else await this.startTrials(sweep);
+    await this.watch(sweep);
+  }
+
+  /**
+   * With early_stopping: the epochs the active trials ended since the last pass, into their
+   * curves in the order they ended, each judged by the policy against every other trial's curve.
+   */
+  private async followCurves(sweep: SweepRecord, records: (JobRecord | undefined)[], active: SweepTrial[]): Promise<boolean> {
+    const policy = sweep.spec.early_stopping;
+    if (!policy) return false;
+    const { name, direction } = sweep.spec.objective;
+    const results: EpochResult[] = [];
+    for (const trial of active) {
+      const jobId = trial.job_id!;
+      for (let cursor = this.cursors.get(jobId) ?? '0'; ; ) {
+        const events = await this.services.events.readAfter(jobId, cursor);
+        if (events.length === 0) break;
+        cursor = events.at(-1)!.id;
+        this.cursors.set(jobId, cursor);
+        for (const e of events) {
+          if (e.type !== 'epoch_end') continue;
+          const data = e.data as { epoch: number; logs: Record<string, number> };
+          const value = data.logs?.[name];
+          results.push({ trial, epoch: data.epoch - (trial.initial_epoch ?? 0) + 1, value: Number.isFinite(value) ? value : null, eventId: e.id });
+        }
+      }
+    }
+    results.sort((a, b) => compareStreamIds(a.eventId, b.eventId));
+    // The epochs a trial runs to (a hyperparameter, perhaps): nothing is stopped at its last one.
+    const epochsOf = (t: SweepTrial) => Number((trialJob(sweep, { values: t.hyperparameters }) as { fit?: { epochs?: number } }).fit?.epochs ?? 1);
+    let changed = false;
+    for (const r of results) {
+      const curve = (r.trial.curve ??= []);
+      // Only the next epoch: one seen before (a resumed job re-announces, a successor re-reads) is skipped.
+      if (r.epoch !== curve.length + 1) continue;
+      curve.push(r.value);
+      changed = true;
+      const record = records[active.indexOf(r.trial)];
+      if (r.trial.stopped_reason || !record || TERMINAL_STATES.has(record.state)) continue;
+      const others: Curve[] = sweep.trials.filter((t) => t !== r.trial && t.curve?.length).map((t) => ({ id: t.id, values: t.curve! }));
+      const reason = stopReason(policy, { name, direction }, { id: r.trial.id, values: curve }, others, epochsOf(r.trial));
+      if (!reason) continue;
+      r.trial.stopped_reason = reason;
+      await this.sweeps.save(sweep);
+      await cancelJob(this.services, record, `stopped by the sweep's early_stopping: ${reason}`);
+      await this.emit(sweep, 'trial_stopped', { trial_id: r.trial.id, job_id: r.trial.job_id, epoch: r.epoch, reason });
+    }
+    return changed;
   }
 
   /** Reads the active trials' jobs; records the ones that ended. */
@@ -151,7 +292,7 @@ export class SweepController {
     const active = sweep.trials.filter((t) => ACTIVE.has(t.state) && t.job_id);
     const records = await this.services.jobs.getMany(active.map((t) => t.job_id!));
     const { name, direction } = sweep.spec.objective;
-    let changed = false;
+    let changed = await this.followCurves(sweep, records, active);
     for (const [i, trial] of active.entries()) {
       const record = records[i];
       if (!record) {
@@ -166,16 +307,26 @@ export class SweepController {
         }
         continue;
       }
-      trial.state = record.state as SweepTrial['state'];
-      trial.epochs_run = record.progress?.epoch ?? null;
-      trial.objective = objectiveOf(record, name, direction, trial.initial_epoch ?? 0) ?? null;
+      // Stopped: its job was cancelled by early_stopping (one that finished first stays completed).
+      trial.state = trial.stopped_reason && record.state === 'cancelled' ? 'stopped' : (record.state as SweepTrial['state']);
+      trial.epochs_run = record.progress?.epoch ?? trial.curve?.length ?? null;
+      trial.objective = objectiveOf(trial, record, name, direction) ?? null;
       if (record.state === 'completed' && trial.objective === null) {
         trial.error = `the objective "${name}" is not in the trial's history (keys: ${Object.keys(record.history ?? {}).join(', ') || 'none'})`;
       } else if (record.error) {
         trial.error = record.error.message;
       }
       changed = true;
-      await this.emit(sweep, 'trial_ended', { trial_id: trial.id, job_id: trial.job_id, state: trial.state, objective: trial.objective, epochs_run: trial.epochs_run, hyperparameters: trial.hyperparameters, ...(trial.error ? { error: trial.error } : {}) });
+      await this.emit(sweep, 'trial_ended', {
+        trial_id: trial.id,
+        job_id: trial.job_id,
+        state: trial.state,
+        objective: trial.objective,
+        epochs_run: trial.epochs_run,
+        hyperparameters: trial.hyperparameters,
+        ...(trial.error ? { error: trial.error } : {}),
+        ...(trial.state === 'stopped' ? { stopped_reason: trial.stopped_reason } : {}),
+      });
       if (trial.objective !== null && (!sweep.best || score(trial.objective, direction) < score(sweep.best.objective, direction))) {
         sweep.best = { trial_id: trial.id, job_id: trial.job_id!, hyperparameters: trial.hyperparameters, objective: trial.objective, model_id: record.model_id ?? null };
         await this.emit(sweep, 'new_best', sweep.best);

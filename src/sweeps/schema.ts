@@ -56,6 +56,43 @@ export const SweepObjective = Type.Object(
   { title: 'SweepObjective', additionalProperties: false, description: "keras_tuner.Objective(name, direction): a trial's objective is its best epoch's value." },
 );
 
+const Epochs = (description: string) => Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description }));
+export const EarlyStoppingPolicy = Type.Union(
+  [
+    Type.Object(
+      {
+        class_name: Type.Literal('MedianStoppingRule'),
+        config: Type.Optional(
+          Type.Object(
+            {
+              grace_period: Epochs('Epochs a trial runs before it can be stopped; the running means start here (default 1).'),
+              min_samples_required: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Other trials that must have reached the epoch before the median counts (default 3).' })),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      { additionalProperties: false, description: "Ray Tune's MedianStoppingRule (Vizier's median stopping), with epochs as time: a trial is stopped at epoch t when its best objective so far is worse than the median, over the other trials that reached epoch t, of their mean objective over epochs grace_period..t." },
+    ),
+    Type.Object(
+      {
+        class_name: Type.Literal('ASHA'),
+        config: Type.Optional(
+          Type.Object(
+            {
+              grace_period: Epochs('The first rung, in epochs (default 1).'),
+              reduction_factor: Type.Optional(Type.Number({ minimum: 2, maximum: 100, description: 'Rungs at grace_period × reduction_factor^k epochs; a trial continues past a rung only in the top 1/reduction_factor (default 4).' })),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      { additionalProperties: false, description: "Asynchronous successive halving, as Ray Tune's ASHAScheduler (one bracket, max_t = base.fit.epochs): at each rung a trial is stopped when its objective there is below the (1 − 1/reduction_factor) quantile of the trials that reached the rung before it." },
+    ),
+  ],
+  { title: 'EarlyStoppingPolicy', description: 'Stops trials whose objective lags, while they run: the trial\'s job is cancelled with the reason, which is in its cancelled event and the sweep\'s trial_stopped event.' },
+);
+
 export const SweepCreate = Type.Object(
   {
     base: Type.Object({ type: Type.Literal('fit') }, { additionalProperties: true, description: 'A fit job body (POST /v1/jobs) in which any value may be {"$hp": "<name>"}.' }),
@@ -64,6 +101,7 @@ export const SweepCreate = Type.Object(
     objective: SweepObjective,
     max_trials: Type.Integer({ minimum: 1, maximum: 1000 }),
     max_parallel_trials: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'Trials queued or running at once (default 1).' })),
+    early_stopping: Type.Optional(EarlyStoppingPolicy),
   },
   { title: 'SweepCreate', additionalProperties: false },
 );
@@ -78,6 +116,8 @@ export const SweepTrial = Type.Object(
     objective: Type.Union([Type.Number(), Type.Null()]),
     epochs_run: Type.Union([Type.Integer(), Type.Null()]),
     error: Type.Optional(Type.String()),
+    curve: Type.Optional(Type.Array(Type.Union([Type.Number(), Type.Null()]), { description: 'With early_stopping: the objective at each of the trial\'s own epochs, in order (null: not a finite number, which the policies count as the worst value).' })),
+    stopped_reason: Type.Optional(Type.String({ description: 'Why early_stopping stopped the trial (its state is then stopped, once its job has ended).' })),
     epochs: Type.Optional(Type.Integer({ description: 'Hyperband: the epochs this trial trains to.' })),
     initial_epoch: Type.Optional(Type.Integer({ description: "Hyperband: where it continues its parent's training." })),
     parent: Type.Optional(Type.String({ description: 'Hyperband: the trial it continues.' })),
@@ -108,3 +148,4 @@ export type SweepCreate = Static<typeof SweepCreate>;
 export type SweepTrial = Static<typeof SweepTrial>;
 export type SweepView = Static<typeof SweepView>;
 export type SweepAlgorithm = Static<typeof SweepAlgorithm>;
+export type EarlyStoppingPolicy = Static<typeof EarlyStoppingPolicy>;

@@ -57,11 +57,14 @@ function onEvent(type, data) {
       void pollJobs();
       break;
     case 'trial_ended': {
-      const trial = upsertTrial({ id: data.trial_id, job_id: data.job_id, hyperparameters: data.hyperparameters, state: data.state, objective: data.objective, epochs_run: data.epochs_run, ...(data.error ? { error: data.error } : {}) });
+      const trial = upsertTrial({ id: data.trial_id, job_id: data.job_id, hyperparameters: data.hyperparameters, state: data.state, objective: data.objective, epochs_run: data.epochs_run, ...(data.error ? { error: data.error } : {}), ...(data.stopped_reason ? { stopped_reason: data.stopped_reason } : {}) });
       // Its whole history, once, for the chart.
       if (trial.job_id && !jobs.get(trial.job_id)?.final) void loadJob(trial.job_id).catch(() => {});
       break;
     }
+    case 'trial_stopped':
+      upsertTrial({ id: data.trial_id, stopped_reason: data.reason });
+      break;
     case 'new_best':
       sweep.best = data;
       break;
@@ -235,7 +238,7 @@ function renderTable() {
       },
       el('td', {}, el('span', { class: 'swatch', style: `background:${colorOf(t)}` }), t.id, isBest ? el('span', { class: 'best-mark', title: 'best trial' }, ' ★ best') : undefined),
       ...names.map((n) => el('td', { class: 'hp' }, n in t.hyperparameters ? hpText(t.hyperparameters[n]) : '—')),
-      el('td', {}, el('span', { class: `state ${state}`, title: t.error ?? '' }, state)),
+      el('td', {}, el('span', { class: `state ${state}`, title: t.error ?? t.stopped_reason ?? '' }, state)),
       el('td', { class: 'objective' }, t.objective === null ? '—' : fmt(t.objective)),
       el('td', {}, epochsCell(t)),
       el('td', {}, t.job_id ? el('a', { href: `/ui/job.html?id=${encodeURIComponent(t.job_id)}` }, t.job_id.slice(0, 8)) : '—'),
