@@ -6,10 +6,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import pino from 'pino';
 import { ashaRungs, percentile, stopReason, type Curve } from '../src/sweeps/early-stopping.ts';
 import type { EarlyStoppingPolicy } from '../src/sweeps/schema.ts';
+import { SweepController } from '../src/sweeps/controller.ts';
+import { SweepStore } from '../src/sweeps/sweep-store.ts';
 import { startStack, type Stack } from './helpers/stack.ts';
-import { getJson, post } from './helpers/http.ts';
+import { del, getJson, post, waitForState } from './helpers/http.ts';
 import { readEvents } from './helpers/sse.ts';
 
 interface Scenario {
@@ -122,7 +125,7 @@ describe('early stopping through the service', () => {
       const epochs = 150;
       const sweep = await sweepWith(policy, epochs);
       assert.equal(sweep.state, 'completed');
-      const [first, slow, third] = sweep.trials;
+      const [first, slow] = sweep.trials;
       assert.equal(first.state, 'completed', 'nothing to compare the first trial with');
       assert.equal(first.epochs_run, epochs);
       assert.deepEqual(first.curve.length, epochs);
@@ -130,6 +133,7 @@ describe('early stopping through the service', () => {
       assert.equal(slow.state, 'stopped', JSON.stringify(slow));
       assert.match(slow.stopped_reason, pattern);
       assert.ok(slow.epochs_run < epochs, `stopped early (${slow.epochs_run} of ${epochs} epochs)`);
+      assert.ok(slow.curve.length >= slow.stopped_at_epoch, 'its curve goes on to where the cancel reached the job');
       assert.equal(slow.objective, Math.min(...slow.curve), "a stopped trial's objective is its best epoch");
       const job = (await getJson(stack, `/v1/jobs/${slow.job_id}`)).body;
       assert.equal(job.state, 'cancelled');
@@ -137,12 +141,24 @@ describe('early stopping through the service', () => {
       const cancelled = JSON.parse(jobEvents.at(-1)!.data);
       assert.ok(cancelled.reason.startsWith(`stopped by the sweep's early_stopping: ${slow.stopped_reason} (cancelled after`), cancelled.reason);
 
-      // The third trial learns faster than the first at every epoch: it is not stopped, and it is the best.
-      assert.equal(third.state, 'completed', JSON.stringify(third));
-      assert.equal(sweep.best.trial_id, third.id);
+      // Every trial's fate is the policy's on the curves the trials before it left (they ran one
+      // at a time): stopped at the first epoch it says so, for that reason, or not at all.
+      for (const [k, trial] of sweep.trials.entries()) {
+        const others = sweep.trials.slice(0, k).map((t: any) => ({ id: t.id, values: t.curve.slice(0, t.stopped_at_epoch) }));
+        let expected: { epoch: number; reason: string } | undefined;
+        for (let t = 1; t <= trial.curve.length && !expected; t++) {
+          const reason = stopReason(policy, { name: 'loss', direction: 'min' }, { id: trial.id, values: trial.curve.slice(0, t) }, others, epochs);
+          if (reason) expected = { epoch: t, reason };
+        }
+        assert.deepEqual(trial.stopped_reason && { epoch: trial.stopped_at_epoch, reason: trial.stopped_reason }, expected, `trial ${k}`);
+        assert.equal(trial.state, expected ? 'stopped' : 'completed', `trial ${k}`);
+      }
+      assert.notEqual(sweep.best.trial_id, slow.id);
       const events = await readEvents(`${stack.baseUrl}/v1/sweeps/${sweep.id}/events`);
       const stopped = events.filter((e) => e.event === 'trial_stopped').map((e) => JSON.parse(e.data));
-      assert.deepEqual(stopped, [{ trial_id: slow.id, job_id: slow.job_id, epoch: 1, reason: slow.stopped_reason }]);
+      const stoppedTrials = sweep.trials.filter((t: any) => t.stopped_reason);
+      assert.deepEqual(stopped, stoppedTrials.map((t: any) => ({ trial_id: t.id, job_id: t.job_id, epoch: t.stopped_at_epoch, reason: t.stopped_reason })));
+      assert.equal(slow.stopped_at_epoch, 1);
       const ended = events.filter((e) => e.event === 'trial_ended').map((e) => JSON.parse(e.data)).find((d) => d.trial_id === slow.id);
       assert.equal(ended.state, 'stopped');
       assert.equal(ended.stopped_reason, slow.stopped_reason);
@@ -165,5 +181,50 @@ describe('early stopping through the service', () => {
     await refused(body({ class_name: 'MedianStoppingRule', config: { grace_period: 10 } }), '/early_stopping/config/grace_period', /leaves no epoch to stop a trial at: trials run 10 epochs/);
     await refused(body({ class_name: 'ASHA', config: { reduction_factor: 1.5 } }), '/early_stopping/config/reduction_factor', /2/, 400);
     await refused(body({ class_name: 'PopulationBasedTraining' }), '/early_stopping/class_name', /must be one of: MedianStoppingRule, ASHA/, 400);
+  });
+});
+
+describe('an early stop decided by a controller that died before cancelling', () => {
+  let stack: Stack;
+  before(async () => {
+    // This API's own controller sleeps: a stand-in plays the successor.
+    stack = await startStack({ env: { SWEEP_INTERVAL_MS: '3600000' } });
+  });
+  after(async () => {
+    await stack.close();
+  });
+
+  test('the successor finds the saved decision and cancels the job, with its reason', { timeout: 120_000 }, async () => {
+    const res = await post(stack, '/v1/sweeps', {
+      base: regressionBase(2000),
+      search_space: { learning_rate: { type: 'choice', values: [0.1, 0.05] } },
+      algorithm: { class_name: 'GridSearch' },
+      objective: { name: 'loss', direction: 'min' },
+      max_trials: 2,
+      early_stopping: { class_name: 'MedianStoppingRule', config: { min_samples_required: 1 } },
+    });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const { services } = stack.app;
+    const store = new SweepStore(services.redis, services.keys);
+    const successor = new SweepController(services, store, pino({ level: 'warn' }));
+    await successor.tick();
+    const jobId = (await store.get(res.body.id))!.trials[0].job_id!;
+    await waitForState(stack, jobId, ['running']);
+    // What the dead controller saved before it could cancel.
+    const sweep = (await store.get(res.body.id))!;
+    sweep.trials[0].stopped_reason = 'MedianStoppingRule: decided before a crash';
+    await store.save(sweep);
+
+    await successor.tick();
+    const job = await waitForState(stack, jobId, ['cancelled', 'completed', 'failed']);
+    assert.equal(job.state, 'cancelled');
+    const events = await readEvents(`${stack.baseUrl}/v1/jobs/${jobId}/events`);
+    assert.match(JSON.parse(events.at(-1)!.data).reason, /^stopped by the sweep's early_stopping: MedianStoppingRule: decided before a crash \(cancelled after \d+ epoch/);
+    await successor.tick();
+    const after = (await store.get(res.body.id))!;
+    assert.equal(after.trials[0].state, 'stopped');
+    assert.ok(after.trials[0].epochs_run! < 2000);
+    await del(stack, `/v1/sweeps/${res.body.id}`);
+    await successor.tick();
   });
 });

@@ -1404,6 +1404,8 @@ export interface components {
             curve?: (number | null)[];
             /** @description Why early_stopping stopped the trial (its state is then stopped, once its job has ended). */
             stopped_reason?: string;
+            /** @description The epoch (of its own, from 1) early_stopping stopped it at. Its job trains on until the cancel reaches it, within a batch; the policy judges other trials by its curve up to here, as Ray sees a stopped trial. */
+            stopped_at_epoch?: number;
             /** @description Hyperband: the epochs this trial trains to. */
             epochs?: number;
             /** @description Hyperband: where it continues its parent's training. */

@@ -248,6 +248,11 @@ export class SweepController {
     const policy = sweep.spec.early_stopping;
     if (!policy) return false;
     const { name, direction } = sweep.spec.objective;
+    // Stopped by a controller that died before it cancelled the job: cancel it now.
+    for (const [i, trial] of active.entries()) {
+      const record = records[i];
+      if (trial.stopped_reason && record && !TERMINAL_STATES.has(record.state) && !record.cancel_requested) await this.stopTrial(sweep, trial, record);
+    }
     const results: EpochResult[] = [];
     for (const trial of active) {
       const jobId = trial.job_id!;
@@ -276,15 +281,21 @@ export class SweepController {
       changed = true;
       const record = records[active.indexOf(r.trial)];
       if (r.trial.stopped_reason || !record || TERMINAL_STATES.has(record.state)) continue;
-      const others: Curve[] = sweep.trials.filter((t) => t !== r.trial && t.curve?.length).map((t) => ({ id: t.id, values: t.curve! }));
+      const others: Curve[] = sweep.trials.filter((t) => t !== r.trial && t.curve?.length).map((t) => ({ id: t.id, values: t.curve!.slice(0, t.stopped_at_epoch) }));
       const reason = stopReason(policy, { name, direction }, { id: r.trial.id, values: curve }, others, epochsOf(r.trial));
       if (!reason) continue;
+      // The decision is saved first: a successor finds it and cancels the job, should this controller die here.
       r.trial.stopped_reason = reason;
+      r.trial.stopped_at_epoch = r.epoch;
       await this.sweeps.save(sweep);
-      await cancelJob(this.services, record, `stopped by the sweep's early_stopping: ${reason}`);
-      await this.emit(sweep, 'trial_stopped', { trial_id: r.trial.id, job_id: r.trial.job_id, epoch: r.epoch, reason });
+      await this.stopTrial(sweep, r.trial, record);
     }
     return changed;
+  }
+
+  private async stopTrial(sweep: SweepRecord, trial: SweepTrial, record: JobRecord): Promise<void> {
+    await cancelJob(this.services, record, `stopped by the sweep's early_stopping: ${trial.stopped_reason}`);
+    await this.emit(sweep, 'trial_stopped', { trial_id: trial.id, job_id: trial.job_id, epoch: trial.stopped_at_epoch, reason: trial.stopped_reason });
   }
 
   /** Reads the active trials' jobs; records the ones that ended. */

@@ -118,6 +118,7 @@ export const SweepTrial = Type.Object(
     error: Type.Optional(Type.String()),
     curve: Type.Optional(Type.Array(Type.Union([Type.Number(), Type.Null()]), { description: 'With early_stopping: the objective at each of the trial\'s own epochs, in order (null: not a finite number, which the policies count as the worst value).' })),
     stopped_reason: Type.Optional(Type.String({ description: 'Why early_stopping stopped the trial (its state is then stopped, once its job has ended).' })),
+    stopped_at_epoch: Type.Optional(Type.Integer({ description: 'The epoch (of its own, from 1) early_stopping stopped it at. Its job trains on until the cancel reaches it, within a batch; the policy judges other trials by its curve up to here, as Ray sees a stopped trial.' })),
     epochs: Type.Optional(Type.Integer({ description: 'Hyperband: the epochs this trial trains to.' })),
     initial_epoch: Type.Optional(Type.Integer({ description: "Hyperband: where it continues its parent's training." })),
     parent: Type.Optional(Type.String({ description: 'Hyperband: the trial it continues.' })),

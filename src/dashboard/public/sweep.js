@@ -269,7 +269,8 @@ let curves; // {plot, signature}
 function objectiveCurve(trial) {
   const job = trial.job_id && jobs.get(trial.job_id);
   const values = job?.history?.[sweep.spec.objective.name];
-  if (!values?.length) return undefined;
+  // A stopped trial's job was cancelled and keeps no history: the curve the controller recorded.
+  if (!values?.length) return trial.curve?.length ? trial.curve : undefined;
   const from = trial.initial_epoch ?? 0;
   return values.map((v, i) => (i < from ? null : v));
 }
