@@ -43,7 +43,13 @@ export function requestExamples(): Record<string, Record<string, Example>> {
     createJob: jobs,
     evaluateModel: { tutorial_2: { summary: 'Tutorial 2: model.evaluate(x_test, y_test, batch_size=128)', value: section2.evaluate } },
     predictWithModel: { tutorial_2: { summary: 'Tutorial 2: model.predict(x_test[:3])', value: section2.predict } },
-    createSweep: { tutorial_1_random_search: { summary: 'RandomSearch over tutorial 1: units of the first layer and the learning rate', value: tutorialSweep(jobs['1a_first_model_validation_data'].value) } },
+    createSweep: {
+      tutorial_1_random_search: { summary: 'RandomSearch over tutorial 1: units of the first layer and the learning rate', value: tutorialSweep(jobs['1a_first_model_validation_data'].value) },
+      tutorial_1_with_asha: {
+        summary: 'The same, with lagging trials stopped by ASHA (rungs at epochs 1 and 2 of 5)',
+        value: { ...tutorialSweep(jobs['1a_first_model_validation_data'].value), early_stopping: { class_name: 'ASHA', config: { grace_period: 1, reduction_factor: 2 } } },
+      },
+    },
     setModelTtl: ttl,
     setDatasetTtl: ttl,
   };
