@@ -5,12 +5,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tar from 'tar';
 import { buildApp } from '../src/app.ts';
 import { kerasNumber } from '../src/cli/keras-line.ts';
@@ -18,49 +17,9 @@ import { startStack, type Stack } from './helpers/stack.ts';
 import { seedMlpJob } from './helpers/specs.ts';
 import { getJson, post, waitForState } from './helpers/http.ts';
 import { TcpProxy } from './helpers/tcp-proxy.ts';
+import { LAUNCHER, startKjobs, startProcess } from './helpers/kjobs-process.ts';
 
-const LAUNCHER = fileURLToPath(new URL('../bin/kjobs.mjs', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A kjobs process whose output can be watched while it runs. */
-interface Running {
-  readonly stdout: string;
-  readonly stderr: string;
-  exited: Promise<Run>;
-}
-
-/** Never spawnSync here: the API under test runs in this process and must keep answering. */
-function startProcess(file: string, args: string[], options: { url: string; input?: string; cwd?: string }): Running {
-  const env: NodeJS.ProcessEnv = { ...process.env, KJOBS_URL: options.url };
-  delete env.KJOBS_API_KEY;
-  const child = spawn(file, args, { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-  const output = { stdout: '', stderr: '' };
-  child.stdout.setEncoding('utf8').on('data', (text: string) => (output.stdout += text));
-  child.stderr.setEncoding('utf8').on('data', (text: string) => (output.stderr += text));
-  child.stdin.end(options.input ?? '');
-  const exited = new Promise<Run>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, ...output }));
-  });
-  return {
-    get stdout() {
-      return output.stdout;
-    },
-    get stderr() {
-      return output.stderr;
-    },
-    exited,
-  };
-}
-
-function start(args: string[], options: { url: string; input?: string; cwd?: string }): Running {
-  return startProcess(process.execPath, [LAUNCHER, ...args], options);
-}
+const start = startKjobs;
 
 async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
