@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startStack, type Stack } from './helpers/stack.ts';
-import { getJson, post } from './helpers/http.ts';
+import { post, waitForSweep as waitForSweepOf } from './helpers/http.ts';
 import { seedMlpJob } from './helpers/specs.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -73,15 +73,7 @@ describe('sweep pages in a browser', { skip: missing }, () => {
     await stack?.close();
   });
 
-  async function waitForSweep(id: string, states: string[], timeoutMs = 180_000) {
-    const start = Date.now();
-    for (;;) {
-      const { body } = await getJson(stack, `/v1/sweeps/${id}`);
-      if (states.includes(body.state)) return body;
-      if (Date.now() - start > timeoutMs) throw new Error(`sweep ${id} still ${body.state}: ${JSON.stringify(body.trials)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const waitForSweep = (id: string, states: string[], timeoutMs?: number) => waitForSweepOf(stack, id, states, timeoutMs);
 
   test('a grid sweep: its page fills the trials table live, sorts by objective, marks the best, charts every trial', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

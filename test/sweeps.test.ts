@@ -14,7 +14,7 @@ import { gridPoints, pointKey, type SearchSpace } from '../src/sweeps/search-spa
 import { SweepStore } from '../src/sweeps/sweep-store.ts';
 import { startWorker, type RunningWorker } from '../workers/start-worker.ts';
 import { startStack, type Stack } from './helpers/stack.ts';
-import { del, getJson, post, waitForState } from './helpers/http.ts';
+import { del, getJson, post, waitForState, waitForSweep as waitForSweepOf } from './helpers/http.ts';
 import { seedMlpJob } from './helpers/specs.ts';
 
 const SPACE: SearchSpace = {
@@ -84,15 +84,7 @@ describe('sweeps through the API', () => {
 
   const base = tutorialBase;
 
-  async function waitForSweep(id: string, states: string[], timeoutMs = 180_000) {
-    const start = Date.now();
-    for (;;) {
-      const { body } = await getJson(stack, `/v1/sweeps/${id}`);
-      if (states.includes(body.state)) return body;
-      if (Date.now() - start > timeoutMs) throw new Error(`sweep ${id} still ${body.state}: ${JSON.stringify(body.trials)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const waitForSweep = (id: string, states: string[], timeoutMs?: number) => waitForSweepOf(stack, id, states, timeoutMs);
 
   test('a grid sweep runs every point as a fit job, two at a time on two workers, and names the best', async () => {
     const res = await post(stack, '/v1/sweeps', { base: base(), search_space: space, algorithm: { class_name: 'GridSearch' }, objective: { name: 'val_loss', direction: 'min' }, max_trials: 10, max_parallel_trials: 2 });

@@ -38,3 +38,14 @@ export async function waitForState(stack: Stack, id: string, states: string[], t
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Polls a sweep until it is in one of states; the error names its trials, to show where it stuck. */
+export async function waitForSweep(stack: Stack, id: string, states: string[], timeoutMs = 180_000) {
+  const start = Date.now();
+  for (;;) {
+    const { body } = await getJson(stack, `/v1/sweeps/${id}`);
+    if (states.includes(body.state)) return body;
+    if (Date.now() - start > timeoutMs) throw new Error(`sweep ${id} still ${body.state}: ${JSON.stringify(body.trials)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
