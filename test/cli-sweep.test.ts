@@ -13,19 +13,8 @@ import { startStack, type Stack } from './helpers/stack.ts';
 import { seedMlpJob } from './helpers/specs.ts';
 import { getJson, waitForState } from './helpers/http.ts';
 import { TcpProxy } from './helpers/tcp-proxy.ts';
-import { startKjobs } from './helpers/kjobs-process.ts';
-
-const start = startKjobs;
-
-async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+import { startKjobs as start } from './helpers/kjobs-process.ts';
+import { until } from './helpers/until.ts';
 
 /** The tutorial MLP with its first layer's units and the learning rate as hyperparameters. */
 function tutorialBase(overrides: { epochs: number; samples: number }) {
@@ -75,7 +64,7 @@ describe('kjobs sweep', () => {
     const proxy = await TcpProxy.start(Number(new URL(stack.baseUrl).port));
     try {
       const follower = start(['sweep', spec, '--follow'], { url: `http://127.0.0.1:${proxy.port}` });
-      await until('the first trial line', () => /^Trial /m.test(follower.stdout));
+      await until('the first trial line', () => /^Trial /m.test(follower.stdout), 120_000);
       // Three trials are still to run (one at a time): the follower has to reconnect to see them.
       const endedBeforeCut = /^Sweep /m.test(follower.stdout);
       proxy.cutAll();
@@ -128,11 +117,11 @@ describe('kjobs sweep', () => {
   test('cancel-sweep from another process makes the follower exit 2; cancelling again, or an unknown sweep, exits 1', { timeout: 180_000 }, async () => {
     const spec = await writeSpec('long.json', gridSweep(tutorialBase({ epochs: 500, samples: 4000 })));
     const follower = start(['sweep', spec, '--follow'], { url: stack.baseUrl });
-    const id = await until('the sweep id', () => /^([0-9a-f-]{36})\n/.exec(follower.stdout)?.[1]);
+    const id = await until('the sweep id', () => /^([0-9a-f-]{36})\n/.exec(follower.stdout)?.[1], 120_000);
     const running = await until('a running trial', async () => {
       const { body } = await getJson(stack, `/v1/sweeps/${id}`);
       return body.trials.find((t: any) => t.state === 'running');
-    });
+    }, 120_000);
 
     const cancel = await kjobs(['cancel-sweep', id]);
     assert.equal(cancel.code, 0, cancel.stderr);

@@ -17,19 +17,8 @@ import { startStack, type Stack } from './helpers/stack.ts';
 import { seedMlpJob } from './helpers/specs.ts';
 import { getJson, post, waitForState } from './helpers/http.ts';
 import { TcpProxy } from './helpers/tcp-proxy.ts';
-import { LAUNCHER, startKjobs, startProcess } from './helpers/kjobs-process.ts';
-
-const start = startKjobs;
-
-async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+import { LAUNCHER, startKjobs as start, startProcess } from './helpers/kjobs-process.ts';
+import { until } from './helpers/until.ts';
 
 const EPOCH_LINE = /^Epoch (\d+)\/(\d+)((?: - [A-Za-z0-9_]+: \S+)*)$/;
 

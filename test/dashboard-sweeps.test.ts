@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startStack, type Stack } from './helpers/stack.ts';
-import { post, waitForSweep as waitForSweepOf } from './helpers/http.ts';
+import { post, waitForSweep } from './helpers/http.ts';
 import { seedMlpJob } from './helpers/specs.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -73,8 +73,6 @@ describe('sweep pages in a browser', { skip: missing }, () => {
     await stack?.close();
   });
 
-  const waitForSweep = (id: string, states: string[], timeoutMs?: number) => waitForSweepOf(stack, id, states, timeoutMs);
-
   test('a grid sweep: its page fills the trials table live, sorts by objective, marks the best, charts every trial', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors = collectErrors(page);
@@ -93,7 +91,7 @@ describe('sweep pages in a browser', { skip: missing }, () => {
     assert.equal(await page.locator('#trials tbody tr').count(), 4);
     assert.equal(await page.locator('#cancel').isHidden(), true, 'no Cancel once the sweep has ended');
 
-    const sweep = await waitForSweep(id, ['completed']);
+    const sweep = await waitForSweep(stack, id, ['completed']);
     assert.equal(sweep.trials.length, 4);
     assert.ok(sweep.best, 'the API names a best trial');
 
@@ -170,7 +168,7 @@ describe('sweep pages in a browser', { skip: missing }, () => {
     await page.waitForSelector('body[data-state="cancelled"]', { timeout: 60_000 });
     assert.equal(await page.locator('#state').textContent(), 'cancelled');
     assert.equal(await page.locator('#cancel').isHidden(), true);
-    const sweep = await waitForSweep(id, ['cancelled', 'completed']);
+    const sweep = await waitForSweep(stack, id, ['cancelled', 'completed']);
     assert.equal(sweep.state, 'cancelled');
     // Every trial the page shows is one the API has, cancelled with it.
     await page.waitForFunction((n) => document.querySelectorAll('#trials tbody tr[data-state="cancelled"]').length === n, sweep.trials.length, { timeout: 30_000 });

@@ -14,7 +14,7 @@ import { gridPoints, pointKey, type SearchSpace } from '../src/sweeps/search-spa
 import { SweepStore } from '../src/sweeps/sweep-store.ts';
 import { startWorker, type RunningWorker } from '../workers/start-worker.ts';
 import { startStack, type Stack } from './helpers/stack.ts';
-import { del, getJson, post, waitForState, waitForSweep as waitForSweepOf } from './helpers/http.ts';
+import { del, getJson, post, waitForState, waitForSweep } from './helpers/http.ts';
 import { seedMlpJob } from './helpers/specs.ts';
 
 const SPACE: SearchSpace = {
@@ -84,12 +84,10 @@ describe('sweeps through the API', () => {
 
   const base = tutorialBase;
 
-  const waitForSweep = (id: string, states: string[], timeoutMs?: number) => waitForSweepOf(stack, id, states, timeoutMs);
-
   test('a grid sweep runs every point as a fit job, two at a time on two workers, and names the best', async () => {
     const res = await post(stack, '/v1/sweeps', { base: base(), search_space: space, algorithm: { class_name: 'GridSearch' }, objective: { name: 'val_loss', direction: 'min' }, max_trials: 10, max_parallel_trials: 2 });
     assert.equal(res.status, 202, JSON.stringify(res.body));
-    const sweep = await waitForSweep(res.body.id, ['completed', 'failed', 'cancelled']);
+    const sweep = await waitForSweep(stack, res.body.id, ['completed', 'failed', 'cancelled']);
     assert.equal(sweep.state, 'completed');
     assert.equal(sweep.trials.length, 4);
     assert.deepEqual(new Set(sweep.trials.map((t: any) => `${t.hyperparameters.units}/${t.hyperparameters.learning_rate}`)), new Set(['8/0.001', '8/0.01', '32/0.001', '32/0.01']));
@@ -128,7 +126,7 @@ describe('sweeps through the API', () => {
     const body = { base: { ...base(), fit: { ...base().fit, epochs: undefined } }, search_space: space, algorithm: { class_name: 'Hyperband', config }, objective: { name: 'val_loss', direction: 'min' }, max_trials: 100, max_parallel_trials: 2 };
     const res = await post(stack, '/v1/sweeps', body);
     assert.equal(res.status, 202, JSON.stringify(res.body));
-    const sweep = await waitForSweep(res.body.id, ['completed', 'failed', 'cancelled'], 300_000);
+    const sweep = await waitForSweep(stack, res.body.id, ['completed', 'failed', 'cancelled'], 300_000);
     assert.equal(sweep.state, 'completed', JSON.stringify(sweep.trials));
     const schedule = hyperbandSchedule(config);
     assert.equal(sweep.trials.length, schedule.total_trials);
@@ -157,7 +155,7 @@ describe('sweeps through the API', () => {
     }
     const cancelled = await del(stack, `/v1/sweeps/${res.body.id}`);
     assert.equal(cancelled.status, 202);
-    const sweep = await waitForSweep(res.body.id, ['cancelled', 'completed']);
+    const sweep = await waitForSweep(stack, res.body.id, ['cancelled', 'completed']);
     assert.equal(sweep.state, 'cancelled');
     assert.ok(sweep.trials.length >= 2);
     for (const t of sweep.trials) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import type { Stack } from './stack.ts';
+import { until } from './until.ts';
 
 const DATASET_FIXTURES = new URL('../fixtures/datasets/', import.meta.url);
 
@@ -30,22 +31,28 @@ export async function del(stack: Stack, url: string) {
 }
 
 export async function waitForState(stack: Stack, id: string, states: string[], timeoutMs = 60_000) {
-  const start = Date.now();
-  for (;;) {
-    const { body } = await getJson(stack, `/v1/jobs/${id}`);
-    if (states.includes(body.state)) return body;
-    if (Date.now() - start > timeoutMs) throw new Error(`job ${id} still ${body.state} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  let body: any;
+  return until(
+    () => `job ${id} to be ${states.join(' or ')}, still ${body?.state}`,
+    async () => {
+      body = (await getJson(stack, `/v1/jobs/${id}`)).body;
+      return states.includes(body.state) && body;
+    },
+    timeoutMs,
+    50,
+  );
 }
 
-/** Polls a sweep until it is in one of states; the error names its trials, to show where it stuck. */
+/** Polls a sweep until it is in one of states; the timeout's error names its trials, to show where it stuck. */
 export async function waitForSweep(stack: Stack, id: string, states: string[], timeoutMs = 180_000) {
-  const start = Date.now();
-  for (;;) {
-    const { body } = await getJson(stack, `/v1/sweeps/${id}`);
-    if (states.includes(body.state)) return body;
-    if (Date.now() - start > timeoutMs) throw new Error(`sweep ${id} still ${body.state}: ${JSON.stringify(body.trials)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  let body: any;
+  return until(
+    () => `sweep ${id} to be ${states.join(' or ')}, still ${body?.state}: ${JSON.stringify(body?.trials)}`,
+    async () => {
+      body = (await getJson(stack, `/v1/sweeps/${id}`)).body;
+      return states.includes(body.state) && body;
+    },
+    timeoutMs,
+    200,
+  );
 }
